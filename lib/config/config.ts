@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { InvalidValue } from './parsers.js';
+import { variables } from './variables.js';
+import type { Variable } from './variables.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface TemporalConfig {
+  /** Unset: start the embedded dev server. */
+  address: string | undefined;
+  namespace: string;
+  taskQueue: string;
+  apiKey: string | undefined;
+  tls: { enabled: boolean; cert?: string; key?: string; ca?: string; serverName?: string };
+  embedded: { cli: string | undefined; port: number; uiPort: number; dbFile: string };
+}
+
+export interface Config {
+  api: { host: string; port: number };
+  dataDir: string;
+  dbFile: string;
+  autoMigrate: boolean;
+  log: { level: LogLevel; file: string | undefined; rotateSize: string; rotateKeep: number };
+  shutdownTimeoutMs: number;
+  temporal: TemporalConfig;
+}
+
+/** Every invalid setting, one line each: variable, value, what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+
+  function read<T>(variable: Variable<T>): T | undefined {
+    const given = env[variable.name];
+    const raw = given === undefined || given === '' ? variable.default : given;
+    if (raw === undefined) return undefined;
+    try {
+      return variable.parse(raw);
+    } catch (err) {
+      if (!(err instanceof InvalidValue)) throw err;
+      const shown = variable.secret ? '<redacted>' : JSON.stringify(raw);
+      problems.push(`${variable.name}=${shown} is invalid: ${err.message}`);
+      return undefined;
+    }
+  }
+
+  const v = variables;
+  const dataDir = read(v.dataDir);
+  const tlsCert = read(v.temporalTlsCert);
+  const tlsKey = read(v.temporalTlsKey);
+  const apiKey = read(v.temporalApiKey);
+  if ((tlsCert === undefined) !== (tlsKey === undefined) && problems.length === 0) {
+    problems.push(`${v.temporalTlsCert.name} and ${v.temporalTlsKey.name} must be set together (mTLS needs both)`);
+  }
+
+  const temporalAddress = read(v.temporalAddress);
+  const temporalPort = read(v.temporalPort);
+  const temporalUiPort = read(v.temporalUiPort);
+  if (temporalAddress === undefined && temporalPort !== undefined && temporalPort === temporalUiPort) {
+    problems.push(`${v.temporalPort.name} and ${v.temporalUiPort.name} are both ${temporalPort}: the embedded server needs two different ports`);
+  }
+
+  const config: Config = {
+    api: { host: read(v.apiHost)!, port: read(v.apiPort)! },
+    dataDir: dataDir!,
+    dbFile: dataDir ? join(dataDir, 'borg.db') : '',
+    autoMigrate: read(v.autoMigrate)!,
+    log: {
+      level: read(v.logLevel)!,
+      file: read(v.logFile),
+      rotateSize: read(v.logRotateSize)!,
+      rotateKeep: read(v.logRotateKeep)!,
+    },
+    shutdownTimeoutMs: read(v.shutdownTimeoutMs)!,
+    temporal: {
+      address: temporalAddress,
+      namespace: read(v.temporalNamespace)!,
+      taskQueue: read(v.temporalTaskQueue)!,
+      apiKey,
+      tls: {
+        enabled: read(v.temporalTls)! || apiKey !== undefined || tlsCert !== undefined,
+        cert: tlsCert,
+        key: tlsKey,
+        ca: read(v.temporalTlsCa),
+        serverName: read(v.temporalTlsServerName),
+      },
+      embedded: {
+        cli: read(v.temporalCli),
+        port: temporalPort!,
+        uiPort: temporalUiPort!,
+        dbFile: dataDir ? join(dataDir, 'temporal.db') : '',
+      },
+    },
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

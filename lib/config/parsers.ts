@@ -1,0 +1,110 @@
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** A parser turns a raw env string into a value or throws with what is allowed. */
+export type Parser<T> = (raw: string) => T;
+
+export class InvalidValue extends Error {}
+
+export const port: Parser<number> = (raw) => {
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    throw new InvalidValue('expected an integer port from 0 to 65535');
+  }
+  return Number(raw);
+};
+
+export function integer(min: number, max: number): Parser<number> {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new InvalidValue(`expected an integer from ${min} to ${max}`);
+    }
+    return Number(raw);
+  };
+}
+
+export function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
+  return (raw) => {
+    const value = raw.toLowerCase();
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new InvalidValue(`expected one of ${allowed.join(', ')}`);
+    }
+    return value as T;
+  };
+}
+
+const TRUE = ['true', '1', 'yes', 'on'];
+const FALSE = ['false', '0', 'no', 'off'];
+
+export const boolean: Parser<boolean> = (raw) => {
+  const value = raw.toLowerCase();
+  if (TRUE.includes(value)) return true;
+  if (FALSE.includes(value)) return false;
+  throw new InvalidValue(`expected a boolean (${[...TRUE, ...FALSE].join(', ')})`);
+};
+
+export const host: Parser<string> = (raw) => {
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) {
+    throw new InvalidValue('expected a hostname or IP address');
+  }
+  return raw;
+};
+
+/** `host:port`, as Temporal's SDK expects it. */
+export const hostPort: Parser<string> = (raw) => {
+  const match = /^(.+):(\d+)$/.exec(raw);
+  if (!match?.[1] || !match[2]) throw new InvalidValue('expected host:port');
+  host(match[1]);
+  port(match[2]);
+  return raw;
+};
+
+export const nonEmpty: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new InvalidValue('expected a non-empty string');
+  return raw;
+};
+
+/** Size with an optional k/m/g suffix, in the form pino-roll accepts. */
+export const size: Parser<string> = (raw) => {
+  if (!/^\d+[kmg]?$/i.test(raw)) throw new InvalidValue('expected a size like 512k, 10m or 1g');
+  return raw.toLowerCase();
+};
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return 'code' in err ? String(err.code) : err.message;
+  return String(err);
+}
+
+/** A directory BorgOS may create, read and write; created when missing. */
+export const writableDir: Parser<string> = (raw) => {
+  const dir = resolve(raw);
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('ENOTDIR');
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new InvalidValue(`expected a directory BorgOS can create, read and write (${describe(err)})`);
+  }
+  return dir;
+};
+
+/** A file path whose directory is writable (the file itself may not exist yet). */
+export const writableFile: Parser<string> = (raw) => {
+  const file = resolve(raw);
+  try {
+    writableDir(dirname(file));
+  } catch {
+    throw new InvalidValue('expected a file path in a directory BorgOS can create and write');
+  }
+  return file;
+};
+
+export const readableFile: Parser<string> = (raw) => {
+  const file = resolve(raw);
+  try {
+    accessSync(file, constants.R_OK);
+    if (!statSync(file).isFile()) throw new Error('EISDIR');
+  } catch (err) {
+    throw new InvalidValue(`expected a readable file (${describe(err)})`);
+  }
+  return file;
+};

@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../database.js';
+
+/** Key/value facts about this installation. */
+export class MetaRepository {
+  private readonly getStmt;
+  private readonly insertStmt;
+
+  constructor(db: Db) {
+    this.getStmt = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    this.insertStmt = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+  }
+
+  get(key: string): string | undefined {
+    return this.getStmt.get(key)?.value;
+  }
+
+  /** The id minted on first start; stable for the life of the database. */
+  instanceId(): string {
+    this.insertStmt.run('instance_id', randomUUID());
+    return this.get('instance_id')!;
+  }
+}
