@@ -1,0 +1,111 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import profileSchema from './schema/profile.schema.json' with { type: 'json' };
+import { loadCatalog, type Catalog, type Service } from './catalog.js';
+import { closestName } from './closest-name.js';
+import { ProfileError, type ProfileIssue } from './profile-error.js';
+import { compileSchema, schemaIssues } from './schema-check.js';
+import { readYamlSource } from './yaml-source.js';
+
+export const PROFILES_DIR = dirname(fileURLToPath(import.meta.url));
+export const SERVICES_DIR = join(PROFILES_DIR, 'services');
+
+export type RuntimeComponent = 'agent' | 'mcp' | 'webui' | 'com-monitor';
+
+export interface ProfileUser {
+  name: string;
+  sudo?: boolean;
+  ssh_authorized_keys?: string[];
+}
+
+/** A profile as written in YAML. */
+export interface ProfileDocument {
+  profile: string;
+  description: string;
+  services: string[];
+  runtime?: RuntimeComponent[];
+  packages?: string[];
+  offline_model?: string | null;
+  hostname?: string;
+  locale?: string;
+  timezone?: string;
+  users?: ProfileUser[];
+}
+
+/** A valid profile with defaults filled in and its services resolved from the catalog. */
+export interface Profile {
+  file: string;
+  name: string;
+  description: string;
+  hostname: string;
+  locale: string;
+  timezone: string;
+  runtime: RuntimeComponent[];
+  offlineModel: string | null;
+  packages: string[];
+  users: ProfileUser[];
+  /** Base services first, then the profile's own, each once. */
+  services: Service[];
+}
+
+const validateProfile = compileSchema(profileSchema);
+
+/** Profile names shipped in profiles/. */
+export function listProfiles(dir = PROFILES_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => basename(f, '.yaml'))
+    .sort();
+}
+
+/** Accepts a shipped profile name (edge-iot) or a path to a YAML file. */
+export function profilePath(nameOrPath: string): string {
+  if (/^[a-z][a-z0-9-]*$/.test(nameOrPath)) {
+    const shipped = join(PROFILES_DIR, `${nameOrPath}.yaml`);
+    if (existsSync(shipped)) return shipped;
+    throw new Error(`unknown profile ${JSON.stringify(nameOrPath)}; expected one of: ${listProfiles().join(', ')} (or a path to a .yaml file)`);
+  }
+  const file = resolve(nameOrPath);
+  if (!existsSync(file)) throw new Error(`profile file not found: ${file}`);
+  return file;
+}
+
+export function loadProfile(file: string, catalog: Catalog = loadCatalog(SERVICES_DIR), displayRoot = process.cwd()): Profile {
+  const source = readYamlSource(file, relative(displayRoot, file));
+  const issues: ProfileIssue[] = schemaIssues(source, validateProfile);
+  if (issues.length > 0) throw new ProfileError(issues);
+  const doc = source.data as ProfileDocument;
+
+  const expectedName = basename(file).replace(/\.ya?ml$/, '');
+  if (doc.profile !== expectedName) {
+    issues.push(source.issueAt(['profile'], `profile: got ${JSON.stringify(doc.profile)}; expected ${JSON.stringify(expectedName)} to match the file name`));
+  }
+  doc.services.forEach((name, i) => {
+    if (catalog.has(name)) return;
+    const hint = closestName(name, catalog.keys());
+    issues.push(
+      source.issueAt(
+        ['services', i],
+        `services[${i}]: unknown service ${JSON.stringify(name)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; expected one of: ${[...catalog.keys()].sort().join(', ')}`,
+      ),
+    );
+  });
+  if (issues.length > 0) throw new ProfileError(issues);
+
+  const base = [...catalog.values()].filter((s) => s.base === true);
+  const listed = doc.services.map((name) => catalog.get(name)).filter((s): s is Service => s !== undefined && s.base !== true);
+  return {
+    file,
+    name: doc.profile,
+    description: doc.description,
+    hostname: doc.hostname ?? `borgos-${doc.profile}`,
+    locale: doc.locale ?? 'C.UTF-8',
+    timezone: doc.timezone ?? 'Etc/UTC',
+    runtime: doc.runtime ?? [],
+    offlineModel: doc.offline_model ?? null,
+    packages: doc.packages ?? [],
+    users: doc.users ?? [],
+    services: [...base, ...listed],
+  };
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import { ProfileError, type ProfileIssue } from './profile-error.js';
+
+/** A parsed YAML file that can say where any value in it came from. */
+export interface YamlSource {
+  file: string;
+  doc: Document.Parsed;
+  data: unknown;
+  /** Issue located at the node for `path` (or the nearest parent that exists). */
+  issueAt(path: readonly (string | number)[], message: string, atKey?: boolean): ProfileIssue;
+}
+
+const firstLine = (message: string): string => (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+
+function describeYamlError(code: string, message: string, source: string, offset: number): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^[^\s:#]+|^"[^"]*"|^'[^']*'/.exec(source.slice(offset))?.[0] ?? '?';
+    return `duplicate key ${key}; expected each key at most once per mapping`;
+  }
+  return `YAML syntax error: ${firstLine(message)}`;
+}
+
+/** Parses `file` as YAML; syntax errors and duplicate keys become a ProfileError with positions. */
+export function readYamlSource(file: string, displayName = file): YamlSource {
+  const text = readFileSync(file, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number, message: string): ProfileIssue => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file: displayName, line, col, message };
+  };
+  if (doc.errors.length > 0) {
+    throw new ProfileError(doc.errors.map((e) => at(e.pos[0], describeYamlError(e.code, e.message, text, e.pos[0]))));
+  }
+  if (!isMap(doc.contents)) {
+    throw new ProfileError([at(doc.contents?.range[0] ?? 0, 'expected a mapping of keys to values at the top level')]);
+  }
+
+  const issueAt = (path: readonly (string | number)[], message: string, atKey = false): ProfileIssue => {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const prefix = path.slice(0, depth);
+      if (atKey && depth === path.length && depth > 0) {
+        const parent = prefix.length > 1 ? doc.getIn(prefix.slice(0, -1), true) : doc.contents;
+        if (isMap(parent)) {
+          const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === prefix[prefix.length - 1]);
+          const keyNode = pair?.key as Node | undefined;
+          if (keyNode?.range) return at(keyNode.range[0], message);
+        }
+      }
+      const node = (depth === 0 ? doc.contents : doc.getIn(prefix, true)) as Node | undefined;
+      if (node?.range) return at(node.range[0], message);
+    }
+    return at(0, message);
+  };
+
+  return { file: displayName, doc, data: doc.toJS() as unknown, issueAt };
+}
