@@ -5,14 +5,20 @@ import type { Db } from '../database.js';
 export class MetaRepository {
   private readonly getStmt;
   private readonly insertStmt;
+  private readonly versionStmt;
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     this.insertStmt = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+    this.versionStmt = db.prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
   }
 
   get(key: string): string | undefined {
     return this.getStmt.get(key)?.value;
+  }
+
+  schemaVersion(): number {
+    return this.versionStmt.get()?.version ?? 0;
   }
 
   /** The id minted on first start; stable for the life of the database. */

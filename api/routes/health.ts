@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { MetaRepository } from '../../lib/db/repositories/meta.js';
+import { healthReplySchema } from '../schemas/health.js';
+import type { CheckResult } from '../schemas/health.js';
+
+const TEMPORAL_DEADLINE_MS = 2000;
+
+async function timed(run: () => Promise<Omit<CheckResult, 'ok' | 'latency_ms'>>): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    const extra = await run();
+    return { ok: true, latency_ms: Math.round(performance.now() - started), ...extra };
+  } catch (err) {
+    return { ok: false, latency_ms: Math.round(performance.now() - started), error: (err as Error).message };
+  }
+}
+
+export default function healthRoutes(app: FastifyInstance, opts: { version: string }): void {
+  const meta = new MetaRepository(app.db);
+  const { client, namespace } = app.temporal;
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'Liveness and readiness (database, Temporal); the one route without authentication',
+        tags: ['health'],
+        response: { 200: healthReplySchema, 503: healthReplySchema },
+      },
+    },
+    async (_request, reply) => {
+      const [database, temporal] = await Promise.all([
+        timed(() => Promise.resolve({ schema_version: meta.schemaVersion() })),
+        timed(async () => {
+          await client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+            client.workflowService.describeNamespace({ namespace }),
+          );
+          return { namespace };
+        }),
+      ]);
+      const failing = Object.entries({ database, temporal }).filter(([, c]) => !c.ok).map(([name]) => name);
+      const ready = failing.length === 0;
+      return reply.status(ready ? 200 : 503).send({
+        live: true,
+        ready,
+        ...(ready ? {} : { failing }),
+        version: opts.version,
+        instance_id: database.ok ? meta.instanceId() : undefined,
+        uptime_s: Math.round(process.uptime()),
+        checks: { database, temporal },
+      });
+    },
+  );
+}

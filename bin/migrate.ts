@@ -1,0 +1,13 @@
+import { loadConfig } from '../lib/config/config.js';
+import { closeDatabase } from '../lib/db/database.js';
+import { openMigratedDatabase } from '../lib/db/open.js';
+import { createLogger } from '../lib/logging/logger.js';
+import { runMain } from '../lib/process/main.js';
+
+/** `npm run db:migrate`: brings the database to the code's schema, for deployments with BORG_AUTO_MIGRATE=false. */
+runMain('borg-migrate', () => {
+  const config = loadConfig();
+  const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: true, log: createLogger(config) });
+  closeDatabase(db);
+  return Promise.resolve();
+});

@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../../activities/index.js';
+import type { TemporalConfig } from '../config/config.js';
+import type { Db } from '../db/database.js';
+import { connectionSettings } from './connection.js';
+
+export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** Resolves when the worker has stopped; rejects if it crashed. */
+  running: Promise<void>;
+  /** Stops polling, lets running activities finish, closes the connection. */
+  stop(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  temporal: TemporalConfig;
+  address: string;
+  db: Db;
+  log: Logger;
+}
+
+export async function startWorker({ temporal, address, db, log }: StartWorkerOptions): Promise<WorkerHandle> {
+  const connection = await NativeConnection.connect(connectionSettings(temporal, address));
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      workflowsPath,
+      activities: createActivities({ db }),
+    });
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  const running = worker.run().finally(() => connection.close());
+  log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace, address }, 'worker polling');
+  return {
+    worker,
+    running,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}

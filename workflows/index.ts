@@ -1,0 +1,1 @@
+export { healthWorkflow } from './health.js';
