@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+
+/** Stage names accepted on the command line, in matrix order. */
+export const stageNames = ['lint', 'test', 'iso', 'image', 'release'] as const;
+export type StageName = (typeof stageNames)[number];
+export type Command = StageName | 'ci';
+
+/** Everything a stage may read from the command line. */
+export interface PipelineOptions {
+  readonly profile: string;
+  readonly isoTag: string | undefined;
+  readonly baseImage: string | undefined;
+  readonly imageTag: string | undefined;
+  readonly contextOnly: boolean;
+  readonly releaseTag: string | undefined;
+  readonly repo: string | undefined;
+  readonly skip: readonly StageName[];
+  readonly verbose: boolean;
+}
+
+export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'run'; readonly command: Command; readonly options: PipelineOptions };
+
+/** A usage mistake: the message says what was wrong and what is allowed. */
+export class UsageError extends Error {}
+
+const defaultProfile = 'edge-iot';
+const profilePattern = /^[a-z0-9][a-z0-9-]*$/;
+const tagPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const repoPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+export const helpText = `Usage: npm run pipeline -- <stage> [options]
+
+Stages (DESIGN.md build matrix; the Dagger module runs the same scripts):
+  lint       S0  ESLint, tsc --noEmit (root and dagger/), shellcheck   → artifacts/lint/
+  test       S1  vitest with coverage, fails under 90% lines           → artifacts/test/, artifacts/coverage/
+  iso        S2  hybrid ISO from a profile (npm run iso)               → out/ISO/
+  image      S3  OCI image of the control plane, smoke-tested /health  → out/image/
+  release    S4  SHA256SUMS, release notes, draft GitHub release       → out/release/
+  ci         all of the above in order, stopping at the first failure
+
+Options:
+  --profile <name>     profile for iso/ci (default: $BORG_PROFILE or ${defaultProfile})
+  --iso-tag <tag>      ISO file name without .iso, passed to the ISO build as ISO_TAG
+  --base-image <ref>   image base (default: borgos/node-base:20-bookworm, made locally with debootstrap if missing)
+  --image-tag <ref>    image name (default: borgos:<package version>)
+  --context-only       image: only assemble the build context in .build/image (Dagger builds it)
+  --release-tag <tag>  release tag (default: v<package version>)
+  --repo <owner/name>  GitHub repository for the release (default: $GITHUB_REPOSITORY)
+  --skip <stage>       ci: leave a stage out (repeatable)
+  -v, --verbose        echo every command's output, not only to the stage log
+  -h, --help           show this help
+
+Environment:
+  GITHUB_TOKEN         when set, release creates a draft release through the REST API
+  GITHUB_API_URL       REST API base (default: https://api.github.com)
+Each stage logs to artifacts/logs/<stage>.log.`;
+
+const isStageName = (value: string): value is StageName => (stageNames as readonly string[]).includes(value);
+
+function checked(value: string | undefined, pattern: RegExp, option: string, expected: string): string | undefined {
+  if (value !== undefined && !pattern.test(value)) {
+    throw new UsageError(`invalid ${option} "${value}": expected ${expected}`);
+  }
+  return value;
+}
+
+/** Parses argv (without node and script) into a command, or throws UsageError. */
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        profile: { type: 'string' },
+        'iso-tag': { type: 'string' },
+        'base-image': { type: 'string' },
+        'image-tag': { type: 'string' },
+        'context-only': { type: 'boolean', default: false },
+        'release-tag': { type: 'string' },
+        repo: { type: 'string' },
+        skip: { type: 'string', multiple: true, default: [] },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (positionals.length === 0) throw new UsageError(`no stage given: expected one of ${[...stageNames, 'ci'].join(', ')} (see --help)`);
+  if (positionals.length > 1) throw new UsageError(`expected one stage, got ${positionals.length}: ${positionals.join(' ')}`);
+  const command = positionals[0] ?? '';
+  if (command !== 'ci' && !isStageName(command)) {
+    throw new UsageError(`unknown stage "${command}": expected one of ${[...stageNames, 'ci'].join(', ')}`);
+  }
+  const skip = values.skip.map((name) => {
+    if (!isStageName(name)) throw new UsageError(`invalid --skip "${name}": expected one of ${stageNames.join(', ')}`);
+    return name;
+  });
+  if (skip.length > 0 && command !== 'ci') throw new UsageError('--skip only applies to ci');
+  const profile = checked(values.profile ?? env.BORG_PROFILE ?? defaultProfile, profilePattern, '--profile', 'lowercase letters, digits and dashes') ?? defaultProfile;
+  return {
+    kind: 'run',
+    command,
+    options: {
+      profile,
+      isoTag: checked(values['iso-tag'], tagPattern, '--iso-tag', 'letters, digits, ".", "_" and "-"'),
+      baseImage: values['base-image'],
+      imageTag: values['image-tag'],
+      contextOnly: values['context-only'],
+      releaseTag: checked(values['release-tag'], tagPattern, '--release-tag', 'letters, digits, ".", "_" and "-"'),
+      repo: checked(values.repo ?? env.GITHUB_REPOSITORY, repoPattern, '--repo', 'owner/name'),
+      skip,
+      verbose: values.verbose,
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { access, constants, copyFile, cp, mkdir, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { buildDir, repoRoot } from './paths.js';
+import type { StageContext } from './step.js';
+
+/** The Docker build context both runners build: Dockerfile, app/ with production node_modules, tools/temporal. */
+export const imageContextDir = path.join(buildDir, 'image');
+
+/** What the control plane needs at run time; device/, iso/ and test/ stay out of the image. */
+const appEntries = ['package.json', 'package-lock.json', 'tsconfig.json', 'api', 'activities', 'bin', 'lib', 'profiles', 'workflows'];
+const temporalModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+const exists = (file: string): Promise<boolean> => access(file, constants.F_OK).then(() => true, () => false);
+
+/** The Temporal CLI the same way the control plane finds it: PATH first, then Go's bin dir. */
+async function findTemporal(): Promise<string | undefined> {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), path.join(process.env.GOPATH ?? path.join(homedir(), 'go'), 'bin')];
+  for (const dir of dirs.filter(Boolean)) {
+    const candidate = path.join(dir, 'temporal');
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Assembles .build/image. Installing production dependencies here rather than in the
+ * Dockerfile keeps the Dockerfile free of BuildKit-only cache mounts (the local engine has
+ * no buildx) and lets each runner cache npm its own way.
+ */
+export async function assembleImageContext(ctx: StageContext): Promise<void> {
+  await rm(imageContextDir, { recursive: true, force: true });
+  const appDir = path.join(imageContextDir, 'app');
+  const toolsDir = path.join(imageContextDir, 'tools');
+  await mkdir(appDir, { recursive: true });
+  await mkdir(toolsDir, { recursive: true });
+  for (const entry of appEntries) {
+    const from = path.join(repoRoot, entry);
+    if (await exists(from)) await cp(from, path.join(appDir, entry), { recursive: true });
+  }
+  await copyFile(path.join(repoRoot, 'Dockerfile'), path.join(imageContextDir, 'Dockerfile'));
+  await ctx.run('npm ci --omit=dev', ['npm', 'ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: appDir });
+
+  const temporal = await findTemporal();
+  if (temporal === undefined) {
+    await ctx.run(`go install ${temporalModule}`, ['go', 'install', temporalModule], { env: { GOBIN: toolsDir } });
+  } else {
+    ctx.note(`temporal CLI: ${temporal}`);
+    await copyFile(temporal, path.join(toolsDir, 'temporal'));
+  }
+}

@@ -1,0 +1,38 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { outDir, repoRoot } from './paths.js';
+import type { Stage } from './stage.js';
+
+const profilesDir = path.join(repoRoot, 'profiles');
+export const isoDir = path.join(outDir, 'ISO');
+
+/** Fails early, before a long build, when the profile file does not exist. */
+async function assertProfileExists(profile: string): Promise<void> {
+  const entries = await readdir(profilesDir).catch(() => [] as string[]);
+  const profiles = entries.filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, ''));
+  if (!profiles.includes(profile)) {
+    throw new Error(`unknown profile "${profile}": profiles/ has ${profiles.length > 0 ? profiles.join(', ') : 'no profiles'}`);
+  }
+}
+
+/** S2: the ISO is built by the project's own script (iso/build.ts); this stage only runs and checks it. */
+export const isoStage: Stage = {
+  id: 'S2',
+  name: 'iso',
+  summary: 'live-build hybrid ISO from a profile (npm run iso)',
+  async run(ctx, options) {
+    await assertProfileExists(options.profile);
+    await ctx.run(`npm run iso -- --profile ${options.profile}`, ['npm', 'run', 'iso', '--', '--profile', options.profile], {
+      env: options.isoTag === undefined ? {} : { ISO_TAG: options.isoTag },
+    });
+    const isos = (await readdir(isoDir).catch(() => [] as string[])).filter((f) => f.endsWith('.iso'));
+    const expected = options.isoTag === undefined ? undefined : `${options.isoTag}.iso`;
+    if (isos.length === 0 || (expected !== undefined && !isos.includes(expected))) {
+      throw new Error(`the ISO build succeeded but out/ISO/ has no ${expected ?? '*.iso'}`);
+    }
+    for (const iso of isos) {
+      const { size } = await stat(path.join(isoDir, iso));
+      ctx.say(`out/ISO/${iso}: ${(size / 2 ** 20).toFixed(1)} MiB`);
+    }
+  },
+};

@@ -1,0 +1,87 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { $ } from 'zx';
+import { repoRoot } from './paths.js';
+
+/** What a stage gets to work with: where to log, and whether to echo command output. */
+export interface StageContext {
+  /** Absolute path of this stage's log file. */
+  readonly logPath: string;
+  /** Echo every command's output to the terminal as well as the log. */
+  readonly verbose: boolean;
+  /** Write a line to the log (and the terminal when verbose). */
+  note(line: string): void;
+  /** Write a line to the log and always to the terminal: results worth seeing. */
+  say(line: string): void;
+  /** Run one command as a named step; throws StepError when it exits non-zero. */
+  run(label: string, command: readonly string[], options?: StepOptions): Promise<StepResult>;
+}
+
+export interface StepResult {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface StepOptions {
+  readonly cwd?: string;
+  readonly env?: Record<string, string | undefined>;
+  /** Resolve with the output instead of throwing when the command fails. */
+  readonly allowFailure?: boolean;
+}
+
+/** A step's command exited non-zero; the message names the step and the exit code. */
+export class StepError extends Error {
+  constructor(
+    readonly label: string,
+    readonly exitCode: number | null,
+  ) {
+    super(`step "${label}" exited with code ${exitCode ?? 'unknown'}`);
+  }
+}
+
+const elapsed = (startedAt: number): string => `${((performance.now() - startedAt) / 1000).toFixed(1)}s`;
+
+/** Opens the stage log and returns the context that runs steps into it. */
+export function openStageContext(logPath: string, verbose: boolean, print: (line: string) => void): StageContext & { close(): Promise<void> } {
+  mkdirSync(path.dirname(logPath), { recursive: true });
+  const log: WriteStream = createWriteStream(logPath, { flags: 'w' });
+  const note = (line: string): void => {
+    log.write(`${line}\n`);
+    if (verbose) print(line);
+  };
+  return {
+    logPath,
+    verbose,
+    note,
+    say(line) {
+      log.write(`${line}\n`);
+      print(`    ${line}`);
+    },
+    async run(label, command, options = {}) {
+      const startedAt = performance.now();
+      print(`  - ${label} …`);
+      note(`$ ${command.join(' ')}`);
+      const child = $({
+        cwd: options.cwd ?? repoRoot,
+        env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+        quiet: true,
+        nothrow: true,
+      })`${command}`;
+      child.stdout.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        if (verbose) process.stdout.write(chunk);
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        if (verbose) process.stderr.write(chunk);
+      });
+      const result = await child;
+      const ok = result.exitCode === 0;
+      print(`  ${ok ? '✓' : '✗'} ${label} (${elapsed(startedAt)})`);
+      if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode);
+      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    },
+    close: () => new Promise((resolve) => log.end(resolve)),
+  };
+}
