@@ -39,7 +39,9 @@ export async function assembleImageContext(ctx: StageContext): Promise<void> {
     if (await exists(from)) await cp(from, path.join(appDir, entry), { recursive: true });
   }
   await copyFile(path.join(repoRoot, 'Dockerfile'), path.join(imageContextDir, 'Dockerfile'));
-  await ctx.run('npm ci --omit=dev', ['npm', 'ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: appDir });
+  // Not `npm ci`: the lockfile lacks @swc/core's binaries for other platforms (the registry
+  // reachable here does not carry them), and npm ci refuses such a lockfile.
+  await ctx.run('npm install --omit=dev', ['npm', 'install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: appDir });
 
   const temporal = await findTemporal();
   if (temporal === undefined) {

@@ -17,8 +17,8 @@ async function startsWithShellShebang(file: string): Promise<boolean> {
 }
 
 /**
- * Every shell script under root: by extension, or by a sh/bash/dash shebang for
- * extensionless scripts such as .ci/run. Returned relative to root, sorted.
+ * Every shell script under root: by extension, or by a sh/bash/dash shebang, which catches
+ * .ci/run and live-build hooks (*.hook.chroot). Returned relative to root, sorted.
  */
 export async function findShellScripts(root: string): Promise<string[]> {
   const found: string[] = [];
@@ -29,7 +29,7 @@ export async function findShellScripts(root: string): Promise<string[]> {
         if (!skippedDirs.has(entry.name)) await walk(full);
       } else if (entry.isFile()) {
         const ext = path.extname(entry.name);
-        if (ext === '.sh' || ext === '.bash' || (ext === '' && (await startsWithShellShebang(full)))) {
+        if (ext === '.sh' || ext === '.bash' || (await startsWithShellShebang(full))) {
           found.push(path.relative(root, full));
         }
       }

@@ -78,7 +78,9 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
       });
       const result = await child;
       const ok = result.exitCode === 0;
-      print(`  ${ok ? '✓' : '✗'} ${label} (${elapsed(startedAt)})`);
+      // A probe allowed to fail is not a failure: mark it neutrally.
+      const mark = ok ? '✓' : options.allowFailure ? '·' : '✗';
+      print(`  ${mark} ${label} (${ok ? '' : `exit ${result.exitCode ?? '?'}, `}${elapsed(startedAt)})`);
       if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },

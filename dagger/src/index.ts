@@ -199,6 +199,7 @@ export class Borgos {
       .withMountedCache('/root/.npm', dag.cacheVolume('borgos-npm'))
       .withDirectory('/src', source)
       .withWorkdir('/src')
-      .withExec(['npm', 'ci', '--no-audit', '--no-fund']);
+      // `npm install`, not `npm ci`: see pipeline/image-context.ts on the lockfile.
+      .withExec(['npm', 'install', '--no-audit', '--no-fund']);
   }
 }
