@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 /** The process's one SQLite handle; its owner (the entry point) closes it after the server. */
 export default fp(
-  (app: FastifyInstance, opts: { db: Db }) => {
+  async (app: FastifyInstance, opts: { db: Db }) => {
     app.decorate('db', opts.db);
   },
   { name: 'db' },

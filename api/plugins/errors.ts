@@ -40,7 +40,7 @@ export function toErrorBody(err: FastifyError | AppError): { status: number; bod
 }
 
 export default fp(
-  (app: FastifyInstance) => {
+  async (app: FastifyInstance) => {
     app.addSchema(errorSchema);
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const { status, body } = toErrorBody(err);

@@ -12,10 +12,9 @@ export function requestId(req: IncomingMessage): string {
 }
 
 export default fp(
-  (app: FastifyInstance) => {
-    app.addHook('onRequest', (request, reply, done) => {
+  async (app: FastifyInstance) => {
+    app.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
-      done();
     });
   },
   { name: 'request-id' },

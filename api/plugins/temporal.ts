@@ -15,7 +15,7 @@ declare module 'fastify' {
 }
 
 export default fp(
-  (app: FastifyInstance, opts: TemporalHandle) => {
+  async (app: FastifyInstance, opts: TemporalHandle) => {
     app.decorate('temporal', opts);
   },
   { name: 'temporal' },

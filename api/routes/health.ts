@@ -15,7 +15,7 @@ async function timed(run: () => Promise<Omit<CheckResult, 'ok' | 'latency_ms'>>)
   }
 }
 
-export default function healthRoutes(app: FastifyInstance, opts: { version: string }): void {
+export default async function healthRoutes(app: FastifyInstance, opts: { version: string }): Promise<void> {
   const meta = new MetaRepository(app.db);
   const { client, namespace } = app.temporal;
 

@@ -74,11 +74,24 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** Node 20's `mkdirSync(…, { recursive: true })` spins forever under /proc, so walk the parents ourselves. */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw err;
+    makeDir(dirname(dir));
+    mkdirSync(dir);
+  }
+}
+
 /** A directory BorgOS may create, read and write; created when missing. */
 export const writableDir: Parser<string> = (raw) => {
   const dir = resolve(raw);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     if (!statSync(dir).isDirectory()) throw new Error('ENOTDIR');
     accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (err) {

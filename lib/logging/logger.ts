@@ -28,7 +28,10 @@ export function loggerOptions(config: Pick<Config, 'log'>): LoggerOptions {
   };
 }
 
-/** JSON to stdout; with BORG_LOG_FILE also to a size-rotated file. */
+/**
+ * JSON to stdout; with BORG_LOG_FILE (say borg.log) also to size-rotated files borg.1.log, borg.2.log…
+ * with `current.log` beside them linking to the live one.
+ */
 export function createLogger(config: Pick<Config, 'log'>): Logger {
   const options = loggerOptions(config);
   if (!config.log.file) return pino(options);
@@ -37,7 +40,7 @@ export function createLogger(config: Pick<Config, 'log'>): Logger {
     {
       target: 'pino-roll',
       level: config.log.level,
-      options: { file: config.log.file, size: config.log.rotateSize, limit: { count: config.log.rotateKeep }, mkdir: true },
+      options: { file: config.log.file, size: config.log.rotateSize, limit: { count: config.log.rotateKeep }, mkdir: true, symlink: true },
     },
   ];
   return pino(options, pino.transport({ targets }));

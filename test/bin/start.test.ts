@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { openDatabase } from '../../lib/db/database.js';
+import { freePort } from '../support/ports.js';
+import { descendants, runScript, survivors } from '../support/process.js';
+import { tempDir } from '../support/stack.js';
+
+describe('npm start', () => {
+  it('brings up embedded Temporal, worker and API, reports ready, and leaves nothing behind on SIGTERM', async () => {
+    const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const dataDir = tempDir('borg-start-');
+    const run = runScript('start', {
+      BORG_DATA_DIR: dataDir,
+      BORG_API_PORT: String(apiPort),
+      BORG_TEMPORAL_PORT: String(temporalPort),
+      BORG_TEMPORAL_UI_PORT: String(uiPort),
+      BORG_TEMPORAL_CLI: inject('temporalCli'),
+    });
+    await run.waitForOutput('Press Ctrl-C to stop.');
+    expect(run.output()).toContain(`API          http://127.0.0.1:${apiPort}`);
+    expect(run.output()).toContain(`API docs     http://127.0.0.1:${apiPort}/docs`);
+    expect(run.output()).toContain(`Temporal UI  http://127.0.0.1:${uiPort}`);
+
+    const health = await fetch(`http://127.0.0.1:${apiPort}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ready: true });
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    expect(ui.status).toBe(200);
+
+    const family = descendants(run.child.pid!);
+    expect(family.length).toBeGreaterThanOrEqual(2);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(await survivors(family)).toEqual([]);
+    expect(run.output()).toMatch(/"part":"database","msg":"stopped"/);
+    // The database was checkpointed and closed: it opens and holds the migrated schema.
+    const db = openDatabase(join(dataDir, 'borg.db'));
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 1 });
+    db.close();
+  });
+
+  it.each([
+    [{ BORG_API_PORT: 'abc' }, 'borg: BORG_API_PORT="abc" is invalid: expected an integer port from 0 to 65535'],
+    [{ BORG_LOG_LEVEL: 'chatty' }, 'borg: BORG_LOG_LEVEL="chatty" is invalid: expected one of fatal, error, warn, info, debug, trace, silent'],
+    [{ BORG_DATA_DIR: '/proc/borg/data' }, 'borg: BORG_DATA_DIR="/proc/borg/data" is invalid: expected a directory BorgOS can create, read and write (ENOENT)'],
+  ])('refuses to start on %j with one line and exit code 2', async (env, line) => {
+    const run = runScript('start', env);
+    expect(await run.exited).toEqual({ code: 2, signal: null });
+    expect(run.output().trim()).toBe(line);
+  });
+
+  it('names the port when the API port is taken', async () => {
+    const dataDir = tempDir('borg-start-');
+    const first = runScript('start:api', { BORG_DATA_DIR: dataDir, BORG_API_PORT: String(await freePort()), TEMPORAL_ADDRESS: inject('temporalAddress') });
+    await first.waitForOutput('API ready');
+    const port = /"api":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(first.output())![1]!;
+    const second = runScript('start:api', { BORG_DATA_DIR: tempDir(), BORG_API_PORT: port, TEMPORAL_ADDRESS: inject('temporalAddress') });
+    expect((await second.exited).code).toBe(1);
+    expect(second.output()).toContain(`borg-api: BORG_API_PORT ${port} on 127.0.0.1 cannot be used (EADDRINUSE); choose another port`);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses a database from a newer BorgOS and leaves it untouched', async () => {
+    const dataDir = tempDir('borg-start-');
+    const db = openDatabase(join(dataDir, 'borg.db'));
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT; INSERT INTO schema_migrations VALUES (99, 'future', 'x', 'now');");
+    db.close();
+    const run = runScript('start', { BORG_DATA_DIR: dataDir, TEMPORAL_ADDRESS: inject('temporalAddress') });
+    expect((await run.exited).code).toBe(1);
+    expect(run.output()).toContain('database schema is at version 99 but this BorgOS knows only up to 1');
+    const after = openDatabase(join(dataDir, 'borg.db'));
+    expect(after.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    after.close();
+  });
+});
+
+describe('npm run start:worker', () => {
+  it('runs the worker alone against TEMPORAL_ADDRESS and stops on SIGINT', async () => {
+    const run = runScript('start:worker', { BORG_DATA_DIR: tempDir(), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: 'solo-worker' });
+    await run.waitForOutput('worker polling');
+    run.child.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.output()).toMatch(/"part":"worker","msg":"stopped"/);
+  });
+});

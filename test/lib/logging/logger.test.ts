@@ -1,0 +1,68 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../../lib/config/config.js';
+import { createLogger } from '../../../lib/logging/logger.js';
+import { startTestApi, tempDir } from '../../support/stack.js';
+import type { TestApi } from '../../support/stack.js';
+
+interface Line {
+  msg: string;
+  request_id?: string;
+  [key: string]: unknown;
+}
+
+function readLines(file: string): Line[] {
+  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe('request logging to BORG_LOG_FILE', () => {
+  const dir = tempDir('borg-log-');
+  const file = join(dir, 'borg.log');
+  const current = join(dir, 'current.log');
+  let api: TestApi;
+
+  beforeAll(async () => {
+    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_LOG_FILE: file, BORG_LOG_LEVEL: 'info' });
+    api = await startTestApi(inject('temporalAddress'), {}, createLogger(config));
+  });
+  afterAll(() => api.close());
+
+  it('tags every line of a request with its request_id and redacts secrets', async () => {
+    await fetch(`${api.url}/health`, { headers: { 'x-request-id': 'req-42', authorization: 'Bearer s3cr3t' } });
+    api.server.app.log.info({ user: { password: 'hunter2', name: 'ann' } }, 'login attempt');
+    await until(() => existsSync(current) && readLines(current).some((l) => l.msg === 'login attempt'));
+    const lines = readLines(current);
+    const ofRequest = lines.filter((l) => l.request_id === 'req-42');
+    expect(ofRequest.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    const text = readFileSync(current, 'utf8');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('s3cr3t');
+    expect(lines.find((l) => l.msg === 'login attempt')).toMatchObject({ user: { password: '[redacted]', name: 'ann' } });
+  });
+});
+
+describe('log rotation', () => {
+  it('rolls the file over by size and keeps the configured count', async () => {
+    const dir = tempDir('borg-rotate-');
+    const file = join(dir, 'borg.log');
+    const log = createLogger(loadConfig({ BORG_DATA_DIR: dir, BORG_LOG_FILE: file, BORG_LOG_ROTATE_SIZE: '1k', BORG_LOG_ROTATE_KEEP: '2', BORG_LOG_LEVEL: 'info' }));
+    for (let batch = 0; batch < 8; batch++) {
+      for (let i = 0; i < 10; i++) log.info({ batch, i, filler: 'x'.repeat(100) }, 'line');
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const logs = () => readdirSync(dir).filter((f) => /^borg\.\d+\.log$/.test(f));
+    await until(() => logs().length === 3);
+    // The live file plus BORG_LOG_ROTATE_KEEP rotated ones; the oldest are deleted.
+    expect(logs().length).toBe(3);
+    expect(logs()).not.toContain('borg.1.log');
+    const kept = logs().flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean)).map((l) => JSON.parse(l) as Line);
+    expect(kept).toContainEqual(expect.objectContaining({ batch: 7, i: 9 }));
+    expect(kept).not.toContainEqual(expect.objectContaining({ batch: 0 }));
+  });
+});

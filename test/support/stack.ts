@@ -1,0 +1,42 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { startApiServer } from '../../api/server.js';
+import type { ApiServer } from '../../api/server.js';
+import { loadConfig } from '../../lib/config/config.js';
+import type { Config } from '../../lib/config/config.js';
+import { closeDatabase } from '../../lib/db/database.js';
+import type { Db } from '../../lib/db/database.js';
+import { openMigratedDatabase } from '../../lib/db/open.js';
+
+export interface TestApi {
+  config: Config;
+  db: Db;
+  server: ApiServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'borg-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The real API on an ephemeral port, over a fresh SQLite file, pointed at the given Temporal. */
+export async function startTestApi(temporalAddress: string, env: Record<string, string> = {}, log?: Logger): Promise<TestApi> {
+  const config = loadConfig({ BORG_DATA_DIR: tempDir(), BORG_API_PORT: '0', TEMPORAL_ADDRESS: temporalAddress, ...env });
+  const logger = log ?? pino({ level: 'silent' });
+  const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: true, log: logger });
+  const server = await startApiServer(config, db, logger, temporalAddress);
+  return {
+    config,
+    db,
+    server,
+    url: server.url,
+    async close() {
+      await server.close();
+      closeDatabase(db);
+    },
+  };
+}
