@@ -12,25 +12,44 @@ export const imageDir = path.join(outDir, 'image');
 const healthTimeoutMs = 180_000;
 const healthProbe = "fetch('http://127.0.0.1:' + (process.env.BORG_API_PORT || 8080) + '/health').then(async (r) => { console.log(r.status, await r.text()); process.exit(r.ok ? 0 : 1); }, (e) => { console.log(String(e)); process.exit(1); })";
 
-/** Runs the image and asks /health from inside the container until it answers 2xx. */
+/** Polls until check() returns a value or the container stops or the deadline passes. */
+async function waitFor(ctx: StageContext, name: string, what: string, deadline: number, check: () => Promise<string | undefined>): Promise<string> {
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    const state = (await ctx.run('container state', ['docker', 'inspect', '--format', '{{.State.Status}}', name], { quiet: true })).stdout.trim();
+    if (state !== 'running' || Date.now() > deadline) {
+      await ctx.run('container logs', ['docker', 'logs', '--tail', '50', name], { allowFailure: true, quiet: true });
+      throw new Error(`${what} never came (container ${state}); its last log lines are in the stage log`);
+    }
+    await sleep(3000);
+  }
+}
+
+/**
+ * Runs the image with its defaults (embedded Temporal) and proves it from inside the
+ * container: /health answers 2xx, the process is not root, Docker's HEALTHCHECK turns healthy.
+ */
 async function smokeTest(ctx: StageContext, image: string): Promise<void> {
   const name = `borgos-smoke-${process.pid}`;
   await ctx.run('docker run (smoke test)', ['docker', 'run', '--detach', '--name', name, image]);
   try {
     const deadline = Date.now() + healthTimeoutMs;
-    for (;;) {
-      const probe = await ctx.run('GET /health inside the container', ['docker', 'exec', name, 'node', '-e', healthProbe], { allowFailure: true });
-      if (probe.exitCode === 0) {
-        ctx.say(`/health from inside the container: ${probe.stdout.trim()}`);
-        break;
-      }
-      const state = (await ctx.run('container state', ['docker', 'inspect', '--format', '{{.State.Status}}', name])).stdout.trim();
-      if (state !== 'running' || Date.now() > deadline) {
-        await ctx.run('container logs', ['docker', 'logs', '--tail', '50', name], { allowFailure: true });
-        throw new Error(`the image never answered /health (container ${state}); its last log lines are in the stage log`);
-      }
-      await sleep(3000);
-    }
+    const startedAt = performance.now();
+    ctx.say('waiting for /health inside the container …');
+    const health = await waitFor(ctx, name, 'a 2xx from /health', deadline, async () => {
+      const probe = await ctx.run('GET /health', ['docker', 'exec', name, 'node', '-e', healthProbe], { allowFailure: true, quiet: true });
+      return probe.exitCode === 0 ? probe.stdout.trim() : undefined;
+    });
+    ctx.say(`/health from inside the container after ${((performance.now() - startedAt) / 1000).toFixed(1)}s: ${health}`);
+    const user = (await ctx.run('user inside the container', ['docker', 'exec', name, 'id', '-un'])).stdout.trim();
+    if (user === 'root') throw new Error('the image runs as root');
+    ctx.say(`runs as user ${user}`);
+    const status = await waitFor(ctx, name, 'a healthy HEALTHCHECK', deadline, async () => {
+      const probe = await ctx.run('health status', ['docker', 'inspect', '--format', '{{.State.Health.Status}}', name], { quiet: true });
+      return probe.stdout.trim() === 'healthy' ? 'healthy' : undefined;
+    });
+    ctx.say(`Docker HEALTHCHECK: ${status}`);
   } finally {
     await ctx.run('docker rm', ['docker', 'rm', '--force', name], { allowFailure: true });
   }

@@ -22,7 +22,8 @@ export const isoStage: Stage = {
   summary: 'live-build hybrid ISO from a profile (npm run iso)',
   async run(ctx, options) {
     await assertProfileExists(options.profile);
-    await ctx.run(`npm run iso -- --profile ${options.profile}`, ['npm', 'run', 'iso', '--', '--profile', options.profile], {
+    // --install-deps: a build host gets live-build and friends from the ISO script's own list.
+    await ctx.run(`npm run iso -- --profile ${options.profile}`, ['npm', 'run', 'iso', '--', '--profile', options.profile, '--install-deps'], {
       env: options.isoTag === undefined ? {} : { ISO_TAG: options.isoTag },
     });
     const isos = (await readdir(isoDir).catch(() => [] as string[])).filter((f) => f.endsWith('.iso'));

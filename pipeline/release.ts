@@ -14,9 +14,12 @@ async function filesIn(dir: string, keep: (name: string) => boolean): Promise<st
   return names.filter(keep).sort().map((name) => path.join(dir, name));
 }
 
-/** The ISO build's own files (ISO, manifest, SBOM) and the image tarball; the ISO's SHA256SUMS is superseded by ours. */
+/**
+ * The ISO build's outputs (ISO, package manifest, SBOM, inputs) and the image tarball.
+ * Left out: the ISO's own SHA256SUMS (ours supersedes it) and build logs.
+ */
 async function releaseAssets(isoDir: string, imageDir: string): Promise<string[]> {
-  const iso = await filesIn(isoDir, (name) => name !== 'SHA256SUMS');
+  const iso = await filesIn(isoDir, (name) => name !== 'SHA256SUMS' && !name.endsWith('.log'));
   const image = await filesIn(imageDir, (name) => name.endsWith('.tar'));
   if (!iso.some((file) => file.endsWith('.iso')) && image.length === 0) {
     throw new Error(`nothing to release: ${path.relative(process.cwd(), isoDir)}/ has no .iso and ${path.relative(process.cwd(), imageDir)}/ has no .tar (run the iso and image stages first)`);

@@ -28,6 +28,8 @@ export interface StepOptions {
   readonly env?: Record<string, string | undefined>;
   /** Resolve with the output instead of throwing when the command fails. */
   readonly allowFailure?: boolean;
+  /** Log only: for polls that would otherwise fill the terminal. */
+  readonly quiet?: boolean;
 }
 
 /** A step's command exited non-zero; the message names the step and the exit code. */
@@ -60,7 +62,7 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
     },
     async run(label, command, options = {}) {
       const startedAt = performance.now();
-      print(`  - ${label} …`);
+      if (!options.quiet) print(`  - ${label} …`);
       note(`$ ${command.join(' ')}`);
       const child = $({
         cwd: options.cwd ?? repoRoot,
@@ -80,7 +82,7 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
       const ok = result.exitCode === 0;
       // A probe allowed to fail is not a failure: mark it neutrally.
       const mark = ok ? '✓' : options.allowFailure ? '·' : '✗';
-      print(`  ${mark} ${label} (${ok ? '' : `exit ${result.exitCode ?? '?'}, `}${elapsed(startedAt)})`);
+      if (!options.quiet) print(`  ${mark} ${label} (${ok ? '' : `exit ${result.exitCode ?? '?'}, `}${elapsed(startedAt)})`);
       if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },

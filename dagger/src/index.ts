@@ -17,7 +17,8 @@ const goImage = 'golang:1.24-bookworm';
 /** The Temporal CLI the control plane and its tests run as an embedded dev server. */
 const temporalModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const lintPackages = ['shellcheck', 'git'];
-const isoPackages = ['live-build', 'xorriso', 'isolinux', 'syslinux-common', 'mtools', 'dosfstools', 'squashfs-tools', 'ca-certificates', 'git'];
+/** The ISO script installs its own build tools (--install-deps) through the cached apt; git dates the build. */
+const isoPackages = ['git'];
 const sourceIgnore = ['**/node_modules', 'out', 'data', 'artifacts', 'coverage', '.build', 'dagger/sdk'];
 
 interface WorkspaceOptions {
@@ -135,7 +136,10 @@ export class Borgos {
     githubToken?: Secret,
     /** Repository to release in, "owner/name"; needed with githubToken. */
     repository?: string,
+    /** Release tag (default: v<package version>). */
+    releaseTag?: string,
   ): Promise<string> {
+    if (githubToken !== undefined && repository === undefined) throw new Error('ci: githubToken given without repository ("owner/name")');
     const passed: string[] = [];
     const stage = async (name: string, run: () => Promise<unknown>): Promise<void> => {
       try {
@@ -149,9 +153,8 @@ export class Borgos {
     await stage('test', () => this.test(source).sync());
     await stage('iso', () => this.buildIso(source, profile).sync());
     await stage('image', () => this.image(source).sync());
-    if (githubToken !== undefined) {
-      if (repository === undefined) throw new Error('ci: githubToken given without repository ("owner/name")');
-      await stage('release', () => this.release(source, githubToken, repository, undefined, profile));
+    if (githubToken !== undefined && repository !== undefined) {
+      await stage('release', () => this.release(source, githubToken, repository, releaseTag, profile));
     }
     return `ci passed: ${passed.join(', ')}`;
   }
@@ -159,6 +162,7 @@ export class Borgos {
   /** The ISO build container, left with out/ISO/ filled in. */
   private isoBuild(source: Directory, profile: string, isoTag: string): Container {
     return this.workspace(source, { base: isoImage, packages: isoPackages })
+      .withMountedCache('/root/.cache/borgos/iso', dag.cacheVolume('borgos-iso'))
       .withEnvVariable('ISO_TAG', isoTag)
       .withExec(['npm', 'run', 'pipeline', '--', 'iso', '--profile', profile, '--iso-tag', isoTag], { insecureRootCapabilities: true });
   }

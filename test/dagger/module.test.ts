@@ -95,7 +95,8 @@ describe('dagger module queries', () => {
     const nodeSource = engine.resolve(node?.args.source);
     expect(base(nodeSource)).toBe('node:20-bookworm');
     expect(nodeSource.at(-1)).toEqual({ field: 'directory', args: { path: '/usr/local' } });
-    expect(execsOf(chain)[indexOfExec(chain, ['apt-get', 'install'])]).toEqual(expect.arrayContaining(['live-build', 'xorriso', 'squashfs-tools']));
+    expect(caches(chain)).toMatchObject({ '/var/cache/apt/archives': 'borgos-apt-archives', '/var/lib/apt/lists': 'borgos-apt-lists', '/root/.cache/borgos/iso': 'borgos-iso' });
+    expect(execsOf(chain)).toContainEqual(['rm', '-f', '/etc/apt/apt.conf.d/docker-clean']);
     const isoArgv = ['npm', 'run', 'pipeline', '--', 'iso', '--profile', 'server', '--iso-tag', 'borgos-server-1'];
     expectNodeWorkspace(chain, isoArgv);
     const isoExec = selectionsOf(chain, 'withExec').find((s) => JSON.stringify(s.args.args) === JSON.stringify(isoArgv));
@@ -150,6 +151,18 @@ describe('dagger module queries', () => {
     const stages = engine.evaluations.map((q) => execsOf(q.chain).find((argv) => argv[2] === 'pipeline')?.[4]);
     expect(stages).toEqual(['lint', 'test', 'iso', 'image']);
     expect(summary).toBe('ci passed: lint, test, iso, image');
+  });
+
+  it('ci with a token ends with the release stage for the given tag', async () => {
+    const summary = await call((m, source) => m.ci(source, 'server', dag.setSecret('gh', 'ghp_example'), 'borg/borgos', 'v2.0.0'));
+    const last = execsOf(lastEvaluation()).at(-1);
+    expect(last).toEqual(['npm', 'run', 'pipeline', '--', 'release', '--release-tag', 'v2.0.0']);
+    expect(summary).toBe('ci passed: lint, test, iso, image, release');
+  });
+
+  it('ci refuses a token without a repository before running any stage', async () => {
+    await expect(call((m, source) => m.ci(source, 'server', dag.setSecret('gh', 'ghp_example')))).rejects.toThrow('githubToken given without repository');
+    expect(engine.evaluations).toEqual([]);
   });
 
   it('ci stops at the first failing stage and names it', async () => {

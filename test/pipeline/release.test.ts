@@ -42,6 +42,7 @@ beforeEach(async () => {
   writeFileSync(path.join(dir, 'out/ISO/borgos-edge-iot.iso'), randomBytes(3 * 2 ** 20));
   writeFileSync(path.join(dir, 'out/ISO/borgos-edge-iot.packages'), 'curl 7.88\n');
   writeFileSync(path.join(dir, 'out/ISO/SHA256SUMS'), 'superseded by the release SHA256SUMS\n');
+  writeFileSync(path.join(dir, 'out/ISO/borgos-edge-iot.build.log'), 'lb build output\n');
   writeFileSync(path.join(dir, 'out/image/borgos-0.2.0.tar'), randomBytes(2 ** 20));
   git('init', '-q', '-b', 'main');
   for (const [day, message, tag] of [[1, 'initial import', 'v0.1.0'], [2, 'add enrollment', undefined], [3, 'fix token refresh', 'v0.2.0']] as const) {
@@ -81,7 +82,7 @@ describe('release (S4)', () => {
     expect(result.htmlUrl).toContain(`/${repo}/releases/`);
   });
 
-  it('writes a SHA256SUMS that sha256sum --check accepts, leaving out the sums file of the ISO build', async () => {
+  it('writes a SHA256SUMS that sha256sum --check accepts, leaving out the sums file and log of the ISO build', async () => {
     await release(input({ github: undefined }));
     const sums = readFileSync(path.join(dir, 'out/release/SHA256SUMS'), 'utf8');
     expect(sums.split('\n').filter(Boolean).map((l) => l.split('  ')[1])).toEqual(['borgos-edge-iot.iso', 'borgos-edge-iot.packages', 'borgos-0.2.0.tar']);
