@@ -113,9 +113,9 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
       const packages = installedPackages(join(workDir, 'chroot', 'var', 'lib', 'dpkg'), names);
       const isoSha256 = await sha256File(builtIso);
       const isoBytes = statSync(builtIso).size;
-      await runStage('clean', 'lb', ['clean', '--chroot', '--binary'], ctx);
-
       moveInto(builtIso, paths.iso);
+      // The chroot and binary trees are large and rebuilt from the cache next time.
+      await runStage('clean', 'lb', ['clean', '--chroot', '--binary'], ctx);
       writeAtomically(paths.packages, manifest);
       const sbom = spdxDocument({ name: tag, fileName: `${tag}.iso`, sha256: isoSha256, inputsHash: config.inputsHash, createdEpoch: epoch }, packages);
       writeAtomically(paths.sbom, `${JSON.stringify(sbom, null, 2)}\n`);

@@ -1,0 +1,6 @@
+import { BOOT_PACKAGES, BUILD_PACKAGES, installPackages } from '../../iso/host-tools.js';
+
+/** A fresh CI machine has neither live-build nor QEMU: install them through apt before any test. */
+export default function setup(): void {
+  installPackages([...BUILD_PACKAGES, ...BOOT_PACKAGES]);
+}
