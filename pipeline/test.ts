@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { artifactsDir } from './paths.js';
 import type { Stage } from './stage.js';
 
@@ -33,7 +34,9 @@ export const testStage: Stage = {
     );
     ctx.note(`reports: ${junit}, ${coverageDir}/index.html, ${coverageDir}/coverage-summary.json`);
     if (result.exitCode !== 0) {
-      throw new Error(await whyTestsFailed(`${result.stdout}\n${result.stderr}`, path.join(coverageDir, 'coverage-summary.json')));
+      // vitest colours its output even when asked not to; the summary lines are matched without it.
+      const output = stripVTControlCharacters(`${result.stdout}\n${result.stderr}`);
+      throw new Error(await whyTestsFailed(output, path.join(coverageDir, 'coverage-summary.json')));
     }
   },
 };
@@ -41,7 +44,10 @@ export const testStage: Stage = {
 /** Tells failing tests apart from coverage under the threshold, from what vitest left behind. */
 async function whyTestsFailed(output: string, summaryPath: string): Promise<string> {
   const failedTests = /Tests\s+(\d+) failed/.exec(output);
-  if (failedTests) return `${failedTests[1]} tests failed`;
+  if (failedTests) {
+    const names = [...output.matchAll(/^ FAIL\s+(.+)$/gm)].map((m) => m[1]?.trim());
+    return `${failedTests[1]} tests failed: ${[...new Set(names)].slice(0, 5).join('; ')}`;
+  }
   const summary = await readFile(summaryPath, 'utf8').catch(() => undefined);
   if (summary !== undefined) {
     const lines = (JSON.parse(summary) as { total: { lines: { pct: number } } }).total.lines.pct;
