@@ -68,7 +68,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const notesPath = path.join(input.releaseDir, 'RELEASE_NOTES.md');
   await writeFile(sumsPath, sums);
   await writeFile(notesPath, notes);
-  input.say(`wrote ${path.relative(process.cwd(), sumsPath)} (${assets.length} files) and ${path.relative(process.cwd(), notesPath)}`);
+  input.say(`wrote ${path.relative(process.cwd(), sumsPath)} (${assets.length} file${assets.length === 1 ? '' : 's'}) and ${path.relative(process.cwd(), notesPath)}`);
 
   const uploads = [...assets, sumsPath];
   if (input.github === undefined) {
