@@ -1,4 +1,5 @@
 import type { Db } from '../lib/db/database.js';
+import { createEngineControlActivities } from './engine-control.js';
 import { createHealthActivities } from './health.js';
 
 export interface ActivityDeps {
@@ -9,6 +10,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps.db),
+    ...createEngineControlActivities(deps.db),
   };
 }
 

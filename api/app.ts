@@ -8,7 +8,18 @@ import errorsPlugin from './plugins/errors.js';
 import requestIdPlugin, { requestId } from './plugins/request-id.js';
 import swaggerPlugin from './plugins/swagger.js';
 import temporalPlugin from './plugins/temporal.js';
+import validationPlugin from './plugins/validation.js';
+import authPlugin from './plugins/auth.js';
+import engineControlPlugin from './plugins/engine-control.js';
+import actionRoutes from './routes/actions.js';
+import apiKeyRoutes from './routes/api-keys.js';
+import auditRoutes from './routes/audit.js';
+import configRoutes from './routes/config.js';
+import engineRoutes from './routes/engines.js';
+import eventRoutes from './routes/events.js';
+import grantRoutes from './routes/grants.js';
 import healthRoutes from './routes/health.js';
+import platformRoutes from './routes/platforms.js';
 
 export interface AppDeps {
   db: Db;
@@ -22,13 +33,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log,
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
   });
+  await app.register(validationPlugin);
   await app.register(errorsPlugin);
   await app.register(requestIdPlugin);
   await app.register(swaggerPlugin, { version });
   await app.register(dbPlugin, { db: deps.db });
   await app.register(temporalPlugin, deps.temporal);
+  await app.register(engineControlPlugin);
+  await app.register(authPlugin);
   await app.register(healthRoutes, { version });
+  for (const routes of [engineRoutes, actionRoutes, platformRoutes, grantRoutes, configRoutes, eventRoutes, auditRoutes, apiKeyRoutes]) {
+    await app.register(routes);
+  }
   return app;
 }

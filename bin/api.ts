@@ -1,4 +1,5 @@
 import { startApiServer } from '../api/server.js';
+import { ApiKeys } from '../lib/auth/api-keys.js';
 import { loadConfig } from '../lib/config/config.js';
 import { closeDatabase } from '../lib/db/database.js';
 import { openMigratedDatabase } from '../lib/db/open.js';
@@ -16,9 +17,11 @@ runMain('borg-api', async () => {
   try {
     const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: config.autoMigrate, log });
     lifecycle.onStop('database', () => closeDatabase(db));
+    const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
     const api = await startApiServer(config, db, log, temporalAddress(config));
     lifecycle.onStop('api', () => api.close());
     log.info({ api: api.url }, 'API ready');
+    if (firstAdminKey) process.stdout.write(`First admin API key (store it now, it is not shown again): ${firstAdminKey}\n`);
   } catch (err) {
     await lifecycle.stop('start failed');
     throw err;

@@ -1,4 +1,5 @@
 import { startApiServer } from '../api/server.js';
+import { ApiKeys } from '../lib/auth/api-keys.js';
 import { loadConfig } from '../lib/config/config.js';
 import { closeDatabase } from '../lib/db/database.js';
 import { openMigratedDatabase } from '../lib/db/open.js';
@@ -19,6 +20,7 @@ runMain('borg', async () => {
   try {
     const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: config.autoMigrate, log });
     lifecycle.onStop('database', () => closeDatabase(db));
+    const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
     const temporal = await resolveTemporal(config, log, lifecycle);
     const worker = await startWorker({ temporal: config.temporal, address: temporal.address, db, log });
     lifecycle.onStop('worker', () => worker.stop());
@@ -36,6 +38,7 @@ runMain('borg', async () => {
         `  API          ${api.url}`,
         `  API docs     ${api.url}/docs`,
         `  Temporal UI  ${temporal.uiUrl ?? `(external Temporal at ${temporal.address})`}`,
+        ...(firstAdminKey ? [`  Admin key    ${firstAdminKey}`, '               (first start: store it now, it is not shown again)'] : []),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n') + '\n',

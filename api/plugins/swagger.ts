@@ -14,6 +14,13 @@ export default fp(
           description: 'Devices, engines and operators. Every route but /health authenticates.',
           version: opts.version,
         },
+        components: {
+          securitySchemes: {
+            engineId: { type: 'apiKey', in: 'header', name: 'X-Engine-ID' },
+            engineKey: { type: 'apiKey', in: 'header', name: 'X-Engine-Key' },
+            operatorKey: { type: 'http', scheme: 'bearer', description: 'Operator API key (also accepted as X-API-Key)' },
+          },
+        },
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });

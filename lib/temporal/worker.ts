@@ -5,6 +5,7 @@ import { createActivities } from '../../activities/index.js';
 import type { TemporalConfig } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import { connectionSettings } from './connection.js';
+import { ensureSearchAttributes } from './search-attributes.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -24,7 +25,9 @@ export interface StartWorkerOptions {
 }
 
 export async function startWorker({ temporal, address, db, log }: StartWorkerOptions): Promise<WorkerHandle> {
-  const connection = await NativeConnection.connect(connectionSettings(temporal, address));
+  const settings = connectionSettings(temporal, address);
+  await ensureSearchAttributes(settings, temporal.namespace);
+  const connection = await NativeConnection.connect(settings);
   let worker: Worker;
   try {
     worker = await Worker.create({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readMigrations } from '../../lib/db/migrations.js';
 import { startTestApi } from '../support/stack.js';
 import type { TestApi } from '../support/stack.js';
 
@@ -18,7 +19,7 @@ describe('API over HTTP', () => {
       live: true,
       ready: true,
       version: '0.1.0',
-      checks: { database: { ok: true, schema_version: 1 }, temporal: { ok: true, namespace: 'default' } },
+      checks: { database: { ok: true, schema_version: readMigrations().length }, temporal: { ok: true, namespace: 'default' } },
     });
     expect(body.instance_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(body).not.toHaveProperty('failing');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../lib/db/database.js';
+import { readMigrations } from '../../lib/db/migrations.js';
 import { freePort } from '../support/ports.js';
 import { descendants, runScript, survivors } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
@@ -35,7 +36,7 @@ describe('npm start', () => {
     expect(run.output()).toMatch(/"part":"database","msg":"stopped"/);
     // The database was checkpointed and closed: it opens and holds the migrated schema.
     const db = openDatabase(join(dataDir, 'borg.db'));
-    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 1 });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: readMigrations().length });
     db.close();
   });
 
@@ -68,7 +69,7 @@ describe('npm start', () => {
     db.close();
     const run = runScript('start', { BORG_DATA_DIR: dataDir, TEMPORAL_ADDRESS: inject('temporalAddress') });
     expect((await run.exited).code).toBe(1);
-    expect(run.output()).toContain('database schema is at version 99 but this BorgOS knows only up to 1');
+    expect(run.output()).toContain(`database schema is at version 99 but this BorgOS knows only up to ${readMigrations().length}`);
     const after = openDatabase(join(dataDir, 'borg.db'));
     expect(after.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
     after.close();

@@ -1,0 +1,35 @@
+import type { Db } from '../lib/db/database.js';
+import type { GrantRequestStatus } from '../lib/db/repositories/grants.js';
+import type { WindowStatus } from '../lib/db/repositories/maintenance.js';
+import { EngineControl } from '../lib/engines/control.js';
+
+export interface SettledRequest {
+  status: Exclude<GrantRequestStatus, 'pending'>;
+  grant_id: string | null;
+  expires_at: string | null;
+}
+
+export interface EngineControlActivities {
+  settleGrantRequest(requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string): Promise<SettledRequest>;
+  endGrant(grantId: string, status: 'revoked' | 'expired', workflowId: string): Promise<void>;
+  transitionWindow(windowId: string, status: Exclude<WindowStatus, 'scheduled'>, workflowId: string): Promise<Exclude<WindowStatus, 'scheduled'>>;
+}
+
+/** Each activity is idempotent, so Temporal's retries never apply a change twice. */
+export function createEngineControlActivities(db: Db): EngineControlActivities {
+  const control = new EngineControl(db);
+  const actor = (workflowId: string) => ({ actor: `workflow:${workflowId}`, requestId: null });
+  return {
+    async settleGrantRequest(requestId, outcome, decidedBy, workflowId) {
+      const request = control.settleGrantRequest(actor(workflowId), requestId, outcome, decidedBy);
+      const grant = request.grant_id ? control.grants.get(request.grant_id) : undefined;
+      return { status: request.status as SettledRequest['status'], grant_id: request.grant_id, expires_at: grant?.expires_at ?? null };
+    },
+    async endGrant(grantId, status, workflowId) {
+      control.endGrant(actor(workflowId), grantId, status);
+    },
+    async transitionWindow(windowId, status, workflowId) {
+      return control.transitionWindow(actor(workflowId), windowId, status).status as Exclude<WindowStatus, 'scheduled'>;
+    },
+  };
+}

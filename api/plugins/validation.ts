@@ -1,0 +1,20 @@
+import { Ajv } from 'ajv';
+import type { Options } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+const common: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
+
+/**
+ * Bodies are validated as sent: a number where a string belongs is an error, not a string.
+ * Query strings, params and headers arrive as text, so those parts coerce to their schema types.
+ */
+export default fp(
+  async (app: FastifyInstance) => {
+    const strict = addFormats.default(new Ajv({ ...common, coerceTypes: false }));
+    const coercing = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }));
+    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  },
+  { name: 'validation' },
+);

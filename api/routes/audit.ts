@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { verifyChain } from '../../lib/audit/chain.js';
+import type { DecisionFilter } from '../../lib/db/repositories/audit-log.js';
+import { errorRef } from '../schemas/error.js';
+import { chainReport, decision, decisionQuery, operatorSecurity } from '../schemas/engine-control.js';
+
+export default async function auditRoutes(app: FastifyInstance): Promise<void> {
+  const { audit } = app.engineControl;
+  const reader = app.requireRole('reader');
+
+  app.get<{ Querystring: DecisionFilter }>(
+    '/decisions',
+    {
+      preHandler: reader,
+      schema: { summary: 'The decision log, newest first, filtered', tags: ['audit'], security: operatorSecurity, querystring: decisionQuery, response: { 200: { type: 'array', items: decision }, 400: errorRef, 401: errorRef, 403: errorRef } },
+    },
+    async (request) =>
+      audit.decisions(request.query).map((row) => {
+        const details = JSON.parse(row.details) as { message: string; required_scopes: string[] };
+        return {
+          seq: row.seq,
+          decision_id: row.id,
+          request_id: row.request_id,
+          engine_id: row.engine_id,
+          platform: row.platform_id,
+          action_type: row.action_type,
+          allowed: row.allowed === 1,
+          reason: row.reason,
+          message: details.message,
+          required_scopes: details.required_scopes,
+          created_at: row.created_at,
+          hash: row.hash,
+        };
+      }),
+  );
+
+  app.get(
+    '/audit/verify',
+    {
+      preHandler: reader,
+      schema: { summary: 'Recompute the hash chain of the whole audit log and name the first broken link', tags: ['audit'], security: operatorSecurity, response: { 200: chainReport, 401: errorRef, 403: errorRef } },
+    },
+    async () => verifyChain(audit.rows()),
+  );
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import type { Capability } from '../../lib/db/repositories/engines.js';
+import { actorOf } from '../plugins/auth.js';
+import { errorRef } from '../schemas/error.js';
+import { engine, engineSecurity, engineWithKey, idParams, operatorSecurity, registerEngineBody } from '../schemas/engine-control.js';
+
+interface RegisterBody {
+  name: string;
+  description: string;
+  capabilities: Capability[];
+}
+
+const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef };
+
+export default async function engineRoutes(app: FastifyInstance): Promise<void> {
+  const { control } = app.engineControl;
+  const operator = app.requireRole('operator');
+  const reader = app.requireRole('reader');
+
+  app.post<{ Body: RegisterBody }>(
+    '/engines/register',
+    {
+      preHandler: operator,
+      schema: { summary: 'Register an engine; its key is returned once', tags: ['engines'], security: operatorSecurity, body: registerEngineBody, response: { 201: engineWithKey, ...errors } },
+    },
+    async (request, reply) => {
+      const { engine: registered, key } = control.registerEngine(actorOf(request), request.body);
+      return reply.status(201).send({ engine_id: registered.id, key, engine: registered });
+    },
+  );
+
+  app.post(
+    '/engines/validate',
+    {
+      preHandler: app.authenticateEngine,
+      schema: {
+        summary: 'An engine verifies its identity',
+        tags: ['engines'],
+        security: engineSecurity,
+        response: { 200: { type: 'object', properties: { valid: { type: 'boolean' }, engine_id: { type: 'string' }, status: { type: 'string' }, name: { type: 'string' } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const e = control.getEngine(request.engineId!);
+      return { valid: true, engine_id: e.id, status: e.status, name: e.name };
+    },
+  );
+
+  app.get('/engines', { preHandler: reader, schema: { summary: 'List engines', tags: ['engines'], security: operatorSecurity, response: { 200: { type: 'array', items: engine }, ...errors } } }, async () =>
+    control.listEngines(),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/engines/:id',
+    { preHandler: reader, schema: { summary: 'One engine', tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
+    async (request) => control.getEngine(request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/engines/:id/rotate-key',
+    {
+      preHandler: operator,
+      schema: { summary: 'Issue a new key; the old one stops working at once', tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engineWithKey, ...errors } },
+    },
+    async (request) => {
+      const { engine: e, key } = control.rotateKey(actorOf(request), request.params.id);
+      return { engine_id: e.id, key, engine: e };
+    },
+  );
+
+  for (const [path, status, summary] of [
+    ['suspend', 'suspended', 'Suspend: checks are denied until resumed'],
+    ['resume', 'active', 'Resume a suspended engine'],
+    ['revoke', 'revoked', 'Revoke for good: the key stops working and all grants end'],
+  ] as const) {
+    app.post<{ Params: { id: string } }>(
+      `/engines/:id/${path}`,
+      { preHandler: operator, schema: { summary, tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
+      async (request) => control.setEngineStatus(actorOf(request), request.params.id, status),
+    );
+  }
+}

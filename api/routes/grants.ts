@@ -1,0 +1,162 @@
+import type { FastifyInstance } from 'fastify';
+import { newId } from '../../lib/crypto/secrets.js';
+import type { GrantRequestStatus, GrantStatus } from '../../lib/db/repositories/grants.js';
+import { AppError } from '../../lib/errors.js';
+import { workflowIds } from '../../lib/engines/flows.js';
+import { actorOf } from '../plugins/auth.js';
+import { errorRef } from '../schemas/error.js';
+import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity } from '../schemas/engine-control.js';
+
+const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
+
+interface CreateGrantBody {
+  engine_id: string;
+  platform: string;
+  action_type: string;
+  scopes: string[];
+  expires_at?: string;
+}
+
+interface GrantRequestBody {
+  platform: string;
+  action_type: string;
+  scopes: string[];
+  duration_s?: number;
+  reason: string;
+  deadline_s: number;
+}
+
+export default async function grantRoutes(app: FastifyInstance): Promise<void> {
+  const { control, flows } = app.engineControl;
+  const operator = app.requireRole('operator');
+  const reader = app.requireRole('reader');
+
+  app.get<{ Querystring: { engine_id?: string; platform?: string; status?: GrantStatus } }>(
+    '/grants',
+    {
+      preHandler: reader,
+      schema: {
+        summary: 'Grants, filtered',
+        tags: ['grants'],
+        security: operatorSecurity,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { engine_id: { type: 'string' }, platform: { type: 'string' }, status: { type: 'string', enum: ['active', 'revoked', 'expired'] } },
+        },
+        response: { 200: { type: 'array', items: grant }, ...errors },
+      },
+    },
+    async (request) => control.grants.list(request.query),
+  );
+
+  app.post<{ Body: CreateGrantBody }>(
+    '/grants',
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'Grant an engine an action on a platform; with expires_at a durable timer revokes it then',
+        tags: ['grants'],
+        security: operatorSecurity,
+        body: createGrantBody,
+        response: { 201: grant, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { expires_at, ...rest } = request.body;
+      const created = control.createGrant(actorOf(request), { ...rest, expires_at: expires_at ? new Date(expires_at).toISOString() : null });
+      if (!created.expires_at) return reply.status(201).send(created);
+      try {
+        const expiry_workflow_id = await flows.startGrantExpiry(created.id, created.engine_id, created.platform_id, created.expires_at);
+        return reply.status(201).send({ ...created, expiry_workflow_id });
+      } catch (err) {
+        control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked');
+        throw new AppError(503, 'TEMPORAL_UNAVAILABLE', 'could not start the expiry timer; the grant was revoked', { cause: (err as Error).message });
+      }
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/grants/:id',
+    { preHandler: operator, schema: { summary: 'Revoke a grant now', tags: ['grants'], security: operatorSecurity, params: idParams, response: { 200: grant, ...errors } } },
+    async (request) => control.endGrant(actorOf(request), request.params.id, 'revoked'),
+  );
+
+  app.post<{ Body: GrantRequestBody }>(
+    '/grants/request',
+    {
+      preHandler: app.authenticateEngine,
+      schema: {
+        summary: 'An engine asks for a permission; a workflow waits for an operator until the deadline',
+        tags: ['grants'],
+        security: engineSecurity,
+        body: grantRequestBody,
+        response: { 202: grantRequest, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const engineId = request.engineId!;
+      const id = newId('greq');
+      const workflow_id = workflowIds.grantRequest(engineId, id);
+      const { platform, action_type, scopes, duration_s, reason, deadline_s } = request.body;
+      const created = control.createGrantRequest(actorOf(request), {
+        id,
+        engine_id: engineId,
+        platform_id: platform,
+        action_type,
+        scopes,
+        duration_s: duration_s ?? null,
+        reason,
+        workflow_id,
+      });
+      try {
+        await flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s);
+      } catch (err) {
+        control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', null);
+        throw new AppError(503, 'TEMPORAL_UNAVAILABLE', 'could not start the approval workflow; the request was closed', { cause: (err as Error).message });
+      }
+      return reply.status(202).send(created);
+    },
+  );
+
+  app.get<{ Querystring: { status?: GrantRequestStatus } }>(
+    '/grant-requests',
+    {
+      preHandler: reader,
+      schema: {
+        summary: 'Grant requests, e.g. ?status=pending for what waits on an operator',
+        tags: ['grants'],
+        security: operatorSecurity,
+        querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] } } },
+        response: { 200: { type: 'array', items: grantRequest }, ...errors },
+      },
+    },
+    async (request) => control.grants.listRequests(request.query.status),
+  );
+
+  for (const [path, approved] of [
+    ['approve', true],
+    ['deny', false],
+  ] as const) {
+    app.post<{ Params: { id: string } }>(
+      `/grant-requests/:id/${path}`,
+      {
+        preHandler: operator,
+        schema: {
+          summary: `${approved ? 'Approve' : 'Deny'} a pending request; returns once the workflow has applied it`,
+          tags: ['grants'],
+          security: operatorSecurity,
+          params: idParams,
+          response: { 200: grantRequest, ...errors },
+        },
+      },
+      async (request) => {
+        const pending = control.grants.getRequest(request.params.id);
+        if (!pending) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${request.params.id}`);
+        if (pending.status !== 'pending') throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} is already ${pending.status}`);
+        await flows.decide(pending.workflow_id, { approved, by: actorOf(request).actor });
+        return control.grants.getRequest(pending.id);
+      },
+    );
+  }
+}

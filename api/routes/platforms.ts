@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { newId } from '../../lib/crypto/secrets.js';
+import type { PlatformStatus } from '../../lib/db/repositories/platforms.js';
+import { AppError } from '../../lib/errors.js';
+import { workflowIds } from '../../lib/engines/flows.js';
+import { actorOf } from '../plugins/auth.js';
+import { errorRef } from '../schemas/error.js';
+import { eitherSecurity, idParams, maintenanceBody, maintenanceWindow, operatorSecurity, platform, platformParams, putPlatformBody } from '../schemas/engine-control.js';
+
+const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef };
+
+export default async function platformRoutes(app: FastifyInstance): Promise<void> {
+  const { control, flows } = app.engineControl;
+  const operator = app.requireRole('operator');
+
+  app.get(
+    '/platforms/list',
+    {
+      preHandler: app.authenticateEngineOrOperator,
+      schema: { summary: 'Platforms with their status and version', tags: ['platforms'], security: eitherSecurity, response: { 200: { type: 'array', items: platform }, ...errors } },
+    },
+    async () => control.platforms.list(),
+  );
+
+  app.put<{ Params: { id: string }; Body: { name: string; status: PlatformStatus; version: string } }>(
+    '/platforms/:id',
+    {
+      preHandler: operator,
+      schema: { summary: 'Create or update a platform', tags: ['platforms'], security: operatorSecurity, params: platformParams, body: putPlatformBody, response: { 200: platform, ...errors } },
+    },
+    async (request) => control.putPlatform(actorOf(request), { id: request.params.id, ...request.body }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { starts_at: string; ends_at: string } }>(
+    '/platforms/:id/maintenance',
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'Schedule a maintenance window: a durable workflow puts the platform into maintenance at the start and back at the end',
+        tags: ['platforms'],
+        security: operatorSecurity,
+        params: platformParams,
+        body: maintenanceBody,
+        response: { 201: maintenanceWindow, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { starts_at, ends_at } = request.body;
+      if (Date.parse(ends_at) <= Date.parse(starts_at)) {
+        throw new AppError(400, 'VALIDATION_FAILED', 'body.ends_at must be after body.starts_at', { fields: [{ field: 'body.ends_at', message: 'must be after starts_at' }] });
+      }
+      if (Date.parse(ends_at) <= Date.now()) {
+        throw new AppError(400, 'VALIDATION_FAILED', 'body.ends_at must be in the future', { fields: [{ field: 'body.ends_at', message: 'must be in the future' }] });
+      }
+      const id = newId('mw');
+      const workflow_id = workflowIds.maintenance(request.params.id, id);
+      const window = control.createWindow(actorOf(request), { id, platform_id: request.params.id, starts_at, ends_at, workflow_id });
+      try {
+        await flows.startMaintenance(workflow_id, request.params.id, id, starts_at, ends_at);
+      } catch (err) {
+        control.transitionWindow({ actor: 'system', requestId: request.id }, id, 'cancelled');
+        throw new AppError(503, 'TEMPORAL_UNAVAILABLE', 'could not start the maintenance workflow; the window was cancelled', { cause: (err as Error).message });
+      }
+      return reply.status(201).send(window);
+    },
+  );
+
+  app.get<{ Querystring: { platform?: string } }>(
+    '/maintenance',
+    {
+      preHandler: app.requireRole('reader'),
+      schema: {
+        summary: 'Maintenance windows',
+        tags: ['platforms'],
+        security: operatorSecurity,
+        querystring: { type: 'object', additionalProperties: false, properties: { platform: { type: 'string' } } },
+        response: { 200: { type: 'array', items: maintenanceWindow }, ...errors },
+      },
+    },
+    async (request) => control.windows.list(request.query.platform),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/maintenance/:id/cancel',
+    {
+      preHandler: operator,
+      schema: { summary: 'Cancel a window: before its start it is dropped, during it the platform returns to active', tags: ['platforms'], security: operatorSecurity, params: idParams, response: { 202: maintenanceWindow, ...errors } },
+    },
+    async (request, reply) => {
+      const window = control.windows.get(request.params.id);
+      if (!window) throw new AppError(404, 'WINDOW_NOT_FOUND', `no maintenance window ${request.params.id}`);
+      if (window.status === 'completed' || window.status === 'cancelled') throw new AppError(409, 'WINDOW_ENDED', `window ${window.id} is already ${window.status}`);
+      await flows.cancelMaintenance(window.workflow_id);
+      return reply.status(202).send(window);
+    },
+  );
+}

@@ -1,0 +1,67 @@
+import { GENESIS_HASH, chainHash } from '../../audit/chain.js';
+import type { AuditFields, StoredAuditRow } from '../../audit/chain.js';
+import type { Db } from '../database.js';
+
+export interface DecisionFilter {
+  engine_id?: string;
+  platform?: string;
+  action_type?: string;
+  allowed?: boolean;
+  since?: string;
+  until?: string;
+  limit: number;
+  /** Return rows with seq below this (paging backwards from the newest). */
+  before?: number;
+}
+
+/** The append-only, hash-chained audit log; the only SQL that touches audit_log. */
+export class AuditLogRepository {
+  private readonly headStmt;
+  private readonly insertStmt;
+  private readonly allStmt;
+  private readonly appendTxn;
+
+  constructor(private readonly db: Db) {
+    this.headStmt = db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    this.insertStmt = db.prepare(
+      `INSERT INTO audit_log (id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at, prev_hash, hash)
+       VALUES (@id, @kind, @request_id, @actor, @action, @engine_id, @platform_id, @action_type, @allowed, @reason, @details, @created_at, @prev_hash, @hash)`,
+    );
+    this.allStmt = db.prepare<[], StoredAuditRow>('SELECT * FROM audit_log ORDER BY seq');
+    // IMMEDIATE: reading the head and appending must not interleave with another process's append.
+    this.appendTxn = db.transaction((fields: AuditFields) => {
+      const prev = this.headStmt.get()?.hash ?? GENESIS_HASH;
+      this.insertStmt.run({ ...fields, prev_hash: prev, hash: chainHash(prev, fields) });
+    });
+  }
+
+  /** Appends inside the caller's transaction if there is one, so a change and its record commit together. */
+  append(fields: AuditFields): void {
+    if (this.db.inTransaction) this.appendTxn(fields);
+    else this.appendTxn.immediate(fields);
+  }
+
+  rows(): IterableIterator<StoredAuditRow> {
+    return this.allStmt.iterate();
+  }
+
+  decisions(filter: DecisionFilter): StoredAuditRow[] {
+    const where = ["kind = 'decision'"];
+    const params: Record<string, string | number> = { limit: filter.limit };
+    const add = (clause: string, key: string, value: string | number | undefined): void => {
+      if (value === undefined || value === '') return;
+      where.push(clause);
+      params[key] = value;
+    };
+    add('engine_id = @engine_id', 'engine_id', filter.engine_id);
+    add('platform_id = @platform', 'platform', filter.platform);
+    add('action_type = @action_type', 'action_type', filter.action_type);
+    add('allowed = @allowed', 'allowed', filter.allowed === undefined ? undefined : filter.allowed ? 1 : 0);
+    add('created_at >= @since', 'since', filter.since);
+    add('created_at < @until', 'until', filter.until);
+    add('seq < @before', 'before', filter.before);
+    return this.db
+      .prepare<Record<string, string | number>, StoredAuditRow>(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`)
+      .all(params);
+  }
+}

@@ -1,0 +1,112 @@
+import type { Db } from '../database.js';
+
+export type GrantStatus = 'active' | 'revoked' | 'expired';
+
+export interface Grant {
+  id: string;
+  engine_id: string;
+  platform_id: string;
+  action_type: string;
+  scopes: string[];
+  expires_at: string | null;
+  status: GrantStatus;
+  created_at: string;
+  ended_at: string | null;
+}
+
+export type GrantRequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+export interface GrantRequest {
+  id: string;
+  engine_id: string;
+  platform_id: string;
+  action_type: string;
+  scopes: string[];
+  duration_s: number | null;
+  reason: string;
+  status: GrantRequestStatus;
+  decided_by: string | null;
+  grant_id: string | null;
+  workflow_id: string;
+  created_at: string;
+  decided_at: string | null;
+}
+
+type WithJsonScopes<T> = Omit<T, 'scopes'> & { scopes: string };
+const parse = <T extends { scopes: string[] }>(row: WithJsonScopes<T>): T => ({ ...row, scopes: JSON.parse(row.scopes) as string[] }) as T;
+
+export interface GrantFilter {
+  engine_id?: string;
+  platform?: string;
+  status?: GrantStatus;
+}
+
+export class GrantRepository {
+  constructor(private readonly db: Db) {}
+
+  insert(g: Grant): void {
+    this.db
+      .prepare(
+        `INSERT INTO grants (id, engine_id, platform_id, action_type, scopes, expires_at, status, created_at, ended_at)
+         VALUES (@id, @engine_id, @platform_id, @action_type, @scopes, @expires_at, @status, @created_at, @ended_at)`,
+      )
+      .run({ ...g, scopes: JSON.stringify(g.scopes) });
+  }
+
+  get(id: string): Grant | undefined {
+    const row = this.db.prepare<[string], WithJsonScopes<Grant>>('SELECT * FROM grants WHERE id = ?').get(id);
+    return row && parse<Grant>(row);
+  }
+
+  list(filter: GrantFilter = {}): Grant[] {
+    const where = ['1 = 1'];
+    // A plain object: better-sqlite3 refuses the null-prototype objects Fastify parses query strings into.
+    const params: Record<string, string> = {};
+    for (const [key, column] of [['engine_id', 'engine_id'], ['platform', 'platform_id'], ['status', 'status']] as const) {
+      const value = filter[key];
+      if (value) {
+        where.push(`${column} = @${key}`);
+        params[key] = value;
+      }
+    }
+    return this.db
+      .prepare<Record<string, string>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${where.join(' AND ')} ORDER BY created_at`)
+      .all(params)
+      .map((r) => parse<Grant>(r));
+  }
+
+  /** Ends a grant that is still active; false if it had already ended. */
+  end(id: string, status: 'revoked' | 'expired', at: string): boolean {
+    return this.db.prepare("UPDATE grants SET status = ?, ended_at = ? WHERE id = ? AND status = 'active'").run(status, at, id).changes === 1;
+  }
+
+  insertRequest(r: GrantRequest): void {
+    this.db
+      .prepare(
+        `INSERT INTO grant_requests (id, engine_id, platform_id, action_type, scopes, duration_s, reason, status, decided_by, grant_id, workflow_id, created_at, decided_at)
+         VALUES (@id, @engine_id, @platform_id, @action_type, @scopes, @duration_s, @reason, @status, @decided_by, @grant_id, @workflow_id, @created_at, @decided_at)`,
+      )
+      .run({ ...r, scopes: JSON.stringify(r.scopes) });
+  }
+
+  getRequest(id: string): GrantRequest | undefined {
+    const row = this.db.prepare<[string], WithJsonScopes<GrantRequest>>('SELECT * FROM grant_requests WHERE id = ?').get(id);
+    return row && parse<GrantRequest>(row);
+  }
+
+  listRequests(status?: GrantRequestStatus): GrantRequest[] {
+    const rows = status
+      ? this.db.prepare<[string], WithJsonScopes<GrantRequest>>('SELECT * FROM grant_requests WHERE status = ? ORDER BY created_at').all(status)
+      : this.db.prepare<[], WithJsonScopes<GrantRequest>>('SELECT * FROM grant_requests ORDER BY created_at').all();
+    return rows.map((r) => parse<GrantRequest>(r));
+  }
+
+  /** Settles a pending request; false if it was already settled (the workflow retried). */
+  settleRequest(id: string, status: Exclude<GrantRequestStatus, 'pending'>, decidedBy: string | null, grantId: string | null, at: string): boolean {
+    return (
+      this.db
+        .prepare("UPDATE grant_requests SET status = ?, decided_by = ?, grant_id = ?, decided_at = ? WHERE id = ? AND status = 'pending'")
+        .run(status, decidedBy, grantId, at, id).changes === 1
+    );
+  }
+}

@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { newId, newSecret, hashSecret, nowIso } from '../crypto/secrets.js';
+import type { Db } from '../db/database.js';
+import { AuditLogRepository } from '../db/repositories/audit-log.js';
+import { EngineEventRepository } from '../db/repositories/engine-events.js';
+import type { EngineEvent } from '../db/repositories/engine-events.js';
+import { EngineRepository } from '../db/repositories/engines.js';
+import type { Capability, Engine } from '../db/repositories/engines.js';
+import { FlagRepository } from '../db/repositories/flags.js';
+import type { FeatureFlag } from '../db/repositories/flags.js';
+import { GrantRepository } from '../db/repositories/grants.js';
+import type { Grant, GrantRequest } from '../db/repositories/grants.js';
+import { MaintenanceRepository } from '../db/repositories/maintenance.js';
+import type { MaintenanceWindow, WindowStatus } from '../db/repositories/maintenance.js';
+import { PlatformRepository } from '../db/repositories/platforms.js';
+import type { Platform, PlatformStatus } from '../db/repositories/platforms.js';
+import { AppError } from '../errors.js';
+
+/** Who made a change and under which request: written to every audit entry. */
+export interface Actor {
+  actor: string;
+  requestId: string | null;
+}
+
+export type PublicEngine = Omit<Engine, 'key_hash'>;
+
+const publicEngine = ({ key_hash: _hash, ...rest }: Engine): PublicEngine => rest;
+
+/**
+ * Every state change of engine control. Each method changes rows and appends its audit entry in
+ * one transaction, so there is never a change without its record or a record without its change.
+ */
+export class EngineControl {
+  readonly engines: EngineRepository;
+  readonly platforms: PlatformRepository;
+  readonly grants: GrantRepository;
+  readonly flags: FlagRepository;
+  readonly windows: MaintenanceRepository;
+  readonly events: EngineEventRepository;
+  private readonly audit: AuditLogRepository;
+
+  constructor(private readonly db: Db) {
+    this.engines = new EngineRepository(db);
+    this.platforms = new PlatformRepository(db);
+    this.grants = new GrantRepository(db);
+    this.flags = new FlagRepository(db);
+    this.windows = new MaintenanceRepository(db);
+    this.events = new EngineEventRepository(db);
+    this.audit = new AuditLogRepository(db);
+  }
+
+  private record(by: Actor, action: string, details: Record<string, unknown>, target: { engine_id?: string; platform_id?: string; action_type?: string } = {}): void {
+    this.audit.append({
+      id: randomUUID(),
+      kind: 'change',
+      request_id: by.requestId,
+      actor: by.actor,
+      action,
+      engine_id: target.engine_id ?? null,
+      platform_id: target.platform_id ?? null,
+      action_type: target.action_type ?? null,
+      allowed: null,
+      reason: null,
+      details: JSON.stringify(details),
+      created_at: nowIso(),
+    });
+  }
+
+  private inTxn<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  engine(id: string): Engine {
+    const engine = this.engines.get(id);
+    if (!engine) throw new AppError(404, 'ENGINE_NOT_FOUND', `no engine ${id}`);
+    return engine;
+  }
+
+  platform(id: string): Platform {
+    const platform = this.platforms.get(id);
+    if (!platform) throw new AppError(404, 'PLATFORM_NOT_FOUND', `no platform ${id}`);
+    return platform;
+  }
+
+  listEngines(): PublicEngine[] {
+    return this.engines.list().map(publicEngine);
+  }
+
+  getEngine(id: string): PublicEngine {
+    return publicEngine(this.engine(id));
+  }
+
+  /** Returns the engine and its key; the key is not stored and cannot be shown again. */
+  registerEngine(by: Actor, input: { name: string; description: string; capabilities: Capability[] }): { engine: PublicEngine; key: string } {
+    return this.inTxn(() => {
+      if (this.engines.byName(input.name)) throw new AppError(409, 'ENGINE_EXISTS', `an engine named ${input.name} is already registered`);
+      const key = newSecret('bek');
+      const at = nowIso();
+      const engine: Engine = { id: newId('eng'), ...input, status: 'active', key_hash: hashSecret(key), created_at: at, key_rotated_at: at };
+      this.engines.insert(engine);
+      this.record(by, 'engine.registered', { name: input.name, capabilities: input.capabilities }, { engine_id: engine.id });
+      return { engine: publicEngine(engine), key };
+    });
+  }
+
+  /** The old key stops working at once. */
+  rotateKey(by: Actor, id: string): { engine: PublicEngine; key: string } {
+    return this.inTxn(() => {
+      const engine = this.engine(id);
+      if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${id} is revoked; register a new engine`);
+      const key = newSecret('bek');
+      const at = nowIso();
+      this.engines.setKey(id, hashSecret(key), at);
+      this.record(by, 'engine.key_rotated', {}, { engine_id: id });
+      return { engine: publicEngine({ ...engine, key_rotated_at: at }), key };
+    });
+  }
+
+  setEngineStatus(by: Actor, id: string, status: 'active' | 'suspended' | 'revoked'): PublicEngine {
+    return this.inTxn(() => {
+      const engine = this.engine(id);
+      if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${id} is revoked for good`);
+      this.engines.setStatus(id, status);
+      if (status === 'revoked') {
+        for (const g of this.grants.list({ engine_id: id, status: 'active' })) this.grants.end(g.id, 'revoked', nowIso());
+      }
+      this.record(by, `engine.${status === 'active' ? 'resumed' : status}`, { from: engine.status }, { engine_id: id });
+      return publicEngine({ ...engine, status });
+    });
+  }
+
+  putPlatform(by: Actor, input: { id: string; name: string; status: PlatformStatus; version: string }): Platform {
+    return this.inTxn(() => {
+      const before = this.platforms.get(input.id);
+      const platform: Platform = { ...input, updated_at: nowIso() };
+      this.platforms.upsert(platform);
+      this.record(by, before ? 'platform.updated' : 'platform.created', { before: before ?? null, after: input }, { platform_id: input.id });
+      return platform;
+    });
+  }
+
+  setPlatformStatus(by: Actor, id: string, status: PlatformStatus): Platform {
+    return this.inTxn(() => {
+      const platform = this.platform(id);
+      this.platforms.setStatus(id, status, nowIso());
+      this.record(by, 'platform.status', { from: platform.status, to: status }, { platform_id: id });
+      return { ...platform, status };
+    });
+  }
+
+  createGrant(by: Actor, input: { engine_id: string; platform: string; action_type: string; scopes: string[]; expires_at: string | null }): Grant {
+    return this.inTxn(() => {
+      const engine = this.engine(input.engine_id);
+      if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${engine.id} is revoked`);
+      this.platform(input.platform);
+      if (input.expires_at !== null && new Date(input.expires_at) <= new Date()) {
+        throw new AppError(400, 'VALIDATION_FAILED', 'expires_at must be in the future', { fields: [{ field: 'body.expires_at', message: 'must be in the future' }] });
+      }
+      const grant: Grant = {
+        id: newId('grt'),
+        engine_id: input.engine_id,
+        platform_id: input.platform,
+        action_type: input.action_type,
+        scopes: input.scopes,
+        expires_at: input.expires_at,
+        status: 'active',
+        created_at: nowIso(),
+        ended_at: null,
+      };
+      this.grants.insert(grant);
+      this.record(by, 'grant.created', { grant_id: grant.id, scopes: grant.scopes, expires_at: grant.expires_at }, {
+        engine_id: grant.engine_id,
+        platform_id: grant.platform_id,
+        action_type: grant.action_type,
+      });
+      return grant;
+    });
+  }
+
+  /** Idempotent: ending an already-ended grant changes nothing and records nothing. */
+  endGrant(by: Actor, id: string, status: 'revoked' | 'expired'): Grant {
+    return this.inTxn(() => {
+      const grant = this.grants.get(id);
+      if (!grant) throw new AppError(404, 'GRANT_NOT_FOUND', `no grant ${id}`);
+      if (this.grants.end(id, status, nowIso())) {
+        this.record(by, `grant.${status}`, { grant_id: id }, { engine_id: grant.engine_id, platform_id: grant.platform_id, action_type: grant.action_type });
+      }
+      return this.grants.get(id)!;
+    });
+  }
+
+  createGrantRequest(by: Actor, input: Omit<GrantRequest, 'status' | 'decided_by' | 'grant_id' | 'created_at' | 'decided_at'>): GrantRequest {
+    return this.inTxn(() => {
+      this.platform(input.platform_id);
+      const request: GrantRequest = { ...input, status: 'pending', decided_by: null, grant_id: null, created_at: nowIso(), decided_at: null };
+      this.grants.insertRequest(request);
+      this.record(by, 'grant_request.created', { request_id: input.id, scopes: input.scopes, duration_s: input.duration_s, reason: input.reason }, {
+        engine_id: input.engine_id,
+        platform_id: input.platform_id,
+        action_type: input.action_type,
+      });
+      return request;
+    });
+  }
+
+  /**
+   * Settles a pending request; on approval creates the grant (time-boxed from now when the request
+   * asked for a duration). Idempotent for workflow retries: a settled request is returned as it is.
+   */
+  settleGrantRequest(by: Actor, id: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null): GrantRequest {
+    return this.inTxn(() => {
+      const request = this.grants.getRequest(id);
+      if (!request) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${id}`);
+      if (request.status !== 'pending') return request;
+      let grantId: string | null = null;
+      if (outcome === 'approved') {
+        const expires_at = request.duration_s === null ? null : new Date(Date.now() + request.duration_s * 1000).toISOString();
+        grantId = this.createGrant(by, { engine_id: request.engine_id, platform: request.platform_id, action_type: request.action_type, scopes: request.scopes, expires_at }).id;
+      }
+      this.grants.settleRequest(id, outcome, decidedBy, grantId, nowIso());
+      this.record(by, `grant_request.${outcome}`, { request_id: id, decided_by: decidedBy, grant_id: grantId }, {
+        engine_id: request.engine_id,
+        platform_id: request.platform_id,
+        action_type: request.action_type,
+      });
+      return this.grants.getRequest(id)!;
+    });
+  }
+
+  putFlag(by: Actor, input: Omit<FeatureFlag, 'updated_at'>): FeatureFlag {
+    return this.inTxn(() => {
+      const flag: FeatureFlag = { ...input, updated_at: nowIso() };
+      const before = this.flags.get(input.name) ?? null;
+      this.flags.upsert(flag);
+      this.record(by, 'flag.set', { name: flag.name, before, after: input }, { platform_id: flag.platform_id ?? undefined, action_type: flag.action_type ?? undefined });
+      return flag;
+    });
+  }
+
+  deleteFlag(by: Actor, name: string): void {
+    this.inTxn(() => {
+      if (!this.flags.delete(name)) throw new AppError(404, 'FLAG_NOT_FOUND', `no feature flag ${name}`);
+      this.record(by, 'flag.deleted', { name });
+    });
+  }
+
+  createWindow(by: Actor, window: Omit<MaintenanceWindow, 'status' | 'created_at'>): MaintenanceWindow {
+    return this.inTxn(() => {
+      this.platform(window.platform_id);
+      const w: MaintenanceWindow = { ...window, status: 'scheduled', created_at: nowIso() };
+      this.windows.insert(w);
+      this.record(by, 'maintenance.scheduled', { window_id: w.id, starts_at: w.starts_at, ends_at: w.ends_at }, { platform_id: w.platform_id });
+      return w;
+    });
+  }
+
+  /** Moves a window and its platform together: active → platform in maintenance; completed/cancelled → active again. */
+  transitionWindow(by: Actor, id: string, status: Exclude<WindowStatus, 'scheduled'>): MaintenanceWindow {
+    return this.inTxn(() => {
+      const w = this.windows.get(id);
+      if (!w) throw new AppError(404, 'WINDOW_NOT_FOUND', `no maintenance window ${id}`);
+      if (w.status === status || w.status === 'completed' || w.status === 'cancelled') return w;
+      const platform = this.platform(w.platform_id);
+      const target: PlatformStatus | undefined = status === 'active' ? 'maintenance' : w.status === 'active' ? 'active' : undefined;
+      if (target && platform.status !== 'disabled') this.platforms.setStatus(w.platform_id, target, nowIso());
+      this.windows.setStatus(id, status);
+      this.record(by, `maintenance.${status}`, { window_id: id, platform_status: target ?? platform.status }, { platform_id: w.platform_id });
+      return { ...w, status };
+    });
+  }
+
+  logEvent(event: Omit<EngineEvent, 'id' | 'created_at'>): EngineEvent {
+    const e: EngineEvent = { ...event, id: newId('evt'), created_at: nowIso() };
+    this.events.insert(e);
+    return e;
+  }
+}

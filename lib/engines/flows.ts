@@ -1,0 +1,80 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { SettledRequest } from '../../activities/engine-control.js';
+import { decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from '../../workflows/grant-request.js';
+import type { OperatorDecision } from '../../workflows/grant-request.js';
+import { cancelSignal, maintenanceWindowWorkflow } from '../../workflows/maintenance-window.js';
+import { engineIdKey, flowKey, platformKey } from '../../workflows/search-attributes.js';
+import { AppError } from '../errors.js';
+
+/** Readable workflow ids: an operator can find a flow from what they already know. */
+export const workflowIds = {
+  grantRequest: (engineId: string, requestId: string) => `grant-request-${engineId}-${requestId}`,
+  grantExpiry: (grantId: string) => `grant-expiry-${grantId}`,
+  maintenance: (platform: string, windowId: string) => `maintenance-${platform}-${windowId}`,
+};
+
+/** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
+export class EngineFlows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async startGrantRequest(workflowId: string, engineId: string, platform: string, requestId: string, deadlineSeconds: number): Promise<void> {
+    await this.client.workflow.start(grantRequestWorkflow, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ requestId, deadlineSeconds }],
+      typedSearchAttributes: [
+        { key: engineIdKey, value: engineId },
+        { key: platformKey, value: platform },
+        { key: flowKey, value: 'grant-request' },
+      ],
+    });
+  }
+
+  /** Sends the operator's decision and waits until the workflow has applied it. */
+  async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
+    const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
+    try {
+      return await handle.executeUpdate(decideUpdate, { args: [decision] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError || (err as Error).name === 'WorkflowNotFoundError') {
+        throw new AppError(409, 'REQUEST_NOT_PENDING', (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : 'the request is no longer pending');
+      }
+      throw err;
+    }
+  }
+
+  async startGrantExpiry(grantId: string, engineId: string, platform: string, expiresAt: string): Promise<string> {
+    const workflowId = workflowIds.grantExpiry(grantId);
+    await this.client.workflow.start(grantExpiryWorkflow, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ grantId, expiresAt }],
+      typedSearchAttributes: [
+        { key: engineIdKey, value: engineId },
+        { key: platformKey, value: platform },
+        { key: flowKey, value: 'grant-expiry' },
+      ],
+    });
+    return workflowId;
+  }
+
+  async startMaintenance(workflowId: string, platform: string, windowId: string, startsAt: string, endsAt: string): Promise<void> {
+    await this.client.workflow.start(maintenanceWindowWorkflow, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ windowId, startsAt, endsAt }],
+      typedSearchAttributes: [
+        { key: platformKey, value: platform },
+        { key: flowKey, value: 'maintenance' },
+      ],
+    });
+  }
+
+  async cancelMaintenance(workflowId: string): Promise<void> {
+    await this.client.workflow.getHandle(workflowId).signal(cancelSignal);
+  }
+}

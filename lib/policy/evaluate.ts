@@ -1,0 +1,58 @@
+import type { PolicySnapshot } from './snapshot.js';
+import { grantKey } from './snapshot.js';
+
+export interface CheckRequest {
+  engine_id: string;
+  platform: string;
+  action_type: string;
+}
+
+export type DenyReason =
+  | 'engine_mismatch'
+  | 'engine_suspended'
+  | 'engine_revoked'
+  | 'flag_disabled'
+  | 'platform_unknown'
+  | 'platform_maintenance'
+  | 'platform_disabled'
+  | 'grant_expired'
+  | 'no_grant';
+
+export interface Verdict {
+  allowed: boolean;
+  reason: DenyReason | 'granted';
+  message: string;
+  required_scopes: string[];
+  grant_id?: string;
+}
+
+const deny = (reason: DenyReason, message: string): Verdict => ({ allowed: false, reason, message, required_scopes: [] });
+
+/** The policy, as pure rules over a snapshot: the first rule that fails names the reason. */
+export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckRequest, now: Date): Verdict {
+  if (callerId !== req.engine_id) {
+    return deny('engine_mismatch', `engine ${callerId} cannot check on behalf of engine ${req.engine_id}`);
+  }
+  const engine = snapshot.engines.get(req.engine_id);
+  if (engine?.status === 'suspended') return deny('engine_suspended', `engine ${req.engine_id} is suspended`);
+  if (engine?.status !== 'active') return deny('engine_revoked', `engine ${req.engine_id} is not active`);
+
+  const gate = snapshot.gates.find(
+    (f) => (f.platform_id === null || f.platform_id === req.platform) && (f.action_type === null || f.action_type === req.action_type),
+  );
+  if (gate) return deny('flag_disabled', `feature flag ${gate.name} disables ${req.platform}/${req.action_type}`);
+
+  const platform = snapshot.platforms.get(req.platform);
+  if (!platform) return deny('platform_unknown', `platform ${req.platform} is not registered`);
+  if (platform.status === 'maintenance') return deny('platform_maintenance', `platform ${req.platform} is in maintenance`);
+  if (platform.status === 'disabled') return deny('platform_disabled', `platform ${req.platform} is disabled`);
+
+  const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type)) ?? [];
+  const live = grants.find((g) => g.expires_at === null || new Date(g.expires_at) > now);
+  if (!live) {
+    return grants.length > 0
+      ? deny('grant_expired', `the grant for ${req.platform}/${req.action_type} has expired`)
+      : deny('no_grant', `engine ${req.engine_id} holds no grant for ${req.platform}/${req.action_type}`);
+  }
+  return { allowed: true, reason: 'granted', message: `granted by ${live.id}`, required_scopes: live.scopes, grant_id: live.id };
+}

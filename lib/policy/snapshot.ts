@@ -1,0 +1,77 @@
+import type { Db } from '../db/database.js';
+import { EngineRepository } from '../db/repositories/engines.js';
+import type { EngineStatus } from '../db/repositories/engines.js';
+import { FlagRepository } from '../db/repositories/flags.js';
+import type { FeatureFlag } from '../db/repositories/flags.js';
+import { GrantRepository } from '../db/repositories/grants.js';
+import type { Grant } from '../db/repositories/grants.js';
+import { PlatformRepository } from '../db/repositories/platforms.js';
+import type { Platform } from '../db/repositories/platforms.js';
+import { PolicyStateRepository } from '../db/repositories/policy-state.js';
+
+export interface EngineEntry {
+  id: string;
+  status: EngineStatus;
+  key_hash: string;
+}
+
+/** Everything a check reads, held in memory. */
+export interface PolicySnapshot {
+  version: number;
+  engines: Map<string, EngineEntry>;
+  platforms: Map<string, Platform>;
+  /** Active grants keyed `engine|platform|action`. */
+  grants: Map<string, Grant[]>;
+  /** Disabled flags that name a platform and/or action type. */
+  gates: FeatureFlag[];
+  flags: FeatureFlag[];
+}
+
+export const grantKey = (engineId: string, platform: string, actionType: string): string => `${engineId}|${platform}|${actionType}`;
+
+/**
+ * Serves the snapshot from memory and reloads it only when the policy version that the
+ * database triggers bump has moved — so a change made by any process shows on the next check.
+ */
+export class PolicyCache {
+  private snapshot: PolicySnapshot | undefined;
+  private readonly state: PolicyStateRepository;
+  private readonly engines: EngineRepository;
+  private readonly platforms: PlatformRepository;
+  private readonly grantRepo: GrantRepository;
+  private readonly flagRepo: FlagRepository;
+
+  constructor(private readonly db: Db) {
+    this.state = new PolicyStateRepository(db);
+    this.engines = new EngineRepository(db);
+    this.platforms = new PlatformRepository(db);
+    this.grantRepo = new GrantRepository(db);
+    this.flagRepo = new FlagRepository(db);
+  }
+
+  current(): PolicySnapshot {
+    const version = this.state.version();
+    if (this.snapshot?.version !== version) this.snapshot = this.load();
+    return this.snapshot;
+  }
+
+  private load(): PolicySnapshot {
+    // One read transaction so the version and the rows agree.
+    return this.db.transaction(() => {
+      const grants = new Map<string, Grant[]>();
+      for (const g of this.grantRepo.list({ status: 'active' })) {
+        const key = grantKey(g.engine_id, g.platform_id, g.action_type);
+        grants.set(key, [...(grants.get(key) ?? []), g]);
+      }
+      const flags = this.flagRepo.list();
+      return {
+        version: this.state.version(),
+        engines: new Map(this.engines.list().map((e) => [e.id, { id: e.id, status: e.status, key_hash: e.key_hash }])),
+        platforms: new Map(this.platforms.list().map((p) => [p.id, p])),
+        grants,
+        gates: flags.filter((f) => !f.enabled && (f.platform_id !== null || f.action_type !== null)),
+        flags,
+      };
+    })();
+  }
+}
