@@ -15,11 +15,11 @@ declare module 'fastify' {
     operator: OperatorIdentity | undefined;
   }
   interface FastifyInstance {
-    /** preHandler: the caller is a registered, non-revoked engine presenting its current key. */
+    /** onRequest: the caller is a registered, non-revoked engine presenting its current key. */
     authenticateEngine: (request: FastifyRequest) => Promise<void>;
-    /** preHandler factory: the caller holds an operator key with at least this role. */
+    /** onRequest hook factory: the caller holds an operator key with at least this role. */
     requireRole: (role: Role) => (request: FastifyRequest) => Promise<void>;
-    /** preHandler: an engine or an operator (any role). */
+    /** onRequest: an engine or an operator (any role). */
     authenticateEngineOrOperator: (request: FastifyRequest) => Promise<void>;
   }
 }
@@ -37,7 +37,7 @@ function operatorToken(request: FastifyRequest): string | undefined {
   return header(request, 'x-api-key');
 }
 
-/** Zero trust: every route but /health names one of these preHandlers. */
+/** Zero trust: every route but /health names one of these as its onRequest hook, so nothing is parsed or validated for a stranger. */
 export default fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('engineId', undefined);

@@ -9,7 +9,7 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
   app.post<{ Body: CheckRequest }>(
     '/actions/check',
     {
-      preHandler: app.authenticateEngine,
+      onRequest: app.authenticateEngine,
       schema: {
         summary: 'May this engine perform this action on this platform now? Answered from memory; every decision is logged first',
         tags: ['actions'],

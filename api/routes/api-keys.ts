@@ -13,7 +13,7 @@ export default async function apiKeyRoutes(app: FastifyInstance): Promise<void> 
   app.post<{ Body: { name: string; role: Role } }>(
     '/api-keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         summary: 'Create an operator API key; it is returned once',
         tags: ['operators'],
@@ -30,13 +30,13 @@ export default async function apiKeyRoutes(app: FastifyInstance): Promise<void> 
     async (request, reply) => reply.status(201).send(apiKeys.create(request.body.name, request.body.role)),
   );
 
-  app.get('/api-keys', { preHandler: admin, schema: { summary: 'Operator API keys (never the secrets)', tags: ['operators'], security: operatorSecurity, response: { 200: { type: 'array', items: apiKeyRecord }, ...errors } } }, async () =>
+  app.get('/api-keys', { onRequest: admin, schema: { summary: 'Operator API keys (never the secrets)', tags: ['operators'], security: operatorSecurity, response: { 200: { type: 'array', items: apiKeyRecord }, ...errors } } }, async () =>
     apiKeys.list(),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/api-keys/:id',
-    { preHandler: admin, schema: { summary: 'Revoke an operator API key', tags: ['operators'], security: operatorSecurity, params: idParams, response: { 204: { type: 'null' }, ...errors } } },
+    { onRequest: admin, schema: { summary: 'Revoke an operator API key', tags: ['operators'], security: operatorSecurity, params: idParams, response: { 204: { type: 'null' }, ...errors } } },
     async (request, reply) => {
       if (request.operator?.id === request.params.id) throw new AppError(400, 'CANNOT_REVOKE_SELF', 'revoke this key with another admin key');
       if (!apiKeys.revoke(request.params.id)) throw new AppError(404, 'API_KEY_NOT_FOUND', `no live API key ${request.params.id}`);

@@ -11,7 +11,7 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: DecisionFilter }>(
     '/decisions',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: { summary: 'The decision log, newest first, filtered', tags: ['audit'], security: operatorSecurity, querystring: decisionQuery, response: { 200: { type: 'array', items: decision }, 400: errorRef, 401: errorRef, 403: errorRef } },
     },
     async (request) =>
@@ -37,7 +37,7 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/audit/verify',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: { summary: 'Recompute the hash chain of the whole audit log and name the first broken link', tags: ['audit'], security: operatorSecurity, response: { 200: chainReport, 401: errorRef, 403: errorRef } },
     },
     async () => verifyChain(audit.rows()),

@@ -14,7 +14,7 @@ export default async function configRoutes(app: FastifyInstance): Promise<void> 
   app.get(
     '/config/global',
     {
-      preHandler: app.authenticateEngineOrOperator,
+      onRequest: app.authenticateEngineOrOperator,
       schema: {
         summary: 'Feature flags and API version',
         tags: ['config'],
@@ -39,14 +39,14 @@ export default async function configRoutes(app: FastifyInstance): Promise<void> 
     }),
   );
 
-  app.get('/flags', { preHandler: app.requireRole('reader'), schema: { summary: 'Feature flags with their targets', tags: ['config'], security: operatorSecurity, response: { 200: { type: 'array', items: flag }, ...errors } } }, async () =>
+  app.get('/flags', { onRequest: app.requireRole('reader'), schema: { summary: 'Feature flags with their targets', tags: ['config'], security: operatorSecurity, response: { 200: { type: 'array', items: flag }, ...errors } } }, async () =>
     control.flags.list(),
   );
 
   app.put<{ Params: { name: string }; Body: { enabled: boolean; platform?: string; action_type?: string; description: string } }>(
     '/flags/:name',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: {
         summary: 'Set a flag; one with a platform and/or action_type, when disabled, denies matching checks',
         tags: ['config'],
@@ -68,7 +68,7 @@ export default async function configRoutes(app: FastifyInstance): Promise<void> 
 
   app.delete<{ Params: { name: string } }>(
     '/flags/:name',
-    { preHandler: operator, schema: { summary: 'Delete a flag', tags: ['config'], security: operatorSecurity, params: flagParams, response: { 204: { type: 'null' }, ...errors } } },
+    { onRequest: operator, schema: { summary: 'Delete a flag', tags: ['config'], security: operatorSecurity, params: flagParams, response: { 204: { type: 'null' }, ...errors } } },
     async (request, reply) => {
       control.deleteFlag(actorOf(request), request.params.name);
       return reply.status(204).send();

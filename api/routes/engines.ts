@@ -20,7 +20,7 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
   app.post<{ Body: RegisterBody }>(
     '/engines/register',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: { summary: 'Register an engine; its key is returned once', tags: ['engines'], security: operatorSecurity, body: registerEngineBody, response: { 201: engineWithKey, ...errors } },
     },
     async (request, reply) => {
@@ -32,7 +32,7 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
   app.post(
     '/engines/validate',
     {
-      preHandler: app.authenticateEngine,
+      onRequest: app.authenticateEngine,
       schema: {
         summary: 'An engine verifies its identity',
         tags: ['engines'],
@@ -46,20 +46,20 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
     },
   );
 
-  app.get('/engines', { preHandler: reader, schema: { summary: 'List engines', tags: ['engines'], security: operatorSecurity, response: { 200: { type: 'array', items: engine }, ...errors } } }, async () =>
+  app.get('/engines', { onRequest: reader, schema: { summary: 'List engines', tags: ['engines'], security: operatorSecurity, response: { 200: { type: 'array', items: engine }, ...errors } } }, async () =>
     control.listEngines(),
   );
 
   app.get<{ Params: { id: string } }>(
     '/engines/:id',
-    { preHandler: reader, schema: { summary: 'One engine', tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
+    { onRequest: reader, schema: { summary: 'One engine', tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
     async (request) => control.getEngine(request.params.id),
   );
 
   app.post<{ Params: { id: string } }>(
     '/engines/:id/rotate-key',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: { summary: 'Issue a new key; the old one stops working at once', tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engineWithKey, ...errors } },
     },
     async (request) => {
@@ -75,7 +75,7 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
   ] as const) {
     app.post<{ Params: { id: string } }>(
       `/engines/:id/${path}`,
-      { preHandler: operator, schema: { summary, tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
+      { onRequest: operator, schema: { summary, tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
       async (request) => control.setEngineStatus(actorOf(request), request.params.id, status),
     );
   }

@@ -22,7 +22,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { type: string; level: string; message: string; data: Record<string, unknown> } }>(
     '/log/engine_event',
     {
-      preHandler: app.authenticateEngine,
+      onRequest: app.authenticateEngine,
       bodyLimit: 64 * 1024,
       schema: {
         summary: 'An engine submits an event for central collection',
@@ -41,7 +41,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: { engine_id?: string; limit: number } }>(
     '/log/engine_events',
     {
-      preHandler: app.requireRole('reader'),
+      onRequest: app.requireRole('reader'),
       schema: {
         summary: 'Collected engine events, newest first',
         tags: ['events'],

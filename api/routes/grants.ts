@@ -34,7 +34,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: { engine_id?: string; platform?: string; status?: GrantStatus } }>(
     '/grants',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: {
         summary: 'Grants, filtered',
         tags: ['grants'],
@@ -53,7 +53,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: CreateGrantBody }>(
     '/grants',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: {
         summary: 'Grant an engine an action on a platform; with expires_at a durable timer revokes it then',
         tags: ['grants'],
@@ -78,14 +78,14 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete<{ Params: { id: string } }>(
     '/grants/:id',
-    { preHandler: operator, schema: { summary: 'Revoke a grant now', tags: ['grants'], security: operatorSecurity, params: idParams, response: { 200: grant, ...errors } } },
+    { onRequest: operator, schema: { summary: 'Revoke a grant now', tags: ['grants'], security: operatorSecurity, params: idParams, response: { 200: grant, ...errors } } },
     async (request) => control.endGrant(actorOf(request), request.params.id, 'revoked'),
   );
 
   app.post<{ Body: GrantRequestBody }>(
     '/grants/request',
     {
-      preHandler: app.authenticateEngine,
+      onRequest: app.authenticateEngine,
       schema: {
         summary: 'An engine asks for a permission; a workflow waits for an operator until the deadline',
         tags: ['grants'],
@@ -122,7 +122,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: { status?: GrantRequestStatus } }>(
     '/grant-requests',
     {
-      preHandler: reader,
+      onRequest: reader,
       schema: {
         summary: 'Grant requests, e.g. ?status=pending for what waits on an operator',
         tags: ['grants'],
@@ -141,7 +141,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
     app.post<{ Params: { id: string } }>(
       `/grant-requests/:id/${path}`,
       {
-        preHandler: operator,
+        onRequest: operator,
         schema: {
           summary: `${approved ? 'Approve' : 'Deny'} a pending request; returns once the workflow has applied it`,
           tags: ['grants'],

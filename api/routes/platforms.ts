@@ -16,7 +16,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
   app.get(
     '/platforms/list',
     {
-      preHandler: app.authenticateEngineOrOperator,
+      onRequest: app.authenticateEngineOrOperator,
       schema: { summary: 'Platforms with their status and version', tags: ['platforms'], security: eitherSecurity, response: { 200: { type: 'array', items: platform }, ...errors } },
     },
     async () => control.platforms.list(),
@@ -25,7 +25,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
   app.put<{ Params: { id: string }; Body: { name: string; status: PlatformStatus; version: string } }>(
     '/platforms/:id',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: { summary: 'Create or update a platform', tags: ['platforms'], security: operatorSecurity, params: platformParams, body: putPlatformBody, response: { 200: platform, ...errors } },
     },
     async (request) => control.putPlatform(actorOf(request), { id: request.params.id, ...request.body }),
@@ -34,7 +34,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
   app.post<{ Params: { id: string }; Body: { starts_at: string; ends_at: string } }>(
     '/platforms/:id/maintenance',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: {
         summary: 'Schedule a maintenance window: a durable workflow puts the platform into maintenance at the start and back at the end',
         tags: ['platforms'],
@@ -68,7 +68,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
   app.get<{ Querystring: { platform?: string } }>(
     '/maintenance',
     {
-      preHandler: app.requireRole('reader'),
+      onRequest: app.requireRole('reader'),
       schema: {
         summary: 'Maintenance windows',
         tags: ['platforms'],
@@ -83,7 +83,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
   app.post<{ Params: { id: string } }>(
     '/maintenance/:id/cancel',
     {
-      preHandler: operator,
+      onRequest: operator,
       schema: { summary: 'Cancel a window: before its start it is dropped, during it the platform returns to active', tags: ['platforms'], security: operatorSecurity, params: idParams, response: { 202: maintenanceWindow, ...errors } },
     },
     async (request, reply) => {

@@ -1,0 +1,105 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually, startTestStack } from '../support/engine-control.js';
+import type { EngineCreds, TestStack } from '../support/engine-control.js';
+
+describe('grant request workflow', () => {
+  let s: TestStack;
+  let engine: EngineCreds;
+  const ask = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'create_event' } });
+  const request = (extra: Record<string, unknown> = {}) =>
+    s.call('POST', '/grants/request', { engine, body: { platform: 'calendar', action_type: 'create_event', scopes: ['calendar.write'], reason: 'sync meetings', ...extra } });
+  const requestStatus = async (id: string) => ((await s.call('GET', '/grant-requests')).body as { id: string; status: string }[]).find((r) => r.id === id)?.status;
+
+  beforeAll(async () => {
+    s = await startTestStack(inject('temporalAddress'));
+    await s.startWorker();
+    await s.putPlatform('calendar');
+    engine = await s.registerEngine('scheduler');
+  });
+  afterAll(() => s.close());
+
+  it('waits for an operator across a worker restart, then applies the approved grant', async () => {
+    const req = await request();
+    expect(req.status).toBe(202);
+    expect(req.body).toMatchObject({ status: 'pending', engine_id: engine.id, workflow_id: `grant-request-${engine.id}-${req.body.id}` });
+    expect((await s.call('GET', '/grant-requests?status=pending')).body.map((r: { id: string }) => r.id)).toContain(req.body.id);
+
+    await s.stopWorker();
+    await s.startWorker();
+
+    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'approved', decided_by: expect.stringMatching(/^operator:key_/) });
+    expect(approved.body.grant_id).toMatch(/^grt_/);
+    expect((await ask()).body).toMatchObject({ allowed: true, required_scopes: ['calendar.write'] });
+
+    const again = await s.call('POST', `/grant-requests/${req.body.id}/deny`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('REQUEST_NOT_PENDING');
+    await s.call('DELETE', `/grants/${approved.body.grant_id}`);
+  });
+
+  it('records a denial and grants nothing', async () => {
+    const req = await request();
+    const denied = await s.call('POST', `/grant-requests/${req.body.id}/deny`);
+    expect(denied.body).toMatchObject({ status: 'denied', grant_id: null });
+    expect((await ask()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
+  });
+
+  it('expires a request nobody decided by its deadline', async () => {
+    const req = await request({ deadline_s: 2 });
+    await eventually(() => requestStatus(req.body.id), (status) => status === 'expired');
+    const late = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect(late.status).toBe(409);
+    expect((await ask()).body.allowed).toBe(false);
+  });
+
+  it('revokes a time-boxed grant when it ends, even with the worker down at that moment', async () => {
+    const req = await request({ duration_s: 3 });
+    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect((await ask()).body.allowed).toBe(true);
+    await s.stopWorker();
+    await eventually(ask, (res) => res.body.reason === 'grant_expired', 10_000);
+    await s.startWorker();
+    await eventually(
+      async () => (await s.call('GET', `/grants?engine_id=${engine.id}`)).body.find((g: { id: string }) => g.id === approved.body.grant_id),
+      (g) => g.status === 'expired',
+    );
+    expect((await ask()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
+  });
+
+  it('expires an operator-made grant with expires_at on a durable timer', async () => {
+    const grant = await s.grant(engine.id, 'calendar', 'create_event', ['calendar.write'], new Date(Date.now() + 2500).toISOString());
+    expect(grant.status).toBe(201);
+    expect(grant.body.expiry_workflow_id).toBe(`grant-expiry-${grant.body.id}`);
+    expect((await ask()).body.allowed).toBe(true);
+    await eventually(async () => (await s.call('GET', `/grants?engine_id=${engine.id}&status=expired`)).body.map((g: { id: string }) => g.id), (ids) => ids.includes(grant.body.id));
+    const decisions = await s.call('GET', `/audit/verify`);
+    expect(decisions.body.ok).toBe(true);
+  });
+
+  it('rejects a grant that would expire in the past', async () => {
+    const res = await s.grant(engine.id, 'calendar', 'create_event', ['x'], new Date(Date.now() - 1000).toISOString());
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields[0].field).toBe('body.expires_at');
+  });
+
+  it('tags every flow with search attributes so operators can find an engine’s flows', async () => {
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      const client = new Client({ connection });
+      const ids = await eventually(
+        async () => {
+          const found: string[] = [];
+          for await (const wf of client.workflow.list({ query: `BorgEngineId = "${engine.id}"` })) found.push(wf.workflowId);
+          return found;
+        },
+        (found) => found.length >= 5,
+      );
+      expect(ids.every((id) => id.startsWith(`grant-request-${engine.id}-`) || id.startsWith('grant-expiry-'))).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually, startTestStack } from '../support/engine-control.js';
+import type { EngineCreds, TestStack } from '../support/engine-control.js';
+
+describe('maintenance window workflow', () => {
+  let s: TestStack;
+  let engine: EngineCreds;
+  const ask = async () => (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'slack', action_type: 'post_message' } })).body;
+  const windowStatus = async (id: string) => ((await s.call('GET', '/maintenance?platform=slack')).body as { id: string; status: string }[]).find((w) => w.id === id)?.status;
+  const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+  beforeAll(async () => {
+    s = await startTestStack(inject('temporalAddress'));
+    await s.startWorker();
+    await s.putPlatform('slack');
+    engine = await s.registerEngine('poster');
+    await s.grant(engine.id, 'slack', 'post_message');
+  });
+  afterAll(() => s.close());
+
+  it('puts the platform into maintenance at the start and back at the end, across a worker restart', async () => {
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(3000), ends_at: inMs(7000) } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'scheduled', workflow_id: `maintenance-slack-${res.body.id}` });
+    expect((await ask()).allowed).toBe(true);
+
+    await s.stopWorker();
+    await new Promise((r) => setTimeout(r, 3500));
+    // The start passed while no worker ran: nothing has changed yet.
+    expect(await windowStatus(res.body.id)).toBe('scheduled');
+    await s.startWorker();
+
+    await eventually(ask, (d) => d.reason === 'platform_maintenance');
+    const platforms = (await s.call('GET', '/platforms/list', { engine })).body;
+    expect(platforms.find((p: { id: string }) => p.id === 'slack').status).toBe('maintenance');
+    await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
+    expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
+  });
+
+  it('drops a window cancelled before it starts', async () => {
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(60_000), ends_at: inMs(120_000) } });
+    expect((await s.call('POST', `/maintenance/${res.body.id}/cancel`)).status).toBe(202);
+    await eventually(() => windowStatus(res.body.id), (st) => st === 'cancelled');
+    expect((await ask()).allowed).toBe(true);
+    expect((await s.call('POST', `/maintenance/${res.body.id}/cancel`)).status).toBe(409);
+  });
+
+  it('ends a window early when cancelled during it', async () => {
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(120_000) } });
+    await eventually(ask, (d) => d.reason === 'platform_maintenance');
+    await s.call('POST', `/maintenance/${res.body.id}/cancel`);
+    await eventually(ask, (d) => d.allowed === true);
+    expect(await windowStatus(res.body.id)).toBe('cancelled');
+  });
+
+  it.each([
+    [{ starts_at: 'tomorrow', ends_at: '2030-01-01T00:00:00Z' }, 'body.starts_at'],
+    [{ starts_at: '2030-01-02T00:00:00Z', ends_at: '2030-01-01T00:00:00Z' }, 'body.ends_at'],
+    [{ starts_at: '2020-01-01T00:00:00Z', ends_at: '2020-01-02T00:00:00Z' }, 'body.ends_at'],
+  ])('rejects %j naming %s', async (body, field) => {
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields[0].field).toBe(field);
+  });
+
+  it('404s a window for an unknown platform', async () => {
+    const res = await s.call('POST', '/platforms/nowhere/maintenance', { body: { starts_at: inMs(1000), ends_at: inMs(2000) } });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('PLATFORM_NOT_FOUND');
+  });
+});
