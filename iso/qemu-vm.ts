@@ -83,6 +83,9 @@ export async function startVm(options: VmOptions): Promise<Vm> {
       seen.push(line);
       for (const waiter of waiters) waiter(line);
     }
+    // Prompts such as "host login: " end without a newline; let waiters see the unfinished line too.
+    const pending = stripControl(partial).trim();
+    if (pending) for (const waiter of waiters) waiter(pending);
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
@@ -103,7 +106,7 @@ export async function startVm(options: VmOptions): Promise<Vm> {
     },
     lines: () => seen,
     waitForLine(pattern, timeoutMs) {
-      const already = seen.find((line) => pattern.test(line));
+      const already = [...seen, stripControl(partial).trim()].find((line) => line !== '' && pattern.test(line));
       if (already) return Promise.resolve({ line: already, afterMs: Date.now() - started });
       return new Promise((resolve, reject) => {
         const cleanup = (): void => {

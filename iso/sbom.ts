@@ -8,9 +8,9 @@ export interface InstalledPackage {
   homepage: string;
 }
 
-/** Packages recorded in a dpkg database (the image's chroot), limited to those in `names`. */
+/** Packages recorded in a dpkg database (the image's chroot), limited to `names` as dpkg lists them (libc6:amd64). */
 export function installedPackages(dpkgAdminDir: string, names: ReadonlySet<string>): InstalledPackage[] {
-  const output = execFileSync('dpkg-query', ['--admindir', dpkgAdminDir, '-W', '-f', '${Package}\t${Version}\t${Architecture}\t${source:Package}\t${Homepage}\n'], {
+  const output = execFileSync('dpkg-query', ['--admindir', dpkgAdminDir, '-W', '-f', '${binary:Package}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${Homepage}\n'], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -18,10 +18,11 @@ export function installedPackages(dpkgAdminDir: string, names: ReadonlySet<strin
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [name = '', version = '', architecture = '', source = '', homepage = ''] = line.split('\t');
-      return { name, version, architecture, source: source || name, homepage };
+      const [listed = '', name = '', version = '', architecture = '', source = '', homepage = ''] = line.split('\t');
+      return { listed, name, version, architecture, source: source || name, homepage };
     })
-    .filter((p) => names.has(p.name))
+    .filter((p) => names.has(p.listed))
+    .map(({ listed: _listed, ...p }) => p)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -32,6 +32,7 @@ describe('live-build configuration for edge-iot', () => {
     const append = config.lbArgs[config.lbArgs.indexOf('--bootappend-live') + 1];
     expect(append).toContain('console=ttyS0,115200n8');
     expect(append).toContain('hostname=borgos-edge');
+    expect(append).toContain('live-config.nocomponents=user-setup,sudo');
   });
 
   it('builds a hybrid image with BIOS and UEFI boot loaders from the chosen mirrors', () => {
@@ -48,7 +49,7 @@ describe('live-build configuration for edge-iot', () => {
 
   it('enables every service unit and runs service setup in the build hook', () => {
     const hook = fileText(config, 'config/hooks/normal/9000-borgos.hook.chroot');
-    expect(hook).toMatch(/^systemctl enable borg-ready\.service systemd-networkd\.service ssh\.service nginx\.service chrony\.service$/m);
+    expect(hook).toMatch(/^systemctl enable borg-ready\.service networking\.service ssh\.service nginx\.service chrony\.service$/m);
     expect(hook).toContain('rm -f /etc/ssh/ssh_host_*');
     expect(config.files.get('config/hooks/normal/9000-borgos.hook.chroot')?.mode).toBe(0o755);
   });
