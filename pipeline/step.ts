@@ -32,15 +32,20 @@ export interface StepOptions {
   readonly quiet?: boolean;
 }
 
-/** A step's command exited non-zero; the message names the step and the exit code. */
+/** A step's command exited non-zero; the message names the step, the exit code and the command's last words. */
 export class StepError extends Error {
   constructor(
     readonly label: string,
     readonly exitCode: number | null,
+    lastLine: string | undefined,
   ) {
-    super(`step "${label}" exited with code ${exitCode ?? 'unknown'}`);
+    super(`step "${label}" exited with code ${exitCode ?? 'unknown'}${lastLine ? `: ${lastLine}` : ''}`);
   }
 }
+
+/** The last non-blank line a failed command wrote, preferring stderr: usually its error. */
+const lastLine = (stderr: string, stdout: string): string | undefined =>
+  [stderr, stdout].map((text) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)).find(Boolean);
 
 const elapsed = (startedAt: number): string => `${((performance.now() - startedAt) / 1000).toFixed(1)}s`;
 
@@ -83,7 +88,7 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
       // A probe allowed to fail is not a failure: mark it neutrally.
       const mark = ok ? '✓' : options.allowFailure ? '·' : '✗';
       if (!options.quiet) print(`  ${mark} ${label} (${ok ? '' : `exit ${result.exitCode ?? '?'}, `}${elapsed(startedAt)})`);
-      if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode);
+      if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode, lastLine(result.stderr, result.stdout));
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },
     close: () => new Promise((resolve) => log.end(resolve)),

@@ -53,11 +53,11 @@ describe('runStages', () => {
     );
     expect(ran).toEqual(['good', 'bad']);
     expect(outcomes.map((o) => [o.stage, o.ok])).toEqual([['good', true], ['bad', false]]);
-    expect(outcomes[1]?.error).toBe('step "bad step 2" exited with code 3');
+    expect(outcomes[1]?.error).toBe('step "bad step 2" exited with code 3: disk full');
     const badLog = readFileSync(path.join(logsDir, 'bad.log'), 'utf8');
     expect(badLog).toContain('disk full');
     expect(badLog).not.toContain('never');
-    expect(printed).toContainEqual(expect.stringMatching(/^✘ T-bad bad FAILED after \d+\.\ds: step "bad step 2" exited with code 3$/));
+    expect(printed).toContainEqual(expect.stringMatching(/^✘ T-bad bad FAILED after \d+\.\ds: step "bad step 2" exited with code 3: disk full$/));
     expect(printed).toContainEqual(`  log: ${path.relative(process.cwd(), path.join(logsDir, 'bad.log'))}`);
   });
 
