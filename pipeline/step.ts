@@ -47,6 +47,8 @@ export class StepError extends Error {
 const lastLine = (stderr: string, stdout: string): string | undefined =>
   [stderr, stdout].map((text) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)).find(Boolean);
 
+const heartbeatMs = 60_000;
+
 const elapsed = (startedAt: number): string => `${((performance.now() - startedAt) / 1000).toFixed(1)}s`;
 
 /** Opens the stage log and returns the context that runs steps into it. */
@@ -83,7 +85,9 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
         log.write(chunk);
         if (verbose) process.stderr.write(chunk);
       });
-      const result = await child;
+      // A heartbeat, so a twenty-minute ISO build does not look hung in a CI log.
+      const heartbeat = options.quiet ? undefined : setInterval(() => print(`    … ${label} still running (${elapsed(startedAt)})`), heartbeatMs);
+      const result = await child.finally(() => clearInterval(heartbeat));
       const ok = result.exitCode === 0;
       // A probe allowed to fail is not a failure: mark it neutrally.
       const mark = ok ? '✓' : options.allowFailure ? '·' : '✗';
