@@ -19,7 +19,7 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const d = checker.check(request.engineId!, request.body, request.id);
+      const d = await checker.check(request.engineId!, request.body, request.id);
       return { allowed: d.allowed, required_scopes: d.required_scopes, reason: d.reason, message: d.message, decision_id: d.decision_id };
     },
   );

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.js';
+import { GroupCommitter } from '../audit/group-commit.js';
 import { AuditLogRepository } from '../db/repositories/audit-log.js';
 import { nowIso } from '../crypto/secrets.js';
 import { evaluate } from './evaluate.js';
@@ -12,20 +13,22 @@ export interface Decision extends Verdict {
 
 /** Answers a check from memory and records the decision in the audit chain before returning it. */
 export class PolicyChecker {
-  private readonly audit: AuditLogRepository;
+  private readonly log: GroupCommitter;
 
   constructor(
     db: Db,
     private readonly cache: PolicyCache,
   ) {
-    this.audit = new AuditLogRepository(db);
+    const audit = new AuditLogRepository(db);
+    this.log = new GroupCommitter((batch) => audit.appendMany(batch));
   }
 
-  check(callerId: string, req: CheckRequest, requestId: string | null): Decision {
+  /** Resolves once the decision is committed to the audit chain; rejects (and so fails the request) if it cannot be. */
+  async check(callerId: string, req: CheckRequest, requestId: string | null): Promise<Decision> {
     const now = new Date();
     const verdict = evaluate(this.cache.current(), callerId, req, now);
     const decision_id = randomUUID();
-    this.audit.append({
+    await this.log.append({
       id: decision_id,
       kind: 'decision',
       request_id: requestId,

@@ -15,7 +15,18 @@ export function runScript(script: string, env: Record<string, string>): Running 
     cwd: new URL('../..', import.meta.url).pathname,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test that times out still takes npm's children down with it.
+    detached: true,
   });
+  const killGroup = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', killGroup);
+  child.once('exit', () => process.removeListener('exit', killGroup));
   let text = '';
   child.stdout.on('data', (c: Buffer) => (text += c.toString()));
   child.stderr.on('data', (c: Buffer) => (text += c.toString()));

@@ -29,16 +29,25 @@ export class AuditLogRepository {
     );
     this.allStmt = db.prepare<[], StoredAuditRow>('SELECT * FROM audit_log ORDER BY seq');
     // IMMEDIATE: reading the head and appending must not interleave with another process's append.
-    this.appendTxn = db.transaction((fields: AuditFields) => {
-      const prev = this.headStmt.get()?.hash ?? GENESIS_HASH;
-      this.insertStmt.run({ ...fields, prev_hash: prev, hash: chainHash(prev, fields) });
+    this.appendTxn = db.transaction((batch: AuditFields[]) => {
+      let prev = this.headStmt.get()?.hash ?? GENESIS_HASH;
+      for (const fields of batch) {
+        const hash = chainHash(prev, fields);
+        this.insertStmt.run({ ...fields, prev_hash: prev, hash });
+        prev = hash;
+      }
     });
   }
 
   /** Appends inside the caller's transaction if there is one, so a change and its record commit together. */
   append(fields: AuditFields): void {
-    if (this.db.inTransaction) this.appendTxn(fields);
-    else this.appendTxn.immediate(fields);
+    this.appendMany([fields]);
+  }
+
+  /** Appends rows in order, in one transaction: one commit for many decisions. */
+  appendMany(batch: AuditFields[]): void {
+    if (this.db.inTransaction) this.appendTxn(batch);
+    else this.appendTxn.immediate(batch);
   }
 
   rows(): IterableIterator<StoredAuditRow> {

@@ -38,7 +38,7 @@ describe('request logging to BORG_LOG_FILE', () => {
     await until(() => existsSync(current) && readLines(current).some((l) => l.msg === 'login attempt'));
     const lines = readLines(current);
     const ofRequest = lines.filter((l) => l.request_id === 'req-42');
-    expect(ofRequest.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    expect(ofRequest).toEqual([expect.objectContaining({ msg: 'request completed', method: 'GET', url: '/health', status: 200 })]);
     const text = readFileSync(current, 'utf8');
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('s3cr3t');
