@@ -10,8 +10,8 @@ export interface Running {
 }
 
 /** Runs an npm script as a user would, with a clean environment plus `env`. */
-export function runScript(script: string, env: Record<string, string>): Running {
-  const child = spawn('npm', ['run', '--silent', script], {
+export function runScript(script: string, env: Record<string, string>, args: string[] = []): Running {
+  const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
     cwd: new URL('../..', import.meta.url).pathname,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

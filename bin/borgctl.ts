@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { verifyChain } from '../lib/audit/chain.js';
+import { ApiKeys } from '../lib/auth/api-keys.js';
+import { loadConfig } from '../lib/config/config.js';
+import { closeDatabase } from '../lib/db/database.js';
+import { openMigratedDatabase } from '../lib/db/open.js';
+import { AuditLogRepository } from '../lib/db/repositories/audit-log.js';
+import type { Role } from '../lib/db/repositories/api-keys.js';
+import { createLogger } from '../lib/logging/logger.js';
+import { runMain } from '../lib/process/main.js';
+
+const HELP = `borgctl: operator tasks that work on the database file directly (no API needed)
+
+usage: npm run borgctl -- <command> [options]
+
+commands:
+  audit verify                     recompute the audit log's hash chain; exit 1 naming the first broken link
+  keys create --name N --role R    mint an operator API key (R: admin, operator, reader), e.g. when the admin key is lost
+
+The database is the one BORG_DATA_DIR points at (default ./data).
+`;
+
+const ROLES: Role[] = ['admin', 'operator', 'reader'];
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+runMain('borgctl', async () => {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals.join(' ');
+  if (values.help || command === '' || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig();
+  const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: false, log: createLogger({ log: { ...config.log, level: 'warn', file: undefined } }) });
+  try {
+    if (command === 'audit verify') {
+      const report = verifyChain(new AuditLogRepository(db).rows());
+      if (report.ok) {
+        process.stdout.write(`audit chain intact: ${report.checked} entries, head ${report.head}\n`);
+      } else {
+        const { seq, id, problem } = report.first_broken;
+        process.stdout.write(`audit chain BROKEN at seq ${seq} (${id}): ${problem}; ${report.checked} entries before it are intact\n`);
+        process.exitCode = 1;
+      }
+    } else if (command === 'keys create') {
+      if (!values.name) throw new UsageError('keys create needs --name');
+      if (!ROLES.includes(values.role as Role)) throw new UsageError(`keys create needs --role, one of ${ROLES.join(', ')}`);
+      const { key, record } = new ApiKeys(db).create(values.name, values.role as Role);
+      process.stdout.write(`created ${record.role} key ${record.id} (${record.name}); store it now, it is not shown again:\n${key}\n`);
+    } else {
+      throw new UsageError(`unknown command "${command}"; see npm run borgctl -- --help`);
+    }
+  } finally {
+    closeDatabase(db);
+  }
+});

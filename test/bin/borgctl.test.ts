@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ApiKeys } from '../../lib/auth/api-keys.js';
+import { closeDatabase, openDatabase } from '../../lib/db/database.js';
+import { openMigratedDatabase } from '../../lib/db/open.js';
+import { EngineControl } from '../../lib/engines/control.js';
+import { runScript } from '../support/process.js';
+import { tempDir } from '../support/stack.js';
+
+function seeded(): string {
+  const dir = tempDir('borgctl-');
+  const db = openMigratedDatabase({ file: join(dir, 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
+  const control = new EngineControl(db);
+  const by = { actor: 'test', requestId: null };
+  control.putPlatform(by, { id: 'gmail', name: 'Gmail', status: 'active', version: '1' });
+  control.registerEngine(by, { name: 'e1', description: '', capabilities: [] });
+  control.setPlatformStatus(by, 'gmail', 'maintenance');
+  closeDatabase(db);
+  return dir;
+}
+
+async function borgctl(dataDir: string, ...args: string[]) {
+  const run = runScript('borgctl', { BORG_DATA_DIR: dataDir }, args);
+  const { code } = await run.exited;
+  return { code, output: run.output() };
+}
+
+describe('borgctl', () => {
+  it('verifies an intact audit chain from the database file', async () => {
+    const result = await borgctl(seeded(), 'audit', 'verify');
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(/^audit chain intact: 3 entries, head [0-9a-f]{64}$/m);
+  });
+
+  it('names the first broken link and exits 1 when a row was altered', async () => {
+    const dir = seeded();
+    const db = openDatabase(join(dir, 'borg.db'));
+    db.exec('DROP TRIGGER audit_log_no_update');
+    db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").run();
+    db.close();
+    const result = await borgctl(dir, 'audit', 'verify');
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/audit chain BROKEN at seq 2 \([0-9a-f-]{36}\): content does not match its hash \(row was altered\); 1 entries before it are intact/);
+  });
+
+  it('mints a working operator key for recovery', async () => {
+    const dir = seeded();
+    const result = await borgctl(dir, 'keys', 'create', '--name', 'recovery', '--role', 'admin');
+    expect(result.code).toBe(0);
+    const key = result.output.trim().split('\n').at(-1)!;
+    const db = openDatabase(join(dir, 'borg.db'));
+    expect(new ApiKeys(db).authenticate(key)).toMatchObject({ name: 'recovery', role: 'admin' });
+    db.close();
+  });
+
+  it('explains bad usage in one line', async () => {
+    const result = await borgctl(seeded(), 'keys', 'create', '--name', 'x', '--role', 'root');
+    expect(result.code).toBe(1);
+    expect(result.output.trim()).toBe('borgctl: keys create needs --role, one of admin, operator, reader');
+    expect((await borgctl(seeded(), 'frobnicate')).output.trim()).toBe('borgctl: unknown command "frobnicate"; see npm run borgctl -- --help');
+    expect((await borgctl(seeded(), '--help')).output).toContain('audit verify');
+  });
+});

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDevServer } from '../../lib/temporal/dev-server.js';
+import type { DevServer } from '../../lib/temporal/dev-server.js';
+import { eventually, startTestStack } from '../support/engine-control.js';
+import type { EngineCreds, TestStack } from '../support/engine-control.js';
+import { freePort } from '../support/ports.js';
+import { tempDir } from '../support/stack.js';
+
+describe('a maintenance window survives a Temporal server restart', () => {
+  const dbFile = join(tempDir('borg-restart-'), 'temporal.db');
+  let server: DevServer;
+  let port: number;
+  let uiPort: number;
+  let s: TestStack;
+  let engine: EngineCreds;
+  const start = () => startDevServer({ cli: inject('temporalCli'), dbFile, port, uiPort, namespace: 'default' });
+
+  beforeAll(async () => {
+    [port, uiPort] = [await freePort(), await freePort()];
+    server = await start();
+    s = await startTestStack(server.address);
+    await s.startWorker();
+    await s.putPlatform('jira');
+    engine = await s.registerEngine();
+    await s.grant(engine.id, 'jira', 'create_issue');
+  });
+  afterAll(async () => {
+    await s.close();
+    await server.stop();
+  });
+
+  it('starts and ends on time although worker and server were both down when it started', async () => {
+    const ask = async () => (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'jira', action_type: 'create_issue' } })).body;
+    const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const res = await s.call('POST', '/platforms/jira/maintenance', { body: { starts_at: inMs(2500), ends_at: inMs(20_000) } });
+    expect(res.status).toBe(201);
+
+    await s.stopWorker();
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 3500));
+    expect((await ask()).allowed).toBe(true);
+
+    server = await start();
+    await s.startWorker();
+    await eventually(ask, (d) => d.reason === 'platform_maintenance');
+    await eventually(ask, (d) => d.allowed === true);
+    const windows = (await s.call('GET', '/maintenance?platform=jira')).body;
+    expect(windows[0]).toMatchObject({ id: res.body.id, status: 'completed' });
+  });
+});
