@@ -73,7 +73,7 @@ export async function bootAndCheck(options: BootCheckOptions): Promise<BootRepor
     const { line, afterMs } = await vm.waitForLine(READY_LINE, options.timeoutMs ?? 600_000);
     const results: ProbeResult[] = [];
     for (const { service, probe } of probes) results.push(await probeService(service, vm.hostPort(probe.port), probe));
-    const loginPrompt = await vm.waitForLine(/^\S+ login:/, 30_000).then(
+    const loginPrompt = await vm.waitForLine(/^\S+ login:/, 30_000, true).then(
       () => true,
       () => false,
     );

@@ -18,8 +18,11 @@ export interface VmOptions {
 export interface Vm {
   /** Host port forwarded to `guestPort` on the guest. */
   hostPort(guestPort: number): number;
-  /** Resolves with the first serial line matching `pattern` (already seen or future) and ms since start. */
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<{ line: string; afterMs: number }>;
+  /**
+   * Resolves with the first serial line matching `pattern` (already seen or future) and ms since start.
+   * With `unfinished`, a line still waiting for its newline counts too (prompts such as "host login: ").
+   */
+  waitForLine(pattern: RegExp, timeoutMs: number, unfinished?: boolean): Promise<{ line: string; afterMs: number }>;
   lines(): readonly string[];
   stop(): Promise<void>;
 }
@@ -68,7 +71,7 @@ export async function startVm(options: VmOptions): Promise<Vm> {
   const log = createWriteStream(options.serialLog);
   const child: ChildProcess = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const seen: string[] = [];
-  const waiters = new Set<(line: string) => void>();
+  const waiters = new Set<(line: string, complete: boolean) => void>();
   let partial = '';
   let exited: string | undefined;
   const exitWaiters = new Set<(reason: string) => void>();
@@ -81,11 +84,10 @@ export async function startVm(options: VmOptions): Promise<Vm> {
       const line = stripControl(raw).trim();
       if (!line) continue;
       seen.push(line);
-      for (const waiter of waiters) waiter(line);
+      for (const waiter of waiters) waiter(line, true);
     }
-    // Prompts such as "host login: " end without a newline; let waiters see the unfinished line too.
     const pending = stripControl(partial).trim();
-    if (pending) for (const waiter of waiters) waiter(pending);
+    if (pending) for (const waiter of waiters) waiter(pending, false);
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
@@ -105,8 +107,9 @@ export async function startVm(options: VmOptions): Promise<Vm> {
       return port;
     },
     lines: () => seen,
-    waitForLine(pattern, timeoutMs) {
-      const already = [...seen, stripControl(partial).trim()].find((line) => line !== '' && pattern.test(line));
+    waitForLine(pattern, timeoutMs, unfinished = false) {
+      const candidates = unfinished ? [...seen, stripControl(partial).trim()] : seen;
+      const already = candidates.find((line) => line !== '' && pattern.test(line));
       if (already) return Promise.resolve({ line: already, afterMs: Date.now() - started });
       return new Promise((resolve, reject) => {
         const cleanup = (): void => {
@@ -114,8 +117,8 @@ export async function startVm(options: VmOptions): Promise<Vm> {
           waiters.delete(onLine);
           exitWaiters.delete(onExit);
         };
-        const onLine = (line: string): void => {
-          if (!pattern.test(line)) return;
+        const onLine = (line: string, complete: boolean): void => {
+          if ((!complete && !unfinished) || !pattern.test(line)) return;
           cleanup();
           resolve({ line, afterMs: Date.now() - started });
         };
