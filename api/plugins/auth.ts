@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../../lib/db/repositories/api-keys.js';
+import type { PolicySnapshot } from '../../lib/policy/snapshot.js';
 import { AppError } from '../../lib/errors.js';
 import { secretMatches } from '../../lib/crypto/secrets.js';
 
@@ -12,6 +13,8 @@ export interface OperatorIdentity {
 declare module 'fastify' {
   interface FastifyRequest {
     engineId: string | undefined;
+    /** The policy snapshot the engine was authenticated against; a check evaluates the same one. */
+    policy: PolicySnapshot | undefined;
     operator: OperatorIdentity | undefined;
   }
   interface FastifyInstance {
@@ -41,18 +44,21 @@ function operatorToken(request: FastifyRequest): string | undefined {
 export default fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('engineId', undefined);
+    app.decorateRequest('policy', undefined);
     app.decorateRequest('operator', undefined);
 
     const authenticateEngine = async (request: FastifyRequest): Promise<void> => {
       const id = header(request, 'x-engine-id');
       const key = header(request, 'x-engine-key');
       if (!id || !key) throw new AppError(401, 'ENGINE_AUTH_REQUIRED', 'send X-Engine-ID and X-Engine-Key');
-      const engine = app.engineControl.cache.current().engines.get(id);
+      const policy = app.engineControl.cache.current();
+      const engine = policy.engines.get(id);
       // Compare even for an unknown id so timing does not reveal which engine ids exist.
       const matches = secretMatches(key, engine?.key_hash ?? '0'.repeat(64));
       if (!engine || !matches) throw new AppError(401, 'ENGINE_AUTH_FAILED', 'unknown engine or wrong key');
       if (engine.status === 'revoked') throw new AppError(401, 'ENGINE_REVOKED', `engine ${id} is revoked`);
       request.engineId = id;
+      request.policy = policy;
     };
 
     const authenticateOperator = (request: FastifyRequest): OperatorIdentity => {

@@ -29,7 +29,7 @@ export default fp(
     app.decorate('engineControl', {
       control: new EngineControl(app.db),
       cache,
-      checker: new PolicyChecker(app.db, cache),
+      checker: new PolicyChecker(app.db),
       flows: new EngineFlows(app.temporal.client, app.temporal.taskQueue),
       apiKeys: new ApiKeys(app.db),
       audit: new AuditLogRepository(app.db),

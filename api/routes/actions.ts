@@ -10,6 +10,9 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
     '/actions/check',
     {
       onRequest: app.authenticateEngine,
+      // Every check is already recorded in the decision log with its request_id; a second, info-level
+      // line per check would double the writes on the hottest route. Warnings and errors still log.
+      logLevel: 'warn',
       schema: {
         summary: 'May this engine perform this action on this platform now? Answered from memory; every decision is logged first',
         tags: ['actions'],
@@ -19,7 +22,7 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const d = await checker.check(request.engineId!, request.body, request.id);
+      const d = await checker.check(request.policy!, request.engineId!, request.body, request.id);
       return { allowed: d.allowed, required_scopes: d.required_scopes, reason: d.reason, message: d.message, decision_id: d.decision_id };
     },
   );

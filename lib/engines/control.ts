@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { newId, newSecret, hashSecret, nowIso } from '../crypto/secrets.js';
+import { hashSecret, newId, newSecret, nowIso, uuidv7 } from '../crypto/secrets.js';
 import type { Db } from '../db/database.js';
 import { AuditLogRepository } from '../db/repositories/audit-log.js';
 import { EngineEventRepository } from '../db/repositories/engine-events.js';
@@ -51,7 +50,7 @@ export class EngineControl {
 
   private record(by: Actor, action: string, details: Record<string, unknown>, target: { engine_id?: string; platform_id?: string; action_type?: string } = {}): void {
     this.audit.append({
-      id: randomUUID(),
+      id: uuidv7(),
       kind: 'change',
       request_id: by.requestId,
       actor: by.actor,

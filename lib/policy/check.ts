@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { GroupCommitter } from '../audit/group-commit.js';
 import { AuditLogRepository } from '../db/repositories/audit-log.js';
-import { nowIso } from '../crypto/secrets.js';
+import { nowIso, uuidv7 } from '../crypto/secrets.js';
 import { evaluate } from './evaluate.js';
 import type { CheckRequest, Verdict } from './evaluate.js';
-import type { PolicyCache } from './snapshot.js';
+import type { PolicySnapshot } from './snapshot.js';
 
 export interface Decision extends Verdict {
   decision_id: string;
@@ -15,19 +14,15 @@ export interface Decision extends Verdict {
 export class PolicyChecker {
   private readonly log: GroupCommitter;
 
-  constructor(
-    db: Db,
-    private readonly cache: PolicyCache,
-  ) {
+  constructor(db: Db) {
     const audit = new AuditLogRepository(db);
     this.log = new GroupCommitter((batch) => audit.appendMany(batch));
   }
 
   /** Resolves once the decision is committed to the audit chain; rejects (and so fails the request) if it cannot be. */
-  async check(callerId: string, req: CheckRequest, requestId: string | null): Promise<Decision> {
-    const now = new Date();
-    const verdict = evaluate(this.cache.current(), callerId, req, now);
-    const decision_id = randomUUID();
+  async check(policy: PolicySnapshot, callerId: string, req: CheckRequest, requestId: string | null): Promise<Decision> {
+    const verdict = evaluate(policy, callerId, req, new Date());
+    const decision_id = uuidv7();
     await this.log.append({
       id: decision_id,
       kind: 'decision',

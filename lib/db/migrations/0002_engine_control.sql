@@ -91,7 +91,7 @@ CREATE INDEX engine_events_by_engine ON engine_events (engine_id, created_at);
 
 -- Every policy decision and every state change, each row chained to the one before by hash.
 CREATE TABLE audit_log (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY, -- rows are never deleted, so rowid order is append order
   id TEXT NOT NULL UNIQUE,
   kind TEXT NOT NULL CHECK (kind IN ('decision', 'change')),
   request_id TEXT,

@@ -20,7 +20,7 @@ describe('POST /actions/check', () => {
     const res = await ask(engine);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ allowed: true, reason: 'granted', required_scopes: ['gmail.send', 'gmail.readonly'] });
-    expect(res.body.decision_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body.decision_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
   });
 
   it('denies an action with no grant: no_grant', async () => {
