@@ -11,7 +11,7 @@ import { chooseMirrors, type Mirrors } from './mirror.js';
 import { installedPackages, spdxDocument } from './sbom.js';
 import { sourceDateEpoch } from './source-date.js';
 import { formatSeconds, runStage, type StageContext } from './stage-runner.js';
-import { lockWorkDir, resetWorkDir } from './work-dir.js';
+import { lockCache, resetWorkDir } from './work-dir.js';
 
 export const REPO_ROOT = dirname(PROFILES_DIR);
 /** Paths whose last commit dates the build (SOURCE_DATE_EPOCH default). */
@@ -82,9 +82,9 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
 
   const mirrorKey = createHash('sha256').update(`${mirrors.debian} ${mirrors.security} ${DISTRIBUTION} ${ARCHITECTURE}`).digest('hex').slice(0, 12);
   const workDir = join(cacheDir, 'work', profile.name);
-  const unlock = lockWorkDir(workDir);
+  const lbCache = join(cacheDir, 'lb-cache', mirrorKey);
+  const unlock = await lockCache(lbCache, say);
   try {
-    const lbCache = join(cacheDir, 'lb-cache', mirrorKey);
     if (options.refresh) {
       for (const name of ['indices.bootstrap', 'bootstrap']) rmSync(join(lbCache, name), { recursive: true, force: true });
     }

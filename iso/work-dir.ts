@@ -33,10 +33,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One build per work directory at a time; a lock left by a dead process is taken over. */
-export function lockWorkDir(workDir: string): () => void {
-  const lockFile = `${workDir}.lock`;
-  mkdirSync(join(workDir, '..'), { recursive: true });
+/**
+ * One build per package cache at a time: live-build's cache save/restore is not safe to run
+ * concurrently. A second build waits (polling) for the first; a lock left by a dead process is taken over.
+ */
+export async function lockCache(cacheDir: string, say: (line: string) => void, { timeoutMs = 90 * 60_000, pollMs = 5000 } = {}): Promise<() => void> {
+  const lockFile = `${cacheDir}.lock`;
+  mkdirSync(join(cacheDir, '..'), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let announced = false;
   for (;;) {
     try {
       writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
@@ -44,8 +49,14 @@ export function lockWorkDir(workDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(lockFile, 'utf8'));
-      if (alive(holder)) throw new Error(`another build is using ${workDir} (pid ${holder}); wait for it or stop it`, { cause: error });
-      unlinkSync(lockFile);
+      if (!alive(holder)) {
+        unlinkSync(lockFile);
+        continue;
+      }
+      if (Date.now() >= deadline) throw new Error(`gave up after ${timeoutMs / 60_000} min waiting for build pid ${holder}, which holds ${lockFile}`, { cause: error });
+      if (!announced) say(`[iso] waiting for another build (pid ${holder}) that is using the cache ${cacheDir}`);
+      announced = true;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 }
