@@ -62,6 +62,35 @@ describe('live-build configuration for edge-iot', () => {
   });
 });
 
+describe('profile settings in the build hook', () => {
+  it('creates users with their SSH keys, generates the locale and sets the time zone', () => {
+    const file = join(dir, 'people.yaml');
+    writeFileSync(
+      file,
+      [
+        'profile: people',
+        'description: d',
+        'services: [ssh]',
+        'locale: de_DE.UTF-8',
+        'timezone: Europe/Berlin',
+        'users:',
+        '  - name: ops',
+        '    sudo: true',
+        '    ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB ops@laptop"]',
+        '',
+      ].join('\n'),
+    );
+    const config = liveBuildConfig(loadProfile(file, catalog, dir), settings);
+    const hook = fileText(config, 'config/hooks/normal/9000-borgos.hook.chroot');
+    expect(hook).toContain("useradd --create-home --shell /bin/bash --groups sudo 'ops'");
+    expect(hook).toContain(`printf '%s\\n' 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB ops@laptop' > /home/ops/.ssh/authorized_keys`);
+    expect(hook).toContain("echo 'de_DE.UTF-8 UTF-8' > /etc/locale.gen");
+    expect(hook).toContain("ln -sf /usr/share/zoneinfo/'Europe/Berlin' /etc/localtime");
+    const packages = fileText(config, 'config/package-lists/borgos.list.chroot').trim().split('\n');
+    expect(packages).toEqual(expect.arrayContaining(['locales', 'sudo']));
+  });
+});
+
 describe('inputs hash', () => {
   const hash = (profileText: string, overrides: Partial<ConfigSettings> = {}): string => {
     const file = join(dir, 'hashed.yaml');
