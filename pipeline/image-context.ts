@@ -1,4 +1,4 @@
-import { access, constants, copyFile, cp, mkdir, rm } from 'node:fs/promises';
+import { access, constants, copyFile, cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { buildDir, repoRoot } from './paths.js';
@@ -10,6 +10,9 @@ export const imageContextDir = path.join(buildDir, 'image');
 /** What the control plane needs at run time; device/, iso/ and test/ stay out of the image. */
 const appEntries = ['package.json', 'package-lock.json', 'tsconfig.json', 'api', 'activities', 'bin', 'lib', 'profiles', 'workflows'];
 const temporalModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+/** Temporal's native bridge ships for five platforms; the image runs on Linux of the build machine's arch. */
+const coreBridgeReleases = 'node_modules/@temporalio/core-bridge/releases';
+const linuxTriple = process.arch === 'arm64' ? 'aarch64-unknown-linux-gnu' : 'x86_64-unknown-linux-gnu';
 
 const exists = (file: string): Promise<boolean> => access(file, constants.F_OK).then(() => true, () => false);
 
@@ -42,6 +45,10 @@ export async function assembleImageContext(ctx: StageContext): Promise<void> {
   // Not `npm ci`: the lockfile lacks @swc/core's binaries for other platforms (the registry
   // reachable here does not carry them), and npm ci refuses such a lockfile.
   await ctx.run('npm install --omit=dev', ['npm', 'install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: appDir });
+  const releases = path.join(appDir, coreBridgeReleases);
+  for (const triple of await readdir(releases).catch(() => [] as string[])) {
+    if (triple !== linuxTriple) await rm(path.join(releases, triple), { recursive: true, force: true });
+  }
 
   const temporal = await findTemporal();
   if (temporal === undefined) {
