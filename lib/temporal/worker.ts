@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities/index.js';
 import type { TemporalConfig } from '../config/config.js';
@@ -8,6 +9,21 @@ import { connectionSettings } from './connection.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+let bundled: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Webpack-bundles the workflow code once per process: a worker restart then takes milliseconds, not seconds. */
+function workflowBundle(log: Logger): Promise<WorkflowBundleWithSourceMap> {
+  const quiet = (): void => undefined;
+  bundled ??= bundleWorkflowCode({
+    workflowsPath,
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  }).catch((err: unknown) => {
+    bundled = undefined;
+    throw err;
+  });
+  return bundled;
+}
 
 export interface WorkerHandle {
   worker: Worker;
@@ -34,7 +50,7 @@ export async function startWorker({ temporal, address, db, log }: StartWorkerOpt
       connection,
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
-      workflowsPath,
+      workflowBundle: await workflowBundle(log),
       activities: createActivities({ db }),
     });
   } catch (err) {

@@ -19,7 +19,7 @@ describe('maintenance window workflow', () => {
   afterAll(() => s.close());
 
   it('puts the platform into maintenance at the start and back at the end, across a worker restart', async () => {
-    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(3000), ends_at: inMs(7000) } });
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(3000), ends_at: inMs(15_000) } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'scheduled', workflow_id: `maintenance-slack-${res.body.id}` });
     expect((await ask()).allowed).toBe(true);
