@@ -22,6 +22,12 @@ describe('npm start', () => {
     expect(run.output()).toContain(`API docs     http://127.0.0.1:${apiPort}/docs`);
     expect(run.output()).toContain(`Temporal UI  http://127.0.0.1:${uiPort}`);
 
+    // First start: an admin key is printed once and works.
+    const adminKey = /Admin key {4}(bok_\S+)/.exec(run.output())?.[1];
+    expect(adminKey).toBeDefined();
+    const engines = await fetch(`http://127.0.0.1:${apiPort}/engines`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(engines.status).toBe(200);
+
     const health = await fetch(`http://127.0.0.1:${apiPort}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ready: true });
