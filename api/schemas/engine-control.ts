@@ -3,6 +3,9 @@
 const slug = { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
 const scopes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 50 } as const;
+const platformStatuses = ['active', 'maintenance', 'disabled'] as const;
+const strings = { type: 'array', items: { type: 'string' } } as const;
+const nullableString = { type: ['string', 'null'] } as const;
 
 export const engineSecurity = [{ engineId: [], engineKey: [] }];
 export const operatorSecurity = [{ operatorKey: [] }];
@@ -54,7 +57,7 @@ export const checkReply = {
   required: ['allowed', 'required_scopes', 'reason', 'decision_id'],
   properties: {
     allowed: { type: 'boolean' },
-    required_scopes: { type: 'array', items: { type: 'string' } },
+    required_scopes: strings,
     reason: {
       type: 'string',
       description: 'granted, or the rule that denied: engine_mismatch, engine_suspended, engine_revoked, flag_disabled, platform_unknown, platform_maintenance, platform_disabled, grant_expired, no_grant',
@@ -69,7 +72,7 @@ export const platform = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    status: { type: 'string', enum: ['active', 'maintenance', 'disabled'] },
+    status: { type: 'string', enum: platformStatuses },
     version: { type: 'string' },
     updated_at: { type: 'string' },
   },
@@ -81,7 +84,7 @@ export const putPlatformBody = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 100 },
-    status: { type: 'string', enum: ['active', 'maintenance', 'disabled'], default: 'active' },
+    status: { type: 'string', enum: platformStatuses, default: 'active' },
     version: { type: 'string', minLength: 1, maxLength: 50 },
   },
 } as const;
@@ -95,11 +98,11 @@ export const grant = {
     engine_id: { type: 'string' },
     platform_id: { type: 'string' },
     action_type: { type: 'string' },
-    scopes: { type: 'array', items: { type: 'string' } },
-    expires_at: { type: ['string', 'null'] },
+    scopes: strings,
+    expires_at: nullableString,
     status: { type: 'string', enum: ['active', 'revoked', 'expired'] },
     created_at: { type: 'string' },
-    ended_at: { type: ['string', 'null'] },
+    ended_at: nullableString,
     expiry_workflow_id: { type: 'string' },
   },
 } as const;
@@ -132,15 +135,15 @@ export const grantRequest = {
     engine_id: { type: 'string' },
     platform_id: { type: 'string' },
     action_type: { type: 'string' },
-    scopes: { type: 'array', items: { type: 'string' } },
+    scopes: strings,
     duration_s: { type: ['integer', 'null'] },
     reason: { type: 'string' },
     status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] },
-    decided_by: { type: ['string', 'null'] },
-    grant_id: { type: ['string', 'null'] },
+    decided_by: nullableString,
+    grant_id: nullableString,
     workflow_id: { type: 'string' },
     created_at: { type: 'string' },
-    decided_at: { type: ['string', 'null'] },
+    decided_at: nullableString,
   },
 } as const;
 
@@ -149,8 +152,8 @@ export const flag = {
   properties: {
     name: { type: 'string' },
     enabled: { type: 'boolean' },
-    platform_id: { type: ['string', 'null'] },
-    action_type: { type: ['string', 'null'] },
+    platform_id: nullableString,
+    action_type: nullableString,
     description: { type: 'string' },
     updated_at: { type: 'string' },
   },
@@ -207,14 +210,14 @@ export const decision = {
   properties: {
     seq: { type: 'integer' },
     decision_id: { type: 'string' },
-    request_id: { type: ['string', 'null'] },
+    request_id: nullableString,
     engine_id: { type: 'string' },
     platform: { type: 'string' },
     action_type: { type: 'string' },
     allowed: { type: 'boolean' },
     reason: { type: 'string' },
     message: { type: 'string' },
-    required_scopes: { type: 'array', items: { type: 'string' } },
+    required_scopes: strings,
     created_at: { type: 'string' },
     hash: { type: 'string' },
   },
@@ -253,6 +256,6 @@ export const apiKeyRecord = {
     name: { type: 'string' },
     role: { type: 'string', enum: ['admin', 'operator', 'reader'] },
     created_at: { type: 'string' },
-    revoked_at: { type: ['string', 'null'] },
+    revoked_at: nullableString,
   },
 } as const;

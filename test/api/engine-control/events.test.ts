@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTestStack } from '../../support/engine-control.js';
+import type { EngineCreds, TestStack } from '../../support/engine-control.js';
+
+describe('engine events: POST /log/engine_event and GET /log/engine_events', () => {
+  let s: TestStack;
+  let engine: EngineCreds;
+  let other: EngineCreds;
+  const post = (e: EngineCreds, body: unknown, headers?: Record<string, string>) => s.call('POST', '/log/engine_event', { engine: e, body, headers });
+  const list = (query = '', operator?: string) => s.call('GET', `/log/engine_events${query}`, { operator });
+  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
+  beforeAll(async () => {
+    s = await startTestStack(inject('temporalAddress'));
+    engine = await s.registerEngine('mailer');
+    other = await s.registerEngine('scraper');
+  });
+  afterAll(() => s.close());
+
+  it('accepts an event from an engine (202 with its id) and an operator reads it back as sent', async () => {
+    const res = await post(engine, { type: 'send_failed', level: 'error', message: 'SMTP 554 from relay', data: { attempt: 3, to: ['a@example.com'] } }, { 'x-request-id': 'req-evt-1' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ event_id: expect.any(String) });
+
+    const events = await list(`?engine_id=${engine.id}`, s.keyFor('reader'));
+    expect(events.status).toBe(200);
+    expect(events.body.find((e: { id: string }) => e.id === res.body.event_id)).toEqual({
+      id: res.body.event_id,
+      engine_id: engine.id,
+      type: 'send_failed',
+      level: 'error',
+      message: 'SMTP 554 from relay',
+      data: { attempt: 3, to: ['a@example.com'] },
+      request_id: 'req-evt-1',
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+  });
+
+  it('defaults level to info and data to {}', async () => {
+    const res = await post(engine, { type: 'started', message: 'engine up' });
+    expect(res.status).toBe(202);
+    const events = await list(`?engine_id=${engine.id}`);
+    expect(events.body.find((e: { id: string }) => e.id === res.body.event_id)).toMatchObject({ level: 'info', data: {}, type: 'started' });
+  });
+
+  it('lists newest first, filters by engine_id and honours limit', async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      ids.push((await post(other, { type: 'tick', message: `tick ${n}` })).body.event_id);
+      await pause();
+    }
+    const mine = await list(`?engine_id=${other.id}`);
+    expect(mine.body.map((e: { id: string }) => e.id)).toEqual([...ids].reverse());
+    expect(mine.body.every((e: { engine_id: string }) => e.engine_id === other.id)).toBe(true);
+
+    const two = await list(`?engine_id=${other.id}&limit=2`);
+    expect(two.body.map((e: { message: string }) => e.message)).toEqual(['tick 3', 'tick 2']);
+
+    const all = await list();
+    expect(new Set(all.body.map((e: { engine_id: string }) => e.engine_id))).toEqual(new Set([engine.id, other.id]));
+    expect((await list('?limit=1')).body).toHaveLength(1);
+  });
+
+  it('rejects an event that names an engine_id: the sender is the authenticated engine', async () => {
+    const res = await post(other, { type: 'spoof', message: 'pretending', engine_id: engine.id });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('body.engine_id is not allowed');
+  });
+
+  it('rejects a malformed event with 400 naming the field', async () => {
+    const missing = await post(engine, { type: 'no_message' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [expect.objectContaining({ field: 'body.message' })] } });
+
+    const badLevel = await post(engine, { type: 'x', message: 'y', level: 'critical' });
+    expect(badLevel.status).toBe(400);
+    expect(badLevel.body.error.message).toContain('body.level');
+
+    const emptyType = await post(engine, { type: '', message: 'y' });
+    expect(emptyType.status).toBe(400);
+    expect(emptyType.body.error.message).toContain('body.type');
+
+    const notJson = await s.call('POST', '/log/engine_event', { engine, raw: '{"type": "x",' });
+    expect(notJson.status).toBe(400);
+
+    const listed = await list(`?engine_id=${engine.id}`);
+    expect(listed.body.some((e: { type: string }) => e.type === 'no_message' || e.message === 'y')).toBe(false);
+  });
+
+  it('rejects a body over 64 KiB with 413 and stores nothing', async () => {
+    const res = await post(engine, { type: 'dump', message: 'big', data: { blob: 'x'.repeat(70 * 1024) } });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('BODY_TOO_LARGE');
+    const listed = await list(`?engine_id=${engine.id}`);
+    expect(listed.body.some((e: { type: string }) => e.type === 'dump')).toBe(false);
+  });
+
+  it('needs engine credentials to post and an operator key to read', async () => {
+    const anonymous = await fetch(`${s.url}/log/engine_event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'x', message: 'y' }) });
+    expect(anonymous.status).toBe(401);
+    expect((await post({ id: engine.id, key: 'wrong' }, { type: 'x', message: 'y' })).status).toBe(401);
+
+    const asEngine = await s.call('GET', '/log/engine_events', { engine });
+    expect(asEngine.status).toBe(401);
+    expect((await list('?limit=0')).status).toBe(400);
+  });
+});
