@@ -53,6 +53,7 @@ Options:
 Environment:
   GITHUB_TOKEN         when set, release creates a draft release through the REST API
   GITHUB_API_URL       REST API base (default: https://api.github.com)
+  BORG_DEBIAN_MIRROR   mirror debootstrap uses for the local base image (default: http://deb.debian.org/debian)
 Each stage logs to artifacts/logs/<stage>.log.`;
 
 const isStageName = (value: string): value is StageName => (stageNames as readonly string[]).includes(value);
