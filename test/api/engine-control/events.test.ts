@@ -84,7 +84,7 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
     expect(notJson.status).toBe(400);
 
     const listed = await list(`?engine_id=${engine.id}`);
-    expect(listed.body.some((e: { type: string }) => e.type === 'no_message' || e.message === 'y')).toBe(false);
+    expect(listed.body.some((e: { type: string }) => e.type === 'no_message' || e.type === 'x')).toBe(false);
   });
 
   it('rejects a body over 64 KiB with 413 and stores nothing', async () => {
