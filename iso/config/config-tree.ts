@@ -47,6 +47,8 @@ export function liveBuildConfig(profile: Profile, settings: ConfigSettings): Liv
   files.set('config/package-lists/borgos.list.chroot', { content: packageList(profile), mode: 0o644 });
   for (const [path, content] of Object.entries(bootloaderFiles)) files.set(path, { content, mode: 0o644 });
   files.set('config/hooks/normal/9000-borgos.hook.chroot', { content: chrootHook(profile), mode: 0o755 });
+  // apt's binary caches differ between a build with fresh and one with cached indices; apt regenerates them on demand.
+  files.set('config/rootfs/excludes', { content: 'var/cache/apt/*.bin\n', mode: 0o644 });
   files.set(`${AFTER_PACKAGES}/usr/lib/borgos/profile.yaml`, { content: readFileSync(profile.file, 'utf8'), mode: 0o644 });
   for (const service of profile.services) {
     for (const file of service.files ?? []) {
