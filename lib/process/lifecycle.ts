@@ -48,6 +48,7 @@ export class Lifecycle {
         if (Date.now() - firstAt < 1000) return;
         this.log.warn({ signal }, 'second signal: exiting now');
         exit(130);
+        return;
       }
       firstAt = Date.now();
       const timer = setTimeout(() => {
@@ -55,7 +56,10 @@ export class Lifecycle {
         exit(1);
       }, this.timeoutMs);
       timer.unref();
-      void this.stop(signal).then(() => exit(0));
+      void this.stop(signal).then(() => {
+        clearTimeout(timer);
+        exit(0);
+      });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -23,8 +23,9 @@ async function goBinDirs(): Promise<string[]> {
   try {
     const { stdout } = await run('go', ['env', 'GOBIN', 'GOPATH']);
     const [gobin, gopath] = stdout.split('\n');
-    if (gobin) dirs.unshift(gobin);
-    if (gopath) dirs.unshift(...gopath.split(delimiter).map((p) => join(p, 'bin')));
+    // Go's own order: `go install` writes to GOBIN when set, else to the first GOPATH entry's bin.
+    const fromGo = [...(gobin ? [gobin] : []), ...(gopath ? gopath.split(delimiter).map((p) => join(p, 'bin')) : [])];
+    dirs.unshift(...fromGo);
   } catch {
     // No Go toolchain: only the conventional dir is left to look in.
   }
@@ -54,7 +55,9 @@ export async function installTemporalCli(onProgress: (line: string) => void): Pr
   try {
     await run('go', ['install', TEMPORAL_CLI_MODULE], { maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
-    const detail = (err as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' ') ?? String(err);
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    // A missing `go` fails to spawn with an empty stderr; then the error itself says why.
+    const detail = stderr ? stderr.split('\n').slice(-3).join(' ') : (err as Error).message;
     throw new TemporalCliError(
       `could not install the temporal CLI with go install (${detail}); install Go or set BORG_TEMPORAL_CLI or TEMPORAL_ADDRESS`,
     );

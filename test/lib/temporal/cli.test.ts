@@ -133,7 +133,7 @@ describe('installTemporalCli', () => {
     process.env.PATH = tempDir();
     const err = await installTemporalCli(() => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TemporalCliError);
-    expect((err as Error).message).toMatch(/go install .*install Go or set BORG_TEMPORAL_CLI or TEMPORAL_ADDRESS/);
+    expect((err as Error).message).toMatch(/go install \(spawn go ENOENT\); install Go or set BORG_TEMPORAL_CLI or TEMPORAL_ADDRESS/);
   });
 
   it('fails when go install succeeds but leaves no temporal binary', async () => {
