@@ -15,7 +15,7 @@ import { lockCache, resetWorkDir } from './work-dir.js';
 
 export const REPO_ROOT = dirname(PROFILES_DIR);
 /** Paths whose last commit dates the build (SOURCE_DATE_EPOCH default). */
-const INPUT_PATHS = ['profiles', 'iso/config'];
+const INPUT_PATHS = ['profiles/*.yaml', 'profiles/services', 'profiles/schema', 'iso/config'];
 /** live-build's name for the image inside the work directory; the published name is the tag. */
 const IMAGE_NAME = 'borgos';
 

@@ -24,7 +24,8 @@ options:
   --install-deps            apt-get install missing host packages (live-build, xorriso, squashfs-tools)
   -h, --help                show this help
 
-environment: SOURCE_DATE_EPOCH (default: time of the last commit touching profiles/ or iso/config/)`;
+environment: SOURCE_DATE_EPOCH (default: time of the last commit touching the profiles, the catalog,
+             the schemas or iso/config/)`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

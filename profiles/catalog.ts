@@ -41,7 +41,8 @@ export function loadCatalog(dir: string, displayRoot = process.cwd()): Catalog {
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
     const file = join(dir, name);
     try {
-      const source = readYamlSource(file, relative(displayRoot, file));
+      const rel = relative(displayRoot, file);
+      const source = readYamlSource(file, rel.startsWith('..') ? file : rel);
       const found = schemaIssues(source, validateService);
       const service = source.data as Service;
       if (found.length === 0 && service.service !== basename(name, '.yaml')) {

@@ -51,6 +51,12 @@ export interface Profile {
 
 const validateProfile = compileSchema(profileSchema);
 
+/** Paths inside the working directory are shown relative to it, others in full. */
+export function displayPath(file: string, root: string): string {
+  const rel = relative(root, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
 /** Profile names shipped in profiles/. */
 export function listProfiles(dir = PROFILES_DIR): string[] {
   return readdirSync(dir)
@@ -72,17 +78,16 @@ export function profilePath(nameOrPath: string): string {
 }
 
 export function loadProfile(file: string, catalog: Catalog = loadCatalog(SERVICES_DIR), displayRoot = process.cwd()): Profile {
-  const source = readYamlSource(file, relative(displayRoot, file));
+  const source = readYamlSource(file, displayPath(file, displayRoot));
   const issues: ProfileIssue[] = schemaIssues(source, validateProfile);
-  if (issues.length > 0) throw new ProfileError(issues);
-  const doc = source.data as ProfileDocument;
-
+  // Checked even when the schema failed, so one run reports every problem.
+  const doc = source.data as Partial<ProfileDocument>;
   const expectedName = basename(file).replace(/\.ya?ml$/, '');
-  if (doc.profile !== expectedName) {
+  if (typeof doc.profile === 'string' && doc.profile !== expectedName) {
     issues.push(source.issueAt(['profile'], `profile: got ${JSON.stringify(doc.profile)}; expected ${JSON.stringify(expectedName)} to match the file name`));
   }
-  doc.services.forEach((name, i) => {
-    if (catalog.has(name)) return;
+  (Array.isArray(doc.services) ? doc.services : []).forEach((name: unknown, i) => {
+    if (typeof name !== 'string' || catalog.has(name)) return;
     const hint = closestName(name, catalog.keys());
     issues.push(
       source.issueAt(
@@ -91,21 +96,22 @@ export function loadProfile(file: string, catalog: Catalog = loadCatalog(SERVICE
       ),
     );
   });
-  if (issues.length > 0) throw new ProfileError(issues);
+  if (issues.length > 0) throw new ProfileError(issues.sort((x, y) => x.line - y.line || x.col - y.col));
+  const valid = doc as ProfileDocument;
 
   const base = [...catalog.values()].filter((s) => s.base === true);
-  const listed = doc.services.map((name) => catalog.get(name)).filter((s): s is Service => s !== undefined && s.base !== true);
+  const listed = valid.services.map((name) => catalog.get(name)).filter((s): s is Service => s !== undefined && s.base !== true);
   return {
     file,
-    name: doc.profile,
-    description: doc.description,
-    hostname: doc.hostname ?? `borgos-${doc.profile}`,
-    locale: doc.locale ?? 'C.UTF-8',
-    timezone: doc.timezone ?? 'Etc/UTC',
-    runtime: doc.runtime ?? [],
-    offlineModel: doc.offline_model ?? null,
-    packages: doc.packages ?? [],
-    users: doc.users ?? [],
+    name: valid.profile,
+    description: valid.description,
+    hostname: valid.hostname ?? `borgos-${valid.profile}`,
+    locale: valid.locale ?? 'C.UTF-8',
+    timezone: valid.timezone ?? 'Etc/UTC',
+    runtime: valid.runtime ?? [],
+    offlineModel: valid.offline_model ?? null,
+    packages: valid.packages ?? [],
+    users: valid.users ?? [],
     services: [...base, ...listed],
   };
 }

@@ -63,6 +63,14 @@ describe('broken profiles', () => {
     ]);
   });
 
+  it('reports schema errors and unknown services from one run, in file order', () => {
+    const error = loadFixture('both', 'profile: both\ndescription: d\nservices: [ssh, ngnix]\nhostname: 42\n');
+    expect(error.issues.map((i) => `${i.line}:${i.col} ${i.message.split(';')[0]}`)).toEqual([
+      '3:17 services[1]: unknown service "ngnix" (did you mean "nginx"?)',
+      '4:11 hostname: got integer 42',
+    ]);
+  });
+
   it('reports a YAML syntax error at the line it happens', () => {
     const error = loadFixture('syntax', 'profile: syntax\ndescription: d\nservices: [ssh, nginx\n');
     expect(error.issues[0]).toMatchObject({ file: 'syntax.yaml', line: 4, col: 1 });
