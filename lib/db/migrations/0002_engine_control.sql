@@ -92,7 +92,8 @@ CREATE INDEX engine_events_by_engine ON engine_events (engine_id, created_at);
 -- Every policy decision and every state change, each row chained to the one before by hash.
 CREATE TABLE audit_log (
   seq INTEGER PRIMARY KEY, -- rows are never deleted, so rowid order is append order
-  id TEXT NOT NULL UNIQUE,
+  -- UUIDv7, unique by construction; no index: nothing looks rows up by id, and each index costs every write.
+  id TEXT NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('decision', 'change')),
   request_id TEXT,
   actor TEXT NOT NULL,

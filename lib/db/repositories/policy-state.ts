@@ -5,10 +5,11 @@ export class PolicyStateRepository {
   private readonly stmt;
 
   constructor(db: Db) {
-    this.stmt = db.prepare<[], { version: number }>('SELECT version FROM policy_state WHERE id = 1');
+    // Read on every check: pluck returns the bare number, no row object to allocate.
+    this.stmt = db.prepare<[], number>('SELECT version FROM policy_state WHERE id = 1').pluck();
   }
 
   version(): number {
-    return this.stmt.get()!.version;
+    return this.stmt.get()!;
   }
 }
