@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadProfile, PROFILES_DIR, profilePath } from '../profiles/load-profile.js';
@@ -30,8 +30,6 @@ export interface BuildIsoOptions {
   mirrors?: Partial<Mirrors>;
   /** Rebuild even when the inputs hash matches the published ISO. */
   force?: boolean;
-  /** Drop the cached package indices so the build sees the mirror's current packages (security updates). */
-  refresh?: boolean;
   installDeps?: boolean;
   env?: NodeJS.ProcessEnv;
   progress?: NodeJS.WriteStream;
@@ -85,9 +83,6 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
   const lbCache = join(cacheDir, 'lb-cache', mirrorKey);
   const unlock = await lockCache(lbCache, say);
   try {
-    if (options.refresh) {
-      for (const name of ['indices.bootstrap', 'bootstrap']) rmSync(join(lbCache, name), { recursive: true, force: true });
-    }
     resetWorkDir(workDir, lbCache);
     mkdirSync(outDir, { recursive: true });
     const log = createWriteStream(paths.log);

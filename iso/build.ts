@@ -19,8 +19,6 @@ options:
   --mirror URL              Debian mirror, e.g. a snapshot (env BORG_ISO_MIRROR; default: host's debian.sources)
   --security-mirror URL     Debian security mirror (env BORG_ISO_SECURITY_MIRROR)
   --force                   rebuild even if nothing changed
-  --refresh                 with a rebuild: drop cached package indices and bootstrap to pick up
-                            the mirror's newest packages (security updates); implies --force
   --install-deps            apt-get install missing host packages (live-build, xorriso, squashfs-tools)
   -h, --help                show this help
 
@@ -37,7 +35,6 @@ async function main(): Promise<number> {
       mirror: { type: 'string' },
       'security-mirror': { type: 'string' },
       force: { type: 'boolean', default: false },
-      refresh: { type: 'boolean', default: false },
       'install-deps': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -53,8 +50,7 @@ async function main(): Promise<number> {
   }
   await buildIso({
     profile: values.profile,
-    force: values.force || values.refresh,
-    refresh: values.refresh,
+    force: values.force,
     installDeps: values['install-deps'],
     ...(values.out ? { outDir: values.out } : {}),
     ...(values.tag ? { tag: values.tag } : {}),

@@ -54,10 +54,10 @@ export function lbConfigArgs(profile: Profile, mirrors: Mirrors, imageName: stri
     '--firmware-chroot', 'false',
     '--apt-recommends', 'false',
     '--apt-indices', 'false',
+    // No deb-src lines: the image needs no source indices, and every apt update would fetch them.
+    '--apt-source-archives', 'false',
     '--cache', 'true',
     '--cache-packages', 'true',
-    // Cached package indices make a warm rebuild download nothing and pin package versions; --refresh drops them.
-    '--cache-indices', 'true',
     '--cache-stages', 'bootstrap',
     '--linux-flavours', ARCHITECTURE,
     // zstd: a little larger than xz but several times faster to build and to read in an emulated guest.
