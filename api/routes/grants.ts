@@ -119,6 +119,26 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+  app.get<{ Params: { id: string } }>(
+    '/grants/request/:id',
+    {
+      onRequest: app.authenticateEngine,
+      schema: {
+        summary: "An engine reads one of its own grant requests, to learn the operator's decision",
+        tags: ['grants'],
+        security: engineSecurity,
+        params: idParams,
+        response: { 200: grantRequest, ...errors },
+      },
+    },
+    async (request) => {
+      const found = control.grants.getRequest(request.params.id);
+      // Another engine's request is as invisible as a missing one.
+      if (!found || found.engine_id !== request.engineId) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${request.params.id}`);
+      return found;
+    },
+  );
+
   app.get<{ Querystring: { status?: GrantRequestStatus } }>(
     '/grant-requests',
     {

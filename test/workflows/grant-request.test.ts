@@ -40,10 +40,14 @@ describe('grant request workflow', () => {
     await s.call('DELETE', `/grants/${approved.body.grant_id}`);
   });
 
-  it('records a denial and grants nothing', async () => {
+  it('records a denial and grants nothing; the engine reads the outcome, another engine cannot', async () => {
     const req = await request();
     const denied = await s.call('POST', `/grant-requests/${req.body.id}/deny`);
     expect(denied.body).toMatchObject({ status: 'denied', grant_id: null });
+    const own = await s.call('GET', `/grants/request/${req.body.id}`, { engine });
+    expect(own.body).toMatchObject({ id: req.body.id, status: 'denied', decided_by: expect.stringMatching(/^operator:/) });
+    const stranger = await s.call('GET', `/grants/request/${req.body.id}`, { engine: await s.registerEngine() });
+    expect(stranger.status).toBe(404);
     expect((await ask()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
   });
 
