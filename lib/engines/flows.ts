@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { SettledRequest } from '../../activities/engine-control.js';
 import { decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from '../../workflows/grant-request.js';
 import type { OperatorDecision } from '../../workflows/grant-request.js';
@@ -21,16 +22,21 @@ export class EngineFlows {
     private readonly taskQueue: string,
   ) {}
 
+  /** Every engine-control flow carries the search attributes operators filter by. */
+  private tags(flow: string, platform: string, engineId?: string): SearchAttributePair[] {
+    return [
+      ...(engineId ? [{ key: engineIdKey, value: engineId }] : []),
+      { key: platformKey, value: platform },
+      { key: flowKey, value: flow },
+    ];
+  }
+
   async startGrantRequest(workflowId: string, engineId: string, platform: string, requestId: string, deadlineSeconds: number): Promise<void> {
     await this.client.workflow.start(grantRequestWorkflow, {
       workflowId,
       taskQueue: this.taskQueue,
       args: [{ requestId, deadlineSeconds }],
-      typedSearchAttributes: [
-        { key: engineIdKey, value: engineId },
-        { key: platformKey, value: platform },
-        { key: flowKey, value: 'grant-request' },
-      ],
+      typedSearchAttributes: this.tags('grant-request', platform, engineId),
     });
   }
 
@@ -53,11 +59,7 @@ export class EngineFlows {
       workflowId,
       taskQueue: this.taskQueue,
       args: [{ grantId, expiresAt }],
-      typedSearchAttributes: [
-        { key: engineIdKey, value: engineId },
-        { key: platformKey, value: platform },
-        { key: flowKey, value: 'grant-expiry' },
-      ],
+      typedSearchAttributes: this.tags('grant-expiry', platform, engineId),
     });
     return workflowId;
   }
@@ -67,10 +69,7 @@ export class EngineFlows {
       workflowId,
       taskQueue: this.taskQueue,
       args: [{ windowId, startsAt, endsAt }],
-      typedSearchAttributes: [
-        { key: platformKey, value: platform },
-        { key: flowKey, value: 'maintenance' },
-      ],
+      typedSearchAttributes: this.tags('maintenance', platform),
     });
   }
 
