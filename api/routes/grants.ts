@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
 import type { GrantRequestStatus, GrantStatus } from '../../lib/db/repositories/grants.js';
 import { AppError } from '../../lib/errors.js';
-import { workflowIds } from '../../lib/engines/flows.js';
+import { startOrUndo, workflowIds } from '../../lib/engines/flows.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity } from '../schemas/engine-control.js';
@@ -66,13 +66,13 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       const { expires_at, ...rest } = request.body;
       const created = control.createGrant(actorOf(request), { ...rest, expires_at: expires_at ? new Date(expires_at).toISOString() : null });
       if (!created.expires_at) return reply.status(201).send(created);
-      try {
-        const expiry_workflow_id = await flows.startGrantExpiry(created.id, created.engine_id, created.platform_id, created.expires_at);
-        return reply.status(201).send({ ...created, expiry_workflow_id });
-      } catch (err) {
-        control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked');
-        throw new AppError(503, 'TEMPORAL_UNAVAILABLE', 'could not start the expiry timer; the grant was revoked', { cause: (err as Error).message });
-      }
+      const expiresAt = created.expires_at;
+      const expiry_workflow_id = await startOrUndo(
+        () => flows.startGrantExpiry(created.id, created.engine_id, created.platform_id, expiresAt),
+        () => control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked'),
+        'could not start the expiry timer; the grant was revoked',
+      );
+      return reply.status(201).send({ ...created, expiry_workflow_id });
     },
   );
 
@@ -109,12 +109,11 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         reason,
         workflow_id,
       });
-      try {
-        await flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s);
-      } catch (err) {
-        control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', null);
-        throw new AppError(503, 'TEMPORAL_UNAVAILABLE', 'could not start the approval workflow; the request was closed', { cause: (err as Error).message });
-      }
+      await startOrUndo(
+        () => flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s),
+        () => control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', null),
+        'could not start the approval workflow; the request was closed',
+      );
       return reply.status(202).send(created);
     },
   );

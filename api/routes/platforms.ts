@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
 import type { PlatformStatus } from '../../lib/db/repositories/platforms.js';
 import { AppError } from '../../lib/errors.js';
-import { workflowIds } from '../../lib/engines/flows.js';
+import { startOrUndo, workflowIds } from '../../lib/engines/flows.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { eitherSecurity, idParams, maintenanceBody, maintenanceWindow, operatorSecurity, platform, platformParams, putPlatformBody } from '../schemas/engine-control.js';
@@ -55,12 +55,11 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
       const id = newId('mw');
       const workflow_id = workflowIds.maintenance(request.params.id, id);
       const window = control.createWindow(actorOf(request), { id, platform_id: request.params.id, starts_at, ends_at, workflow_id });
-      try {
-        await flows.startMaintenance(workflow_id, request.params.id, id, starts_at, ends_at);
-      } catch (err) {
-        control.transitionWindow({ actor: 'system', requestId: request.id }, id, 'cancelled');
-        throw new AppError(503, 'TEMPORAL_UNAVAILABLE', 'could not start the maintenance workflow; the window was cancelled', { cause: (err as Error).message });
-      }
+      await startOrUndo(
+        () => flows.startMaintenance(workflow_id, request.params.id, id, starts_at, ends_at),
+        () => control.transitionWindow({ actor: 'system', requestId: request.id }, id, 'cancelled'),
+        'could not start the maintenance workflow; the window was cancelled',
+      );
       return reply.status(201).send(window);
     },
   );

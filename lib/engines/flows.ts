@@ -15,6 +15,19 @@ export const workflowIds = {
   maintenance: (platform: string, windowId: string) => `maintenance-${platform}-${windowId}`,
 };
 
+/**
+ * Starts a flow whose row is already written. If Temporal cannot take it, `undo` closes the row
+ * (so nothing waits on a flow that does not exist) and the caller gets 503 saying what happened.
+ */
+export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, message: string): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    undo();
+    throw new AppError(503, 'TEMPORAL_UNAVAILABLE', message, { cause: (err as Error).message });
+  }
+}
+
 /** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
 export class EngineFlows {
   constructor(
