@@ -6,6 +6,7 @@ export class MetaRepository {
   private readonly getStmt;
   private readonly insertStmt;
   private readonly versionStmt;
+  private mintedId: string | undefined;
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
@@ -21,9 +22,12 @@ export class MetaRepository {
     return this.versionStmt.get()?.version ?? 0;
   }
 
-  /** The id minted on first start; stable for the life of the database. */
+  /** The id minted on first use; stable for the life of the database, so it is written once and then remembered. */
   instanceId(): string {
-    this.insertStmt.run('instance_id', randomUUID());
-    return this.get('instance_id')!;
+    if (this.mintedId === undefined) {
+      this.insertStmt.run('instance_id', randomUUID());
+      this.mintedId = this.get('instance_id')!;
+    }
+    return this.mintedId;
   }
 }
