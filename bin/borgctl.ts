@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { verifyChain } from '../lib/audit/chain.js';
+import { JournalIngester } from '../lib/audit/ingest.js';
+import { journalDir } from '../lib/audit/journal.js';
 import { ApiKeys } from '../lib/auth/api-keys.js';
 import { loadConfig } from '../lib/config/config.js';
 import { closeDatabase } from '../lib/db/database.js';
@@ -14,7 +16,8 @@ const HELP = `borgctl: operator tasks that work on the database file directly (n
 usage: npm run borgctl -- <command> [options]
 
 commands:
-  audit verify                     recompute the audit log's hash chain; exit 1 naming the first broken link
+  audit verify                     move journaled decisions into the audit log, then recompute its hash
+                                   chain; exit 1 naming the first broken link
   keys create --name N --role R    mint an operator API key (R: admin, operator, reader), e.g. when the admin key is lost
 
 The database is the one BORG_DATA_DIR points at (default ./data).
@@ -40,6 +43,9 @@ runMain('borgctl', async () => {
   const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: false, log: createLogger({ log: { ...config.log, level: 'warn', file: undefined } }) });
   try {
     if (command === 'audit verify') {
+      // Decisions still in the journal (the API is running, or stopped hard) are moved into the chain first.
+      const moved = new JournalIngester(db, journalDir(config.dbFile)).ingest();
+      if (moved.rows > 0) process.stdout.write(`moved ${moved.rows} journaled decisions into the audit log\n`);
       const report = verifyChain(new AuditLogRepository(db).rows());
       if (report.ok) {
         process.stdout.write(`audit chain intact: ${report.checked} entries, head ${report.head}\n`);

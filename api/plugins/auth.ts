@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../../lib/db/repositories/api-keys.js';
-import type { PolicySnapshot } from '../../lib/policy/snapshot.js';
+import { digestSecret } from '../../lib/crypto/secrets.js';
 import { AppError } from '../../lib/errors.js';
-import { secretMatches } from '../../lib/crypto/secrets.js';
+import { verifyEngine } from '../../lib/policy/engine-auth.js';
+import type { EngineAuthFailure } from '../../lib/policy/engine-auth.js';
 
 export interface OperatorIdentity {
   id: string;
@@ -13,13 +14,18 @@ export interface OperatorIdentity {
 declare module 'fastify' {
   interface FastifyRequest {
     engineId: string | undefined;
-    /** The policy snapshot the engine was authenticated against; a check evaluates the same one. */
-    policy: PolicySnapshot | undefined;
+    /** SHA-256 of the presented engine key, for a later confirmation against the current policy. */
+    engineKeyDigest: Buffer | undefined;
     operator: OperatorIdentity | undefined;
   }
   interface FastifyInstance {
     /** onRequest: the caller is a registered, non-revoked engine presenting its current key. */
     authenticateEngine: (request: FastifyRequest) => Promise<void>;
+    /**
+     * onRequest for /actions/check: screens against the policy in memory without a database read.
+     * A key that stopped being valid may pass the screen; the check confirms it when it decides.
+     */
+    screenEngine: onRequestHookHandler;
     /** onRequest hook factory: the caller holds an operator key with at least this role. */
     requireRole: (role: Role) => (request: FastifyRequest) => Promise<void>;
     /** onRequest: an engine or an operator (any role). */
@@ -44,21 +50,38 @@ function operatorToken(request: FastifyRequest): string | undefined {
 export default fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('engineId', undefined);
-    app.decorateRequest('policy', undefined);
+    app.decorateRequest('engineKeyDigest', undefined);
     app.decorateRequest('operator', undefined);
 
-    const authenticateEngine = async (request: FastifyRequest): Promise<void> => {
+    const engineCredentials = (request: FastifyRequest): { id: string; keyDigest: Buffer } => {
       const id = header(request, 'x-engine-id');
       const key = header(request, 'x-engine-key');
       if (!id || !key) throw new AppError(401, 'ENGINE_AUTH_REQUIRED', 'send X-Engine-ID and X-Engine-Key');
-      const policy = app.engineControl.cache.current();
-      const engine = policy.engines.get(id);
-      // Compare even for an unknown id so timing does not reveal which engine ids exist.
-      const matches = secretMatches(key, engine?.key_hash ?? '0'.repeat(64));
-      if (!engine || !matches) throw new AppError(401, 'ENGINE_AUTH_FAILED', 'unknown engine or wrong key');
-      if (engine.status === 'revoked') throw new AppError(401, 'ENGINE_REVOKED', `engine ${id} is revoked`);
+      return { id, keyDigest: digestSecret(key) };
+    };
+
+    const admit = (request: FastifyRequest, id: string, keyDigest: Buffer, refused: EngineAuthFailure | null): void => {
+      if (refused) throw engineRefused(refused, id);
       request.engineId = id;
-      request.policy = policy;
+      request.engineKeyDigest = keyDigest;
+    };
+
+    const authenticateEngine = async (request: FastifyRequest): Promise<void> => {
+      const { id, keyDigest } = engineCredentials(request);
+      admit(request, id, keyDigest, verifyEngine(app.engineControl.cache.current(), id, keyDigest));
+    };
+
+    // Callback style, unlike the others: on the hottest route an async hook's promise and microtask turn show.
+    const screenEngine: onRequestHookHandler = (request, _reply, done) => {
+      try {
+        const { id, keyDigest } = engineCredentials(request);
+        const { cache } = app.engineControl;
+        // A stale snapshot may refuse a key rotated a moment ago, so only the current policy may refuse.
+        admit(request, id, keyDigest, verifyEngine(cache.latest(), id, keyDigest) && verifyEngine(cache.current(), id, keyDigest));
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
     };
 
     const authenticateOperator = (request: FastifyRequest): OperatorIdentity => {
@@ -70,6 +93,7 @@ export default fp(
     };
 
     app.decorate('authenticateEngine', authenticateEngine);
+    app.decorate('screenEngine', screenEngine);
     app.decorate('requireRole', (role: Role) => async (request: FastifyRequest) => {
       const operator = authenticateOperator(request);
       if (rank[operator.role] < rank[role]) {
@@ -84,6 +108,13 @@ export default fp(
   },
   { name: 'auth', dependencies: ['engine-control'] },
 );
+
+/** The 401 for engine credentials the policy refuses. */
+export function engineRefused(failure: EngineAuthFailure, id: string): AppError {
+  return failure === 'ENGINE_REVOKED'
+    ? new AppError(401, 'ENGINE_REVOKED', `engine ${id} is revoked`)
+    : new AppError(401, 'ENGINE_AUTH_FAILED', 'unknown engine or wrong key');
+}
 
 /** The audit actor for whoever made this request. */
 export function actorOf(request: FastifyRequest): { actor: string; requestId: string } {

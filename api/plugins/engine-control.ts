@@ -4,13 +4,17 @@ import { ApiKeys } from '../../lib/auth/api-keys.js';
 import { EngineControl } from '../../lib/engines/control.js';
 import { EngineFlows } from '../../lib/engines/flows.js';
 import { AuditLogRepository } from '../../lib/db/repositories/audit-log.js';
-import { PolicyChecker } from '../../lib/policy/check.js';
+import { JournalIngestThread } from '../../lib/audit/ingest-thread.js';
+import { DecisionJournal, journalDir } from '../../lib/audit/journal.js';
+import { DecisionService } from '../../lib/policy/decision-service.js';
 import { PolicyCache } from '../../lib/policy/snapshot.js';
 
 export interface EngineControlServices {
   control: EngineControl;
   cache: PolicyCache;
-  checker: PolicyChecker;
+  decisions: DecisionService;
+  /** Moves journaled decisions into the audit chain; `flush()` before reading the log. */
+  journal: JournalIngestThread;
   flows: EngineFlows;
   apiKeys: ApiKeys;
   audit: AuditLogRepository;
@@ -26,10 +30,18 @@ declare module 'fastify' {
 export default fp(
   async (app: FastifyInstance) => {
     const cache = new PolicyCache(app.db);
+    const ingest = await JournalIngestThread.start(app.db.name, app.log);
+    const journal = new DecisionJournal(journalDir(app.db.name));
+    // After the server has drained: nothing writes to the journal any more, so the last ingest takes it all.
+    app.addHook('onClose', async () => {
+      journal.close();
+      await ingest.stop();
+    });
     app.decorate('engineControl', {
       control: new EngineControl(app.db),
       cache,
-      checker: new PolicyChecker(app.db),
+      decisions: new DecisionService(cache, journal, app.log),
+      journal: ingest,
       flows: new EngineFlows(app.temporal.client, app.temporal.taskQueue),
       apiKeys: new ApiKeys(app.db),
       audit: new AuditLogRepository(app.db),

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { CheckRequest } from '../../lib/policy/evaluate.js';
+import { engineRefused } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { checkBody, checkReply, engineSecurity } from '../schemas/engine-control.js';
 
 export default async function actionRoutes(app: FastifyInstance): Promise<void> {
-  const { checker } = app.engineControl;
+  const { decisions } = app.engineControl;
 
   app.post<{ Body: CheckRequest }>(
     '/actions/check',
     {
-      onRequest: app.authenticateEngine,
+      onRequest: app.screenEngine,
       // Every check is already recorded in the decision log with its request_id; a second, info-level
       // line per check would double the writes on the hottest route. Warnings and errors still log.
       logLevel: 'warn',
@@ -22,8 +23,10 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const d = await checker.check(request.policy!, request.engineId!, request.body, request.id);
-      return { allowed: d.allowed, required_scopes: d.required_scopes, reason: d.reason, message: d.message, decision_id: d.decision_id };
+      const caller = request.engineId!;
+      const outcome = await decisions.decide({ caller, key_digest: request.engineKeyDigest!, request_id: request.id, check: request.body });
+      if ('refused' in outcome) throw engineRefused(outcome.refused, caller);
+      return outcome;
     },
   );
 }

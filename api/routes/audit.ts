@@ -5,7 +5,7 @@ import { errorRef } from '../schemas/error.js';
 import { chainReport, decision, decisionQuery, operatorSecurity } from '../schemas/engine-control.js';
 
 export default async function auditRoutes(app: FastifyInstance): Promise<void> {
-  const { audit } = app.engineControl;
+  const { audit, journal } = app.engineControl;
   const reader = app.requireRole('reader');
 
   app.get<{ Querystring: DecisionFilter }>(
@@ -14,8 +14,9 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       onRequest: reader,
       schema: { summary: 'The decision log, newest first, filtered', tags: ['audit'], security: operatorSecurity, querystring: decisionQuery, response: { 200: { type: 'array', items: decision }, 400: errorRef, 401: errorRef, 403: errorRef } },
     },
-    async (request) =>
-      audit.decisions(request.query).map((row) => {
+    async (request) => {
+      await journal.flush();
+      return audit.decisions(request.query).map((row) => {
         const details = JSON.parse(row.details) as { message: string; required_scopes: string[] };
         return {
           seq: row.seq,
@@ -31,7 +32,8 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
           created_at: row.created_at,
           hash: row.hash,
         };
-      }),
+      });
+    },
   );
 
   app.get(
@@ -40,6 +42,9 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       onRequest: reader,
       schema: { summary: 'Recompute the hash chain of the whole audit log and name the first broken link', tags: ['audit'], security: operatorSecurity, response: { 200: chainReport, 401: errorRef, 403: errorRef } },
     },
-    async () => verifyChain(audit.rows()),
+    async () => {
+      await journal.flush();
+      return verifyChain(audit.rows());
+    },
   );
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -18,11 +18,21 @@ export interface AuditFields {
   created_at: string;
 }
 
+/** The fields a hash covers, as one JSON array: also the decision journal's line format. */
+export function canonicalJson(f: AuditFields): string {
+  return JSON.stringify([f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at]);
+}
+
+/** Inverse of `canonicalJson`. */
+export function parseCanonicalJson(json: string): AuditFields {
+  const [id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at] = JSON.parse(json) as [
+    string, AuditFields['kind'], string | null, string, string, string | null, string | null, string | null, number | null, string | null, string, string,
+  ];
+  return { id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at };
+}
+
 export function chainHash(prevHash: string, f: AuditFields): string {
-  const canonical = JSON.stringify([
-    f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at,
-  ]);
-  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+  return hash('sha256', `${prevHash}\n${canonicalJson(f)}`, 'hex');
 }
 
 export interface StoredAuditRow extends AuditFields {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** A readable id with a kind prefix, e.g. `eng_3f9a…`. */
 export function newId(prefix: string): string {
@@ -12,13 +12,21 @@ export function newSecret(prefix: string): string {
 
 /** Keys are high-entropy random, so a plain SHA-256 is as strong as a slow KDF and keeps checks fast. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return digestSecret(secret).toString('hex');
+}
+
+/** The SHA-256 of a secret as bytes: what `hashSecret` stores, before hex encoding. */
+export function digestSecret(secret: string): Buffer {
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Compares a presented secret with a stored hash in time that does not depend on where they differ. */
 export function secretMatches(secret: string, storedHash: string): boolean {
-  const presented = Buffer.from(hashSecret(secret), 'hex');
-  const stored = Buffer.from(storedHash, 'hex');
+  return digestsMatch(digestSecret(secret), Buffer.from(storedHash, 'hex'));
+}
+
+/** Compares two digests in constant time, for when the presented secret was hashed earlier. */
+export function digestsMatch(presented: Buffer, stored: Buffer): boolean {
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }
 

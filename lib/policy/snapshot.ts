@@ -12,7 +12,8 @@ import { PolicyStateRepository } from '../db/repositories/policy-state.js';
 export interface EngineEntry {
   id: string;
   status: EngineStatus;
-  key_hash: string;
+  /** The stored key hash, decoded once here rather than on every request. */
+  key_digest: Buffer;
 }
 
 /** Everything a check reads, held in memory. */
@@ -31,7 +32,7 @@ export const grantKey = (engineId: string, platform: string, actionType: string)
 
 /**
  * Serves the snapshot from memory and reloads it only when the policy version that the
- * database triggers bump has moved — so a change made by any process shows on the next check.
+ * database triggers bump has moved — so a change made by any process shows on the next read.
  */
 export class PolicyCache {
   private snapshot: PolicySnapshot | undefined;
@@ -49,9 +50,19 @@ export class PolicyCache {
     this.flagRepo = new FlagRepository(db);
   }
 
+  /** The snapshot as of now: one SQLite read of the version, a reload only if it moved. */
   current(): PolicySnapshot {
     const version = this.state.version();
     if (this.snapshot?.version !== version) this.snapshot = this.load();
+    return this.snapshot;
+  }
+
+  /**
+   * The last snapshot loaded, without touching the database: possibly stale, so only for a
+   * first screen whose answer is confirmed against `current()` elsewhere.
+   */
+  latest(): PolicySnapshot {
+    this.snapshot ??= this.load();
     return this.snapshot;
   }
 
@@ -66,7 +77,7 @@ export class PolicyCache {
       const flags = this.flagRepo.list();
       return {
         version: this.state.version(),
-        engines: new Map(this.engines.list().map((e) => [e.id, { id: e.id, status: e.status, key_hash: e.key_hash }])),
+        engines: new Map(this.engines.list().map((e) => [e.id, { id: e.id, status: e.status, key_digest: Buffer.from(e.key_hash, 'hex') }])),
         platforms: new Map(this.platforms.list().map((p) => [p.id, p])),
         grants,
         gates: flags.filter((f) => !f.enabled && (f.platform_id !== null || f.action_type !== null)),

@@ -1,0 +1,41 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from '../db/database.js';
+import { JournalIngester } from './ingest.js';
+import type { IngestReport } from './ingest.js';
+import { journalDir } from './journal.js';
+
+export interface IngestWorkerData {
+  dbFile: string;
+  intervalMs: number;
+}
+
+/** `flush`: ingest now and answer; `stop`: ingest what is left, close, end. */
+export type ToIngestWorker = { type: 'flush'; seq: number } | { type: 'stop' };
+
+export type FromIngestWorker =
+  | { type: 'ingested'; seq: number | null; report: IngestReport }
+  | { type: 'failed'; seq: number | null; error: string };
+
+const port = parentPort!;
+const { dbFile, intervalMs } = (workerData as { data: IngestWorkerData }).data;
+// Its own connection: the inserts, the commits and the WAL checkpoints they trigger stay off the API's thread.
+const db = openDatabase(dbFile);
+const ingester = new JournalIngester(db, journalDir(dbFile));
+
+function ingest(seq: number | null): void {
+  try {
+    port.postMessage({ type: 'ingested', seq, report: ingester.ingest() } satisfies FromIngestWorker);
+  } catch (err) {
+    port.postMessage({ type: 'failed', seq, error: err instanceof Error ? err.message : String(err) } satisfies FromIngestWorker);
+  }
+}
+
+ingest(null);
+const timer = setInterval(() => ingest(null), intervalMs);
+port.on('message', (message: ToIngestWorker) => {
+  if (message.type === 'flush') return ingest(message.seq);
+  clearInterval(timer);
+  ingest(null);
+  db.close();
+  port.close();
+});
