@@ -190,6 +190,9 @@ export class EngineControl {
 
   createGrantRequest(by: Actor, input: Omit<GrantRequest, 'status' | 'decided_by' | 'grant_id' | 'created_at' | 'decided_at'>): GrantRequest {
     return this.inTxn(() => {
+      const engine = this.engine(input.engine_id);
+      // Suspension stops everything an engine does on its own account, asking for more included.
+      if (engine.status !== 'active') throw new AppError(403, 'ENGINE_SUSPENDED', `engine ${engine.id} is ${engine.status}; it cannot ask for permissions until resumed`);
       this.platform(input.platform_id);
       const request: GrantRequest = { ...input, status: 'pending', decided_by: null, grant_id: null, created_at: nowIso(), decided_at: null };
       this.grants.insertRequest(request);

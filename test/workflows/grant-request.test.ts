@@ -83,6 +83,16 @@ describe('grant request workflow', () => {
     expect(decisions.body.ok).toBe(true);
   });
 
+  it('refuses a request from a suspended engine and starts no flow', async () => {
+    const paused = await s.registerEngine();
+    expect((await s.call('POST', `/engines/${paused.id}/suspend`)).status).toBe(200);
+    const res = await s.call('POST', '/grants/request', { engine: paused, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ code: 'ENGINE_SUSPENDED', message: `engine ${paused.id} is suspended; it cannot ask for permissions until resumed` });
+    const pending = (await s.call('GET', '/grant-requests')).body as { engine_id: string }[];
+    expect(pending.filter((r) => r.engine_id === paused.id)).toEqual([]);
+  });
+
   it('rejects a grant that would expire in the past', async () => {
     const res = await s.grant(engine.id, 'calendar', 'create_event', ['x'], new Date(Date.now() - 1000).toISOString());
     expect(res.status).toBe(400);
