@@ -40,11 +40,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(validationPlugin);
   await app.register(errorsPlugin);
   await app.register(requestIdPlugin);
-  await app.register(swaggerPlugin, { version });
   await app.register(dbPlugin, { db: deps.db });
   await app.register(temporalPlugin, deps.temporal);
   await app.register(engineControlPlugin);
   await app.register(authPlugin);
+  // Before any route, so every route is in the document.
+  await app.register(swaggerPlugin, { version });
   await app.register(healthRoutes, { version });
   for (const routes of [engineRoutes, actionRoutes, platformRoutes, grantRoutes, configRoutes, eventRoutes, auditRoutes, apiKeyRoutes]) {
     await app.register(routes);

@@ -42,7 +42,13 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 function operatorToken(request: FastifyRequest): string | undefined {
   const auth = header(request, 'authorization');
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  const scheme = auth?.slice(0, 7).toLowerCase();
+  if (scheme === 'bearer ') return auth!.slice(7).trim();
+  // HTTP Basic with the key as password: what a browser sends after its login prompt (the docs UI).
+  if (scheme?.startsWith('basic ')) {
+    const decoded = Buffer.from(auth!.slice(6).trim(), 'base64').toString('utf8');
+    return decoded.slice(decoded.indexOf(':') + 1) || undefined;
+  }
   return header(request, 'x-api-key');
 }
 
@@ -86,7 +92,7 @@ export default fp(
 
     const authenticateOperator = (request: FastifyRequest): OperatorIdentity => {
       const token = operatorToken(request);
-      if (!token) throw new AppError(401, 'OPERATOR_AUTH_REQUIRED', 'send an operator API key as Authorization: Bearer <key> or X-API-Key');
+      if (!token) throw new AppError(401, 'OPERATOR_AUTH_REQUIRED', 'send an operator API key as Authorization: Bearer <key>, X-API-Key, or the password of HTTP Basic auth');
       const key = app.engineControl.apiKeys.authenticate(token);
       if (!key) throw new AppError(401, 'OPERATOR_AUTH_FAILED', 'unknown or revoked API key');
       return { id: key.id, role: key.role };

@@ -1,9 +1,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
-/** OpenAPI 3 generated from the route schemas, served at /docs (UI) and /docs/json. */
+/**
+ * OpenAPI 3 generated from the route schemas, served at /docs (UI) and /docs/json to operators
+ * (any role). A browser cannot send a bearer key when it opens a page, so a refusal asks for HTTP
+ * Basic: the browser's own login prompt takes the key as password and sends it from then on.
+ */
 export default fp(
   async (app: FastifyInstance, opts: { version: string }) => {
     await app.register(swagger, {
@@ -11,7 +15,7 @@ export default fp(
         openapi: '3.0.3',
         info: {
           title: 'BorgOS control plane',
-          description: 'Devices, engines and operators. Every route but /health authenticates.',
+          description: 'Devices, engines and operators. Every route but /health authenticates, this document included.',
           version: opts.version,
         },
         components: {
@@ -23,7 +27,16 @@ export default fp(
         },
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    const reader = app.requireRole('reader');
+    const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      try {
+        await reader(request);
+      } catch (err) {
+        reply.header('www-authenticate', 'Basic realm="BorgOS API docs: any user name, an operator API key as password", charset="UTF-8"');
+        throw err;
+      }
+    };
+    await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest } });
   },
-  { name: 'swagger' },
+  { name: 'swagger', dependencies: ['auth'] },
 );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiKeys } from '../../lib/auth/api-keys.js';
 import { readMigrations } from '../../lib/db/migrations.js';
 import { startTestApi } from '../support/stack.js';
 import type { TestApi } from '../support/stack.js';
@@ -46,16 +47,25 @@ describe('API over HTTP', () => {
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('serves an OpenAPI 3 document generated from the route schemas, and a docs UI', async () => {
-    const spec = (await (await fetch(`${api.url}/docs/json`)).json()) as {
+  it('serves an OpenAPI 3 document generated from the route schemas, and a docs UI, to operators only', async () => {
+    const key = new ApiKeys(api.db).create('docs reader', 'reader').key;
+    const refused = await fetch(`${api.url}/docs`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Basic realm="BorgOS API docs/);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('OPERATOR_AUTH_REQUIRED');
+    // What a browser sends after its login prompt: any user name, the key as password.
+    const basic = `Basic ${Buffer.from(`ops:${key}`).toString('base64')}`;
+    expect((await fetch(`${api.url}/docs`, { headers: { authorization: `Basic ${Buffer.from('ops:bok_wrong.x').toString('base64')}` } })).status).toBe(401);
+    const spec = (await (await fetch(`${api.url}/docs/json`, { headers: { authorization: basic } })).json()) as {
       openapi: string;
       paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
     };
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths['/health']?.get?.responses ?? {})).toEqual(['200', '503']);
     expect(Object.keys(spec.paths).some((p) => p.startsWith('/docs'))).toBe(false);
-    const ui = await fetch(`${api.url}/docs`);
+    const ui = await fetch(`${api.url}/docs`, { headers: { authorization: basic } });
     expect(ui.status).toBe(200);
+    expect(ui.headers.get('www-authenticate')).toBeNull();
     expect(await ui.text()).toContain('<html');
   });
 });
