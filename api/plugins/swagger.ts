@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
 /**
@@ -28,13 +28,15 @@ export default fp(
       },
     });
     const reader = app.requireRole('reader');
-    const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-      try {
-        await reader(request);
-      } catch (err) {
-        reply.header('www-authenticate', 'Basic realm="BorgOS API docs: any user name, an operator API key as password", charset="UTF-8"');
-        throw err;
-      }
+    // Callback style: the UI plugin's hook option is typed for it.
+    const onRequest: onRequestHookHandler = (request, reply, done) => {
+      reader(request).then(
+        () => done(),
+        (err: Error) => {
+          reply.header('www-authenticate', 'Basic realm="BorgOS API docs: any user name, an operator API key as password", charset="UTF-8"');
+          done(err);
+        },
+      );
     };
     await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest } });
   },
