@@ -23,9 +23,11 @@ export function canonicalJson(f: AuditFields): string {
   return JSON.stringify([f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at]);
 }
 
-/** Inverse of `canonicalJson`. */
+/** Inverse of `canonicalJson`; throws on anything that is not its output's shape. */
 export function parseCanonicalJson(json: string): AuditFields {
-  const [id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at] = JSON.parse(json) as [
+  const fields: unknown = JSON.parse(json);
+  if (!Array.isArray(fields) || fields.length !== 12) throw new Error('expected a JSON array of 12 audit fields');
+  const [id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at] = fields as [
     string, AuditFields['kind'], string | null, string, string, string | null, string | null, string | null, number | null, string | null, string, string,
   ];
   return { id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at };

@@ -9,63 +9,83 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
+type Log = Pick<BaseLogger, 'error' | 'warn' | 'info'>;
+
 /**
  * The thread that moves the decision journal into the audit chain, every `intervalMs` and on
- * demand. It ingests whatever an earlier run left before it reports ready, and what is left at stop.
+ * demand. It ingests whatever an earlier run left before it reports ready, and what is left at stop;
+ * if it dies in between, a new one starts a second later (decisions wait safely in the journal).
  */
 export class JournalIngestThread {
   private readonly waiters = new Map<number, Waiter>();
+  private worker: Worker | undefined;
   private seq = 0;
   private stopping = false;
 
   private constructor(
-    private readonly worker: Worker,
-    private readonly log: Pick<BaseLogger, 'error' | 'warn' | 'info'>,
+    private readonly data: IngestWorkerData,
+    private readonly log: Log,
   ) {}
 
-  static start(dbFile: string, log: Pick<BaseLogger, 'error' | 'warn' | 'info'>, intervalMs = 100): Promise<JournalIngestThread> {
-    const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), { dbFile, intervalMs } satisfies IngestWorkerData);
-    const thread = new JournalIngestThread(worker, log);
-    return new Promise((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (message: FromIngestWorker) => {
-        if (!ready) {
-          ready = true;
-          if (message.type === 'failed') reject(new Error(`the decision journal could not be ingested: ${message.error}`));
-          else {
-            if (message.report.rows > 0) log.info({ ...message.report }, 'decision journal recovered into the audit chain');
-            resolve(thread);
-          }
-        }
-        thread.settle(message);
-      });
-      worker.on('error', (err) => {
-        log.error({ err }, 'the decision journal thread failed');
-        reject(err);
-      });
-      worker.on('exit', (code) => {
-        for (const waiter of thread.waiters.values()) waiter.reject(unavailable(`the journal thread exited with code ${code}`));
-        thread.waiters.clear();
-        if (!thread.stopping) log.error({ code }, 'the decision journal thread stopped; decisions stay in the journal until the next start');
-      });
-    });
+  static async start(dbFile: string, log: Log, intervalMs = 100): Promise<JournalIngestThread> {
+    const thread = new JournalIngestThread({ dbFile, intervalMs }, log);
+    await thread.spawn();
+    return thread;
   }
 
   /** Resolves once every decision written before the call is in the audit chain: reads of the log call this first. */
   flush(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(unavailable('the journal thread is restarting'));
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.waiters.set(seq, { resolve, reject });
-      this.worker.postMessage({ type: 'flush', seq } satisfies ToIngestWorker);
+      worker.postMessage({ type: 'flush', seq } satisfies ToIngestWorker);
     });
   }
 
   /** Ingests what is left and ends the thread. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
-    this.worker.postMessage({ type: 'stop' } satisfies ToIngestWorker);
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage({ type: 'stop' } satisfies ToIngestWorker);
     await exited;
+  }
+
+  private spawn(): Promise<void> {
+    const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), this.data);
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (message: FromIngestWorker) => {
+        if (!ready) {
+          ready = true;
+          if (message.type === 'failed') {
+            reject(new Error(`the decision journal could not be moved into the audit log: ${message.error}`));
+            void worker.terminate();
+            return;
+          }
+          this.worker = worker;
+          if (message.report.rows > 0) this.log.info({ ...message.report }, 'decisions left in the journal by an earlier run are now in the audit log');
+          resolve();
+        }
+        this.settle(message);
+      });
+      worker.on('error', (err) => {
+        this.log.error({ err }, 'the decision journal thread failed');
+        reject(err);
+      });
+      worker.on('exit', (code) => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        for (const waiter of this.waiters.values()) waiter.reject(unavailable(`the journal thread exited with code ${code}`));
+        this.waiters.clear();
+        if (this.stopping) return;
+        this.log.error({ code }, 'the decision journal thread stopped; starting a new one in a second');
+        setTimeout(() => void this.spawn().catch((err: unknown) => this.log.error({ err }, 'the decision journal thread could not start again')), 1000).unref();
+      });
+    });
   }
 
   private settle(message: FromIngestWorker): void {

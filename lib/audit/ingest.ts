@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import { AuditLogRepository } from '../db/repositories/audit-log.js';
 import { parseCanonicalJson } from './chain.js';
+import type { AuditFields } from './chain.js';
 import { SEGMENT_NAME } from './journal.js';
 
 /** Lines moved per transaction at most, so one round never holds the write lock for long. */
@@ -15,6 +16,14 @@ export interface IngestReport {
   removed: number;
   /** Bytes of a torn last line left by a writer that died mid-write (its request never got a reply). */
   discardedBytes: number;
+}
+
+function parseLine(path: string, line: string, index: number): AuditFields {
+  try {
+    return parseCanonicalJson(line);
+  } catch (err) {
+    throw new Error(`${path}: line ${index + 1} of the unread part is not a journal record (${(err as Error).message}); move the file aside to go on without it`, { cause: err });
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -95,7 +104,7 @@ export class JournalIngester {
           if (end === 0) return { offset, consumed: 0 };
           const lines = bytes.toString('utf8', 0, end).split('\n');
           lines.pop();
-          this.audit.appendMany(lines.map(parseCanonicalJson));
+          this.audit.appendMany(lines.map((line, i) => parseLine(path, line, i)));
           this.saveOffsetStmt.run(name, offset + end);
           report.rows += lines.length;
           return { offset, consumed: end };

@@ -91,6 +91,15 @@ describe('decision journal', () => {
     expect(ids(db)).toEqual([a.id, c.id, b.id]);
   });
 
+  it('refuses a line that is not a journal record, naming the file, and moves nothing from that round', () => {
+    const { db, dir } = database();
+    new DecisionJournal(dir).close();
+    const file = join(dir, `${process.pid}-1-000001.jsonl`);
+    writeFileSync(file, `${canonicalJson(decision())}\n["not", "a", "record"]\n`);
+    expect(() => new JournalIngester(db, dir).ingest()).toThrow(`${file}: line 2 of the unread part is not a journal record (expected a JSON array of 12 audit fields)`);
+    expect(ids(db)).toEqual([]);
+  });
+
   it('never repeats a decision when two ingesters share the journal', () => {
     const { db, dbFile, dir } = database();
     const other = openDatabase(dbFile);

@@ -1,0 +1,54 @@
+import type { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { JournalIngestThread } from '../../../lib/audit/ingest-thread.js';
+import { DecisionJournal, journalDir } from '../../../lib/audit/journal.js';
+import { openMigratedDatabase } from '../../../lib/db/open.js';
+import { eventually } from '../../support/engine-control.js';
+import { tempDir } from '../../support/stack.js';
+
+const row = (id: string) => ({
+  id,
+  kind: 'decision' as const,
+  request_id: null,
+  actor: 'engine:eng_1',
+  action: 'actions.check',
+  engine_id: 'eng_1',
+  platform_id: 'gmail',
+  action_type: 'send_email',
+  allowed: 1,
+  reason: 'granted',
+  details: '{}',
+  created_at: new Date().toISOString(),
+});
+
+describe('journal ingest thread', () => {
+  it('brings the audit log up to date on flush, and comes back after its thread dies', async () => {
+    const dbFile = join(tempDir('ingest-thread-'), 'borg.db');
+    const db = openMigratedDatabase({ file: dbFile, autoMigrate: true, log: pino({ level: 'silent' }) });
+    const count = () => db.prepare("SELECT count(*) FROM audit_log WHERE kind = 'decision'").pluck().get();
+    // A long interval, so only flush() can have moved the rows.
+    const thread = await JournalIngestThread.start(dbFile, pino({ level: 'silent' }), 60_000);
+    const journal = new DecisionJournal(journalDir(dbFile));
+    journal.append([row('a'), row('b')]);
+    await thread.flush();
+    expect(count()).toBe(2);
+
+    await (thread as unknown as { worker: Worker }).worker.terminate();
+    await expect(thread.flush()).rejects.toThrow('the decision log cannot be brought up to date: the journal thread is restarting');
+    journal.append([row('c')]);
+    const flushed = () =>
+      thread.flush().then(
+        () => count(),
+        () => 'restarting',
+      );
+    expect(await eventually(flushed, (n) => n === 3)).toBe(3);
+
+    journal.append([row('d')]);
+    journal.close();
+    await thread.stop();
+    expect(count()).toBe(4);
+    db.close();
+  });
+});
