@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/database.js';
 import { JournalIngester } from './ingest.js';
@@ -17,6 +18,9 @@ export type FromIngestWorker =
   | { type: 'failed'; seq: number | null; error: string };
 
 const port = parentPort!;
+// Decisions are already safe in the journal, so moving them can wait for a free CPU: when both want
+// one, request handling goes first. On Linux a nice value belongs to the thread that sets it.
+if (process.platform === 'linux') setPriority(10);
 const { dbFile, intervalMs } = (workerData as { data: IngestWorkerData }).data;
 // Its own connection: the inserts, the commits and the WAL checkpoints they trigger stay off the API's thread.
 const db = openDatabase(dbFile);
