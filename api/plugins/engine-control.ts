@@ -35,7 +35,7 @@ export default fp(
     // After the server has drained: nothing writes to the journal any more, so the last ingest takes it all.
     app.addHook('onClose', async () => {
       journal.close();
-      await ingest.stop();
+      await ingest.stop([journal.run]);
     });
     app.decorate('engineControl', {
       control: new EngineControl(app.db),

@@ -44,13 +44,13 @@ export class JournalIngestThread {
     });
   }
 
-  /** Ingests what is left and ends the thread. */
-  async stop(): Promise<void> {
+  /** Ingests what is left and ends the thread; the segments of `closedRuns` (journals closed for good) go too. */
+  async stop(closedRuns: string[] = []): Promise<void> {
     this.stopping = true;
     const worker = this.worker;
     if (!worker) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.postMessage({ type: 'stop' } satisfies ToIngestWorker);
+    worker.postMessage({ type: 'stop', closedRuns } satisfies ToIngestWorker);
     await exited;
   }
 

@@ -10,8 +10,8 @@ export interface IngestWorkerData {
   intervalMs: number;
 }
 
-/** `flush`: ingest now and answer; `stop`: ingest what is left, close, end. */
-export type ToIngestWorker = { type: 'flush'; seq: number } | { type: 'stop' };
+/** `flush`: ingest now and answer; `stop`: ingest what is left (deleting the segments of runs that closed), close, end. */
+export type ToIngestWorker = { type: 'flush'; seq: number } | { type: 'stop'; closedRuns: string[] };
 
 export type FromIngestWorker =
   | { type: 'ingested'; seq: number | null; report: IngestReport }
@@ -26,9 +26,9 @@ const { dbFile, intervalMs } = (workerData as { data: IngestWorkerData }).data;
 const db = openDatabase(dbFile);
 const ingester = new JournalIngester(db, journalDir(dbFile));
 
-function ingest(seq: number | null): void {
+function ingest(seq: number | null, closedRuns: string[] = []): void {
   try {
-    port.postMessage({ type: 'ingested', seq, report: ingester.ingest() } satisfies FromIngestWorker);
+    port.postMessage({ type: 'ingested', seq, report: ingester.ingest(closedRuns) } satisfies FromIngestWorker);
   } catch (err) {
     port.postMessage({ type: 'failed', seq, error: err instanceof Error ? err.message : String(err) } satisfies FromIngestWorker);
   }
@@ -39,7 +39,7 @@ const timer = setInterval(() => ingest(null), intervalMs);
 port.on('message', (message: ToIngestWorker) => {
   if (message.type === 'flush') return ingest(message.seq);
   clearInterval(timer);
-  ingest(null);
+  ingest(null, message.closedRuns);
   db.close();
   port.close();
 });

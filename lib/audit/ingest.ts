@@ -54,14 +54,14 @@ export class JournalIngester {
     this.saveOffsetStmt = db.prepare('INSERT INTO journal_offsets (segment, offset) VALUES (?, ?) ON CONFLICT (segment) DO UPDATE SET offset = excluded.offset');
   }
 
-  /** Ingests every complete line written so far, in segment order. */
-  ingest(): IngestReport {
+  /** Ingests every complete line written so far, in segment order; `closedRuns` will not be written to again. */
+  ingest(closedRuns: readonly string[] = []): IngestReport {
     const report: IngestReport = { rows: 0, removed: 0, discardedBytes: 0 };
     const segments = this.segments();
     segments.forEach((segment, i) => {
       const next = segments[i + 1];
       // A writer only ever appends to the newest segment of its run; a dead writer appends to none.
-      const finished = !isAlive(segment.pid) || (next !== undefined && next.run === segment.run);
+      const finished = closedRuns.includes(segment.run) || !isAlive(segment.pid) || (next !== undefined && next.run === segment.run);
       this.ingestSegment(segment.name, finished, report);
     });
     return report;

@@ -20,7 +20,8 @@ const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
  * lines into the hash-chained audit_log (see JournalIngester) within moments.
  */
 export class DecisionJournal {
-  private readonly run = `${process.pid}-${Date.now()}`;
+  /** `<pid>-<start ms>`: the prefix of this journal's segments. */
+  readonly run = `${process.pid}-${Date.now()}`;
   private segment = 0;
   private fd = -1;
   private size = 0;

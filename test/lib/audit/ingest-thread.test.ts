@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -47,8 +48,10 @@ describe('journal ingest thread', () => {
 
     journal.append([row('d')]);
     journal.close();
-    await thread.stop();
+    await thread.stop([journal.run]);
     expect(count()).toBe(4);
+    // Everything in the closed journal is in the chain, so its file is gone.
+    expect(readdirSync(journalDir(dbFile))).toEqual([]);
     db.close();
   });
 });
