@@ -18,9 +18,16 @@ export interface AuditFields {
   created_at: string;
 }
 
-/** The fields a hash covers, as one JSON array: also the decision journal's line format. */
+// SQLite stores text as UTF-8, so a lone surrogate (a JSON body may carry "\ud800") is stored as U+FFFD.
+// The hash covers the stored form, or such a row would read back as altered.
+const stored = (text: string | null): string | null => text?.toWellFormed() ?? null;
+
+/** The fields a hash covers, as stored, in one JSON array: also the decision journal's line format. */
 export function canonicalJson(f: AuditFields): string {
-  return JSON.stringify([f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at]);
+  return JSON.stringify([
+    stored(f.id), f.kind, stored(f.request_id), stored(f.actor), stored(f.action), stored(f.engine_id), stored(f.platform_id),
+    stored(f.action_type), f.allowed, stored(f.reason), stored(f.details), stored(f.created_at),
+  ]);
 }
 
 /** Inverse of `canonicalJson`; throws on anything that is not its output's shape. */

@@ -40,6 +40,13 @@ describe('POST /actions/check', () => {
     expect(log.body.find((d: { decision_id: string }) => d.decision_id === res.body.decision_id)).toMatchObject({ reason: 'engine_mismatch' });
   });
 
+  it('keeps the decision log verifiable when a check carries a lone surrogate, which SQLite cannot store as sent', async () => {
+    const res = await check(engine, { engine_id: 'eng_\ud800', platform: 'gmail', action_type: 'send_email' });
+    expect(res.body).toMatchObject({ allowed: false, reason: 'engine_mismatch' });
+    const verify = await s.call('GET', '/audit/verify', { operator: s.keyFor('reader') });
+    expect(verify.body).toMatchObject({ ok: true });
+  });
+
   it('denies while the platform is in maintenance or disabled, and allows again when active', async () => {
     await s.putPlatform('gmail', 'maintenance');
     expect((await ask(engine)).body).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
