@@ -59,6 +59,16 @@ describe('decision journal', () => {
     expect(verifyChain(new AuditLogRepository(db).rows())).toMatchObject({ ok: true, checked: 3 });
   });
 
+  it('keeps chain order across many rows moved at once (several multi-row inserts and a remainder)', () => {
+    const { db, dir } = database();
+    const journal = new DecisionJournal(dir);
+    const rows = Array.from({ length: 150 }, decision);
+    journal.append(rows);
+    expect(new JournalIngester(db, dir).ingest()).toMatchObject({ rows: 150 });
+    expect(ids(db)).toEqual(rows.map((r) => r.id));
+    expect(verifyChain(new AuditLogRepository(db).rows())).toMatchObject({ ok: true, checked: 150 });
+  });
+
   it('deletes the segments it has finished and keeps the one still being written', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir, 600);
