@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
-import Fastify, { LogController } from 'fastify';
+import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db } from '../lib/db/database.js';
 import { lazyChildLogger } from '../lib/logging/lazy-child.js';
 import { version } from '../lib/version.js';
+import { OneLineRequestLog } from './request-log.js';
 import dbPlugin from './plugins/db.js';
 import errorsPlugin from './plugins/errors.js';
 import requestIdPlugin, { requestId } from './plugins/request-id.js';
@@ -34,8 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log,
     genReqId: requestId,
     childLoggerFactory: lazyChildLogger,
-    // One line per request, written when it completes (see request-id plugin), instead of Fastify's two.
-    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    logController: new OneLineRequestLog(),
   });
   await app.register(validationPlugin);
   await app.register(errorsPlugin);

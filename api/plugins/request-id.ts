@@ -11,18 +11,11 @@ export function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && ACCEPTABLE.test(given) ? given : randomUUID();
 }
 
-// Callback-style hooks: they run on every request, and an async hook costs a promise and a microtask turn each.
+// Callback style: it runs on every request, and an async hook costs a promise and a microtask turn.
 export default fp(
   async (app: FastifyInstance) => {
     app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
-      done();
-    });
-    app.addHook('onResponse', (request, reply, done) => {
-      request.log.info(
-        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-        'request completed',
-      );
       done();
     });
   },
