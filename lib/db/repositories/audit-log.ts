@@ -19,14 +19,6 @@ type AuditRowValues = [
   hash: string,
 ];
 
-const COLUMNS = 14;
-const INSERT_CHUNK = 64;
-
-/** `INSERT … VALUES (…), (…)` for this many rows, in chain order. */
-const insertSql = (rows: number): string =>
-  'INSERT INTO audit_log (id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at, prev_hash, hash) VALUES ' +
-  Array.from({ length: rows }, () => `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`).join(', ');
-
 export interface DecisionFilter {
   engine_id?: string;
   platform?: string;
@@ -42,33 +34,26 @@ export interface DecisionFilter {
 /** The append-only, hash-chained audit log; the only SQL that touches audit_log. */
 export class AuditLogRepository {
   private readonly headStmt;
-  private readonly insertOne;
-  private readonly insertChunk;
+  private readonly insertStmt;
   private readonly allStmt;
   private readonly appendTxn;
 
   constructor(private readonly db: Db) {
     this.headStmt = db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    // Positional, not named, parameters: binding by name costs more than the rest of the insert.
-    this.insertOne = db.prepare<AuditRowValues>(insertSql(1));
-    // One statement per INSERT_CHUNK rows: each statement run has a fixed cost that, at thousands of
-    // decisions a second, matters more than the rows themselves.
-    this.insertChunk = db.prepare<unknown[]>(insertSql(INSERT_CHUNK));
+    // Positional, not named, parameters: binding by name costs more than the rest of the insert on the check path.
+    this.insertStmt = db.prepare<AuditRowValues>(
+      `INSERT INTO audit_log (id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.allStmt = db.prepare<[], StoredAuditRow>('SELECT * FROM audit_log ORDER BY seq');
     // IMMEDIATE: reading the head and appending must not interleave with another process's append.
     this.appendTxn = db.transaction((batch: AuditFields[]) => {
       let prev = this.headStmt.get()?.hash ?? GENESIS_HASH;
-      let values: unknown[] = [];
       for (const f of batch) {
         const hash = chainHash(prev, f);
-        values.push(f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at, prev, hash);
+        this.insertStmt.run(f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at, prev, hash);
         prev = hash;
-        if (values.length === INSERT_CHUNK * COLUMNS) {
-          this.insertChunk.run(values);
-          values = [];
-        }
       }
-      for (let at = 0; at < values.length; at += COLUMNS) this.insertOne.run(...(values.slice(at, at + COLUMNS) as AuditRowValues));
     });
   }
 

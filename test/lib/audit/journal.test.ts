@@ -59,7 +59,7 @@ describe('decision journal', () => {
     expect(verifyChain(new AuditLogRepository(db).rows())).toMatchObject({ ok: true, checked: 3 });
   });
 
-  it('keeps chain order across many rows moved at once (several multi-row inserts and a remainder)', () => {
+  it('keeps chain order when many decisions are moved at once', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir);
     const rows = Array.from({ length: 150 }, decision);
