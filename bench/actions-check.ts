@@ -15,10 +15,23 @@ import { cpuTimes, stealPercent } from './support/steal.js';
  * also records the machine's steal time, and pairs taken while the hypervisor held the CPU back
  * are reported apart.
  */
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 8);
-const SLICE_S = Number(process.env.BENCH_SLICE_S ?? 4);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const QUIET_STEAL = Number(process.env.BENCH_QUIET_STEAL ?? 5);
+const PAIRS = setting('BENCH_PAIRS', 8, 'count');
+const SLICE_S = setting('BENCH_SLICE_S', 4, 'count');
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 10, 'count');
+const QUIET_STEAL = setting('BENCH_QUIET_STEAL', 5, 'percent');
+
+/** A whole number ≥ 1 (a count or seconds), or a percentage from 0 to 100. */
+function setting(name: string, fallback: number, kind: 'count' | 'percent'): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  const ok = kind === 'count' ? Number.isInteger(value) && value >= 1 : value >= 0 && value <= 100;
+  if (!ok) {
+    process.stderr.write(`bench:check: ${name} must be ${kind === 'count' ? 'a whole number of at least 1' : 'a percentage from 0 to 100'}, got "${raw}"\n`);
+    process.exit(2);
+  }
+  return value;
+}
 
 interface Target {
   name: string;
