@@ -6,23 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { JournalIngestThread } from '../../../lib/audit/ingest-thread.js';
 import { DecisionJournal, journalDir } from '../../../lib/audit/journal.js';
 import { openMigratedDatabase } from '../../../lib/db/open.js';
+import { decisionRow } from '../../support/audit.js';
 import { eventually } from '../../support/engine-control.js';
 import { tempDir } from '../../support/stack.js';
-
-const row = (id: string) => ({
-  id,
-  kind: 'decision' as const,
-  request_id: null,
-  actor: 'engine:eng_1',
-  action: 'actions.check',
-  engine_id: 'eng_1',
-  platform_id: 'gmail',
-  action_type: 'send_email',
-  allowed: 1,
-  reason: 'granted',
-  details: '{}',
-  created_at: new Date().toISOString(),
-});
 
 describe('journal ingest thread', () => {
   it('brings the audit log up to date on flush, and comes back after its thread dies', async () => {
@@ -32,13 +18,13 @@ describe('journal ingest thread', () => {
     // A long interval, so only flush() can have moved the rows.
     const thread = await JournalIngestThread.start(dbFile, pino({ level: 'silent' }), 60_000);
     const journal = new DecisionJournal(journalDir(dbFile));
-    journal.append([row('a'), row('b')]);
+    journal.append([decisionRow(), decisionRow()]);
     await thread.flush();
     expect(count()).toBe(2);
 
     await (thread as unknown as { worker: Worker }).worker.terminate();
     await expect(thread.flush()).rejects.toThrow('the decision log cannot be brought up to date: the journal thread is restarting');
-    journal.append([row('c')]);
+    journal.append([decisionRow()]);
     const flushed = () =>
       thread.flush().then(
         () => count(),
@@ -46,7 +32,7 @@ describe('journal ingest thread', () => {
       );
     expect(await eventually(flushed, (n) => n === 3)).toBe(3);
 
-    journal.append([row('d')]);
+    journal.append([decisionRow()]);
     journal.close();
     await thread.stop([journal.run]);
     expect(count()).toBe(4);

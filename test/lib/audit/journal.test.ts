@@ -4,33 +4,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, verifyChain } from '../../../lib/audit/chain.js';
-import type { AuditFields } from '../../../lib/audit/chain.js';
 import { JournalIngester } from '../../../lib/audit/ingest.js';
 import { DecisionJournal, journalDir } from '../../../lib/audit/journal.js';
 import { openDatabase } from '../../../lib/db/database.js';
 import type { Db } from '../../../lib/db/database.js';
 import { openMigratedDatabase } from '../../../lib/db/open.js';
 import { AuditLogRepository } from '../../../lib/db/repositories/audit-log.js';
+import { decisionRow } from '../../support/audit.js';
 import { tempDir } from '../../support/stack.js';
-
-let n = 0;
-function decision(): AuditFields {
-  n += 1;
-  return {
-    id: `dec-${n}`,
-    kind: 'decision',
-    request_id: `req-${n}`,
-    actor: 'engine:eng_1',
-    action: 'actions.check',
-    engine_id: 'eng_1',
-    platform_id: 'gmail',
-    action_type: 'send_email',
-    allowed: n % 2,
-    reason: n % 2 ? 'granted' : 'no_grant',
-    details: JSON.stringify({ message: `m${n}`, required_scopes: [] }),
-    created_at: new Date(1_800_000_000_000 + n).toISOString(),
-  };
-}
 
 function database(): { db: Db; dbFile: string; dir: string } {
   const dbFile = join(tempDir('journal-'), 'borg.db');
@@ -49,7 +30,7 @@ describe('decision journal', () => {
   it('moves appended decisions into the audit chain in order, exactly once', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir);
-    const rows = [decision(), decision(), decision()];
+    const rows = [decisionRow(), decisionRow(), decisionRow()];
     journal.append(rows.slice(0, 2));
     journal.append(rows.slice(2));
     const ingester = new JournalIngester(db, dir);
@@ -62,7 +43,7 @@ describe('decision journal', () => {
   it('keeps chain order when many decisions are moved at once', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir);
-    const rows = Array.from({ length: 150 }, decision);
+    const rows = Array.from({ length: 150 }, decisionRow);
     journal.append(rows);
     expect(new JournalIngester(db, dir).ingest()).toMatchObject({ rows: 150 });
     expect(ids(db)).toEqual(rows.map((r) => r.id));
@@ -72,7 +53,7 @@ describe('decision journal', () => {
   it('deletes the segments it has finished and keeps the one still being written', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir, 600);
-    const rows = Array.from({ length: 12 }, decision);
+    const rows = Array.from({ length: 12 }, decisionRow);
     for (const row of rows) journal.append([row]);
     expect(readdirSync(dir).length).toBeGreaterThan(3);
     const report = new JournalIngester(db, dir).ingest();
@@ -84,7 +65,7 @@ describe('decision journal', () => {
   it('waits for a line still being written, and drops a torn line only once its writer is dead', () => {
     const { db, dir } = database();
     new DecisionJournal(dir).close();
-    const [a, b, c] = [decision(), decision(), decision()];
+    const [a, b, c] = [decisionRow(), decisionRow(), decisionRow()];
     const torn = canonicalJson(c).slice(0, 40);
 
     const live = join(dir, `${process.pid}-1-000001.jsonl`);
@@ -105,7 +86,7 @@ describe('decision journal', () => {
     const { db, dir } = database();
     new DecisionJournal(dir).close();
     const file = join(dir, `${process.pid}-1-000001.jsonl`);
-    writeFileSync(file, `${canonicalJson(decision())}\n["not", "a", "record"]\n`);
+    writeFileSync(file, `${canonicalJson(decisionRow())}\n["not", "a", "record"]\n`);
     expect(() => new JournalIngester(db, dir).ingest()).toThrow(`${file}: line 2 of the unread part is not a journal record (expected a JSON array of 12 audit fields)`);
     expect(ids(db)).toEqual([]);
   });
@@ -117,7 +98,7 @@ describe('decision journal', () => {
     const [one, two] = [new JournalIngester(db, dir), new JournalIngester(other, dir)];
     const written: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const row = decision();
+      const row = decisionRow();
       journal.append([row]);
       written.push(row.id);
       (i % 2 ? one : two).ingest();
