@@ -6,8 +6,9 @@ interface Waiting<T, R> {
 
 /**
  * Group commit: items submitted in the same event-loop turn are written together, so under load
- * one transaction serves many callers; each caller's promise settles with its own result only once
- * the batch is written. A commit costs far more than a row, so this multiplies throughput.
+ * one write (a journal append, a transaction) serves many callers; each caller's promise settles
+ * with its own result only once the batch is written. A write costs far more than an item, so this
+ * multiplies throughput.
  */
 export class GroupCommit<T, R> {
   private queue: Waiting<T, R>[] = [];
