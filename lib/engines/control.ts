@@ -120,10 +120,12 @@ export class EngineControl {
       const engine = this.engine(id);
       if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${id} is revoked for good`);
       this.engines.setStatus(id, status);
+      this.record(by, `engine.${status === 'active' ? 'resumed' : status}`, { from: engine.status }, { engine_id: id });
       if (status === 'revoked') {
         for (const g of this.grants.list({ engine_id: id, status: 'active' })) this.grants.end(g.id, 'revoked', nowIso());
+        // Nothing could be granted to it any more, so nothing it asked for may stay open for an operator to approve.
+        for (const r of this.grants.listRequests('pending').filter((r) => r.engine_id === id)) this.settleGrantRequest(by, r.id, 'denied', by.actor);
       }
-      this.record(by, `engine.${status === 'active' ? 'resumed' : status}`, { from: engine.status }, { engine_id: id });
       return publicEngine({ ...engine, status });
     });
   }
@@ -214,13 +216,15 @@ export class EngineControl {
       const request = this.grants.getRequest(id);
       if (!request) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${id}`);
       if (request.status !== 'pending') return request;
+      // An engine revoked since it asked can hold no grant: an approval arriving now denies instead of failing for ever.
+      const settled = outcome === 'approved' && this.engine(request.engine_id).status === 'revoked' ? 'denied' : outcome;
       let grantId: string | null = null;
-      if (outcome === 'approved') {
+      if (settled === 'approved') {
         const expires_at = request.duration_s === null ? null : new Date(Date.now() + request.duration_s * 1000).toISOString();
         grantId = this.createGrant(by, { engine_id: request.engine_id, platform: request.platform_id, action_type: request.action_type, scopes: request.scopes, expires_at }).id;
       }
-      this.grants.settleRequest(id, outcome, decidedBy, grantId, nowIso());
-      this.record(by, `grant_request.${outcome}`, { request_id: id, decided_by: decidedBy, grant_id: grantId }, {
+      this.grants.settleRequest(id, settled, decidedBy, grantId, nowIso());
+      this.record(by, `grant_request.${settled}`, { request_id: id, decided_by: decidedBy, grant_id: grantId }, {
         engine_id: request.engine_id,
         platform_id: request.platform_id,
         action_type: request.action_type,
@@ -256,14 +260,18 @@ export class EngineControl {
     });
   }
 
-  /** Moves a window and its platform together: active → platform in maintenance; completed/cancelled → active again. */
+  /**
+   * Moves a window and its platform together: active → platform in maintenance; completed/cancelled →
+   * active again, unless another window of that platform is still under way.
+   */
   transitionWindow(by: Actor, id: string, status: Exclude<WindowStatus, 'scheduled'>): MaintenanceWindow {
     return this.inTxn(() => {
       const w = this.windows.get(id);
       if (!w) throw new AppError(404, 'WINDOW_NOT_FOUND', `no maintenance window ${id}`);
       if (w.status === status || w.status === 'completed' || w.status === 'cancelled') return w;
       const platform = this.platform(w.platform_id);
-      const target: PlatformStatus | undefined = status === 'active' ? 'maintenance' : w.status === 'active' ? 'active' : undefined;
+      const overlapped = this.windows.list(w.platform_id).some((o) => o.id !== id && o.status === 'active');
+      const target: PlatformStatus | undefined = status === 'active' ? 'maintenance' : w.status === 'active' && !overlapped ? 'active' : undefined;
       if (target && platform.status !== 'disabled') this.platforms.setStatus(w.platform_id, target, nowIso());
       this.windows.setStatus(id, status);
       this.record(by, `maintenance.${status}`, { window_id: id, platform_status: target ?? platform.status }, { platform_id: w.platform_id });

@@ -21,7 +21,7 @@ export interface PolicySnapshot {
   version: number;
   engines: Map<string, EngineEntry>;
   platforms: Map<string, Platform>;
-  /** Active grants keyed `engine|platform|action`. */
+  /** Active grants keyed `engine|platform|action`, with the latest expired one of each key (it only names the reason of a denial). */
   grants: Map<string, Grant[]>;
   /** Disabled flags that name a platform and/or action type. */
   gates: FeatureFlag[];
@@ -70,7 +70,7 @@ export class PolicyCache {
     // One read transaction so the version and the rows agree.
     return this.db.transaction(() => {
       const grants = new Map<string, Grant[]>();
-      for (const g of this.grantRepo.list({ status: 'active' })) {
+      for (const g of [...this.grantRepo.list({ status: 'active' }), ...this.grantRepo.latestExpired()]) {
         const key = grantKey(g.engine_id, g.platform_id, g.action_type);
         grants.set(key, [...(grants.get(key) ?? []), g]);
       }

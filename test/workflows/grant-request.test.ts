@@ -70,6 +70,10 @@ describe('grant request workflow', () => {
       async () => (await s.call('GET', `/grants?engine_id=${engine.id}`)).body.find((g: { id: string }) => g.id === approved.body.grant_id),
       (g) => g.status === 'expired',
     );
+    // Still named for what happened once the timer has ended the grant, not only before.
+    expect((await ask()).body).toMatchObject({ allowed: false, reason: 'grant_expired' });
+    const later = await s.grant(engine.id, 'calendar', 'create_event', ['calendar.write']);
+    await s.call('DELETE', `/grants/${later.body.id}`);
     expect((await ask()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
   });
 
@@ -81,6 +85,17 @@ describe('grant request workflow', () => {
     await eventually(async () => (await s.call('GET', `/grants?engine_id=${engine.id}&status=expired`)).body.map((g: { id: string }) => g.id), (ids) => ids.includes(grant.body.id));
     const decisions = await s.call('GET', `/audit/verify`);
     expect(decisions.body.ok).toBe(true);
+  });
+
+  it('denies the open requests of an engine when it is revoked, so no approval can hang on them', async () => {
+    const doomed = await s.registerEngine();
+    const req = await s.call('POST', '/grants/request', { engine: doomed, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
+    expect(req.status).toBe(202);
+    expect((await s.call('POST', `/engines/${doomed.id}/revoke`)).status).toBe(200);
+    expect(await requestStatus(req.body.id)).toBe('denied');
+    const late = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'REQUEST_NOT_PENDING', message: `request ${req.body.id} is already denied` });
   });
 
   it('refuses a request from a suspended engine and starts no flow', async () => {

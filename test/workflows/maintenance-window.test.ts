@@ -53,6 +53,16 @@ describe('maintenance window workflow', () => {
     expect(await windowStatus(res.body.id)).toBe('cancelled');
   });
 
+  it('keeps the platform in maintenance until the last of two overlapping windows ends', async () => {
+    const first = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(3000) } });
+    const second = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(1000), ends_at: inMs(7000) } });
+    await eventually(() => windowStatus(first.body.id), (st) => st === 'completed');
+    expect(await windowStatus(second.body.id)).toBe('active');
+    expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
+    await eventually(() => windowStatus(second.body.id), (st) => st === 'completed');
+    expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
+  });
+
   it.each([
     [{ starts_at: 'tomorrow', ends_at: '2030-01-01T00:00:00Z' }, 'body.starts_at'],
     [{ starts_at: '2030-01-02T00:00:00Z', ends_at: '2030-01-01T00:00:00Z' }, 'body.ends_at'],

@@ -75,6 +75,18 @@ export class GrantRepository {
       .map((r) => parse<Grant>(r));
   }
 
+  /** Per (engine, platform, action), the grant that ended last if it expired rather than was revoked: it lets a check say grant_expired. */
+  latestExpired(): Grant[] {
+    return this.db
+      .prepare<[], WithJsonScopes<Grant>>(
+        `SELECT * FROM grants WHERE id IN (
+           SELECT id FROM (SELECT id, status, row_number() OVER (PARTITION BY engine_id, platform_id, action_type ORDER BY ended_at DESC) AS n FROM grants WHERE status != 'active')
+           WHERE n = 1 AND status = 'expired')`,
+      )
+      .all()
+      .map((r) => parse<Grant>(r));
+  }
+
   /** Ends a grant that is still active; false if it had already ended. */
   end(id: string, status: 'revoked' | 'expired', at: string): boolean {
     return this.db.prepare("UPDATE grants SET status = ?, ended_at = ? WHERE id = ? AND status = 'active'").run(status, at, id).changes === 1;
