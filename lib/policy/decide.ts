@@ -51,12 +51,19 @@ export class BatchDecider {
         request_id: p.request_id,
         actor: `engine:${p.caller}`,
         action: 'actions.check',
-        engine_id: p.check.engine_id,
+        // The caller, not the engine it named: a check made on behalf of another engine belongs to the
+        // history of the engine that tried it; the named one stays in the details.
+        engine_id: p.caller,
         platform_id: p.check.platform,
         action_type: p.check.action_type,
         allowed: verdict.allowed ? 1 : 0,
         reason: verdict.reason,
-        details: JSON.stringify({ message: verdict.message, required_scopes: verdict.required_scopes, grant_id: verdict.grant_id ?? null }),
+        details: JSON.stringify({
+          message: verdict.message,
+          required_scopes: verdict.required_scopes,
+          grant_id: verdict.grant_id ?? null,
+          ...(p.check.engine_id === p.caller ? {} : { named_engine_id: p.check.engine_id }),
+        }),
         created_at,
       });
       return { ...verdict, decision_id };

@@ -31,13 +31,18 @@ describe('POST /actions/check', () => {
     expect((await ask(engine, 'myspace', 'send_email')).body).toMatchObject({ allowed: false, reason: 'platform_unknown' });
   });
 
-  it('denies a check made on behalf of another engine: engine_mismatch, and logs who tried', async () => {
+  it('denies a check made on behalf of another engine: engine_mismatch, logged in the history of the engine that tried', async () => {
     const other = await s.registerEngine('other');
     const res = await check(other, { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ allowed: false, reason: 'engine_mismatch' });
-    const log = await s.call('GET', `/decisions?engine_id=${engine.id}&allowed=false`);
-    expect(log.body.find((d: { decision_id: string }) => d.decision_id === res.body.decision_id)).toMatchObject({ reason: 'engine_mismatch' });
+    const byDecision = (log: { body: { decision_id: string }[] }) => log.body.find((d) => d.decision_id === res.body.decision_id);
+    expect(byDecision(await s.call('GET', `/decisions?engine_id=${other.id}&allowed=false`))).toMatchObject({
+      engine_id: other.id,
+      reason: 'engine_mismatch',
+      message: `engine ${other.id} cannot check on behalf of engine ${engine.id}`,
+    });
+    expect(byDecision(await s.call('GET', `/decisions?engine_id=${engine.id}&allowed=false`))).toBeUndefined();
   });
 
   it('keeps the decision log verifiable when a check carries a lone surrogate, which SQLite cannot store as sent', async () => {
