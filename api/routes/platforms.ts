@@ -22,7 +22,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
     async () => control.platforms.list(),
   );
 
-  app.put<{ Params: { id: string }; Body: { name: string; status: PlatformStatus; version: string } }>(
+  app.put<{ Params: { id: string }; Body: { name: string; status?: PlatformStatus; version: string } }>(
     '/platforms/:id',
     {
       onRequest: operator,

@@ -84,7 +84,7 @@ export const putPlatformBody = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 100 },
-    status: { type: 'string', enum: platformStatuses, default: 'active' },
+    status: { type: 'string', enum: platformStatuses, description: 'Omitted: unchanged for an existing platform, active for a new one' },
     version: { type: 'string', minLength: 1, maxLength: 50 },
   },
 } as const;

@@ -130,12 +130,13 @@ export class EngineControl {
     });
   }
 
-  putPlatform(by: Actor, input: { id: string; name: string; status: PlatformStatus; version: string }): Platform {
+  /** A status left out keeps the platform's own, so updating a version cannot reopen a disabled platform or end a maintenance. */
+  putPlatform(by: Actor, input: { id: string; name: string; status?: PlatformStatus; version: string }): Platform {
     return this.inTxn(() => {
       const before = this.platforms.get(input.id);
-      const platform: Platform = { ...input, updated_at: nowIso() };
+      const platform: Platform = { ...input, status: input.status ?? before?.status ?? 'active', updated_at: nowIso() };
       this.platforms.upsert(platform);
-      this.record(by, before ? 'platform.updated' : 'platform.created', { before: before ?? null, after: input }, { platform_id: input.id });
+      this.record(by, before ? 'platform.updated' : 'platform.created', { before: before ?? null, after: { ...input, status: platform.status } }, { platform_id: input.id });
       return platform;
     });
   }

@@ -61,6 +61,16 @@ describe('POST /actions/check', () => {
     expect((await ask(engine)).body).toMatchObject({ allowed: true });
   });
 
+  it('keeps a platform disabled when an update leaves its status out', async () => {
+    await s.putPlatform('gmail', 'disabled');
+    const updated = await s.call('PUT', '/platforms/gmail', { body: { name: 'Gmail', version: '2.0' } });
+    expect(updated.body).toMatchObject({ id: 'gmail', name: 'Gmail', version: '2.0', status: 'disabled' });
+    expect((await ask(engine)).body).toMatchObject({ allowed: false, reason: 'platform_disabled' });
+    await s.putPlatform('gmail', 'active');
+    const created = await s.call('PUT', '/platforms/dropbox', { body: { name: 'Dropbox', version: '1' } });
+    expect(created.body.status).toBe('active');
+  });
+
   it('denies when a feature flag disables the platform or the action: flag_disabled', async () => {
     await s.call('PUT', '/flags/no-gmail', { body: { enabled: false, platform: 'gmail' } });
     expect((await ask(engine)).body).toMatchObject({ allowed: false, reason: 'flag_disabled' });
