@@ -7,7 +7,15 @@ import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { eitherSecurity, idParams, maintenanceBody, maintenanceWindow, operatorSecurity, platform, platformParams, putPlatformBody } from '../schemas/engine-control.js';
 
-const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef };
+/** Stored as UTC like every other time, whatever offset or case the caller wrote. */
+function utc(field: string, value: string): string {
+  const ms = Date.parse(value);
+  // RFC 3339 allows a leap second (23:59:60), which JavaScript dates cannot hold.
+  if (Number.isNaN(ms)) throw new AppError(400, 'VALIDATION_FAILED', `${field} is not a time this server can hold`, { fields: [{ field, message: 'is not a representable time' }] });
+  return new Date(ms).toISOString();
+}
+
+const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
 
 export default async function platformRoutes(app: FastifyInstance): Promise<void> {
   const { control, flows } = app.engineControl;
@@ -45,7 +53,8 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
       },
     },
     async (request, reply) => {
-      const { starts_at, ends_at } = request.body;
+      const starts_at = utc('body.starts_at', request.body.starts_at);
+      const ends_at = utc('body.ends_at', request.body.ends_at);
       if (Date.parse(ends_at) <= Date.parse(starts_at)) {
         throw new AppError(400, 'VALIDATION_FAILED', 'body.ends_at must be after body.starts_at', { fields: [{ field: 'body.ends_at', message: 'must be after starts_at' }] });
       }
@@ -83,14 +92,21 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
     '/maintenance/:id/cancel',
     {
       onRequest: operator,
-      schema: { summary: 'Cancel a window: before its start it is dropped, during it the platform returns to active', tags: ['platforms'], security: operatorSecurity, params: idParams, response: { 202: maintenanceWindow, ...errors } },
+      schema: {
+        summary: 'Cancel a window: before its start it is dropped, during it the platform returns to active',
+        description: "202: the window's flow applies the cancel. 200: the flow no longer ran (ended or terminated in Temporal), so the window was cancelled here.",
+        tags: ['platforms'],
+        security: operatorSecurity,
+        params: idParams,
+        response: { 200: maintenanceWindow, 202: maintenanceWindow, ...errors },
+      },
     },
     async (request, reply) => {
       const window = control.windows.get(request.params.id);
       if (!window) throw new AppError(404, 'WINDOW_NOT_FOUND', `no maintenance window ${request.params.id}`);
       if (window.status === 'completed' || window.status === 'cancelled') throw new AppError(409, 'WINDOW_ENDED', `window ${window.id} is already ${window.status}`);
-      await flows.cancelMaintenance(window.workflow_id);
-      return reply.status(202).send(window);
+      if (await flows.cancelMaintenance(window.workflow_id)) return reply.status(202).send(window);
+      return control.transitionWindow(actorOf(request), window.id, 'cancelled');
     },
   );
 }

@@ -1,5 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { SettledRequest } from '../../activities/engine-control.js';
 import { decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from '../../workflows/grant-request.js';
@@ -24,9 +24,15 @@ export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, 
     return await start();
   } catch (err) {
     undo();
-    throw new AppError(503, 'TEMPORAL_UNAVAILABLE', message, { cause: (err as Error).message });
+    throw unavailable(message, err);
   }
 }
+
+function unavailable(message: string, err: unknown): AppError {
+  return new AppError(503, 'TEMPORAL_UNAVAILABLE', message, { cause: (err as Error).message });
+}
+
+const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
 
 /** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
 export class EngineFlows {
@@ -59,10 +65,10 @@ export class EngineFlows {
     try {
       return await handle.executeUpdate(decideUpdate, { args: [decision] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError || (err as Error).name === 'WorkflowNotFoundError') {
+      if (err instanceof WorkflowUpdateFailedError || isNotFound(err)) {
         throw new AppError(409, 'REQUEST_NOT_PENDING', (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : 'the request is no longer pending');
       }
-      throw err;
+      throw unavailable('Temporal could not be reached, so the decision may not have been applied; read the request again and retry', err);
     }
   }
 
@@ -86,7 +92,14 @@ export class EngineFlows {
     });
   }
 
-  async cancelMaintenance(workflowId: string): Promise<void> {
-    await this.client.workflow.getHandle(workflowId).signal(cancelSignal);
+  /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */
+  async cancelMaintenance(workflowId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(cancelSignal);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw unavailable('Temporal could not be reached, so the window was not cancelled; retry', err);
+    }
   }
 }

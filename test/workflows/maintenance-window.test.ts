@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startTestStack } from '../support/engine-control.js';
 import type { EngineCreds, TestStack } from '../support/engine-control.js';
@@ -63,10 +64,26 @@ describe('maintenance window workflow', () => {
     expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
   });
 
+  it('cancels a window whose flow was terminated in Temporal, and stores its times in UTC', async () => {
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: '2099-01-01t12:00:00+02:00', ends_at: '2099-01-01T14:00:00+02:00' } });
+    expect(res.body).toMatchObject({ starts_at: '2099-01-01T10:00:00.000Z', ends_at: '2099-01-01T12:00:00.000Z' });
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      await new Client({ connection }).workflow.getHandle(res.body.workflow_id).terminate('test: the flow is gone');
+    } finally {
+      await connection.close();
+    }
+    const cancelled = await s.call('POST', `/maintenance/${res.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ id: res.body.id, status: 'cancelled' });
+    expect(await windowStatus(res.body.id)).toBe('cancelled');
+  });
+
   it.each([
     [{ starts_at: 'tomorrow', ends_at: '2030-01-01T00:00:00Z' }, 'body.starts_at'],
     [{ starts_at: '2030-01-02T00:00:00Z', ends_at: '2030-01-01T00:00:00Z' }, 'body.ends_at'],
     [{ starts_at: '2020-01-01T00:00:00Z', ends_at: '2020-01-02T00:00:00Z' }, 'body.ends_at'],
+    [{ starts_at: '2098-12-31T23:59:60Z', ends_at: '2099-01-02T00:00:00Z' }, 'body.starts_at'],
   ])('rejects %j naming %s', async (body, field) => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body });
     expect(res.status).toBe(400);

@@ -48,4 +48,19 @@ describe('a maintenance window survives a Temporal server restart', () => {
     const windows = (await s.call('GET', '/maintenance?platform=jira')).body;
     expect(windows[0]).toMatchObject({ id: res.body.id, status: 'completed' });
   });
+
+  it('answers 503 to an approval while the server is down, and the request can be approved once it is back', async () => {
+    const req = await s.call('POST', '/grants/request', { engine, body: { platform: 'jira', action_type: 'close_issue', scopes: ['jira.write'], reason: 'triage' } });
+    expect(req.status).toBe(202);
+    await s.stopWorker();
+    await server.stop();
+    const refused = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('TEMPORAL_UNAVAILABLE');
+
+    server = await start();
+    await s.startWorker();
+    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect(approved.body).toMatchObject({ status: 'approved', grant_id: expect.stringMatching(/^grt_/) });
+  });
 });
