@@ -62,6 +62,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const temporalAddress = read(v.temporalAddress);
+  const tls = read(v.temporalTls);
+  if (temporalAddress === undefined && (tls || apiKey !== undefined || tlsCert !== undefined) && problems.length === 0) {
+    problems.push(`${v.temporalTls.name}, ${v.temporalApiKey.name} and ${v.temporalTlsCert.name} are for a remote server: set ${v.temporalAddress.name}, or unset them to use the embedded one (it speaks plain gRPC)`);
+  }
   const temporalPort = read(v.temporalPort);
   const temporalUiPort = read(v.temporalUiPort);
   if (temporalAddress === undefined && temporalPort !== undefined && temporalPort === temporalUiPort) {
@@ -86,7 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
       taskQueue: read(v.temporalTaskQueue)!,
       apiKey,
       tls: {
-        enabled: read(v.temporalTls)! || apiKey !== undefined || tlsCert !== undefined,
+        enabled: tls! || apiKey !== undefined || tlsCert !== undefined,
         cert: tlsCert,
         key: tlsKey,
         ca: read(v.temporalTlsCa),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../../activities/index.js';
 import type { TemporalConfig } from '../config/config.js';
 import type { Db } from '../db/database.js';
+import { StartupError } from '../errors.js';
 import { connectionSettings } from './connection.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
@@ -42,7 +43,13 @@ export interface StartWorkerOptions {
 
 export async function startWorker({ temporal, address, db, log }: StartWorkerOptions): Promise<WorkerHandle> {
   const settings = connectionSettings(temporal, address);
-  await ensureSearchAttributes(settings, temporal.namespace);
+  try {
+    await ensureSearchAttributes(settings, temporal.namespace);
+  } catch (err) {
+    // The first call to the server: when it fails, say which setting points there rather than print gRPC's stack.
+    const setting = temporal.address ? ' (TEMPORAL_ADDRESS)' : '';
+    throw new StartupError(`Temporal at ${address}${setting} failed the first call (registering search attributes): ${(err as Error).message}`, { cause: err });
+  }
   const connection = await NativeConnection.connect(settings);
   let worker: Worker;
   try {

@@ -90,4 +90,12 @@ describe('npm run start:worker', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.output()).toMatch(/"part":"worker","msg":"stopped"/);
   });
+
+  it('names TEMPORAL_ADDRESS in one line, without a stack, when nothing answers there', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const run = runScript('start:worker', { BORG_DATA_DIR: tempDir(), TEMPORAL_ADDRESS: address });
+    expect((await run.exited).code).toBe(1);
+    expect(run.output()).toMatch(new RegExp(`^borg-worker: Temporal at ${address} \\(TEMPORAL_ADDRESS\\) failed the first call .*$`, 'm'));
+    expect(run.output()).not.toMatch(/^\s+at /m);
+  });
 });

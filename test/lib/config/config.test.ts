@@ -79,6 +79,7 @@ describe('loadConfig', () => {
     [{ TEMPORAL_TLS: 'sometimes' }, 'TEMPORAL_TLS="sometimes" is invalid: expected a boolean (true, 1, yes, on, false, 0, no, off)'],
     [{ TEMPORAL_TLS_CA: dataDir }, `TEMPORAL_TLS_CA="${dataDir}" is invalid: expected a readable file (EISDIR)`],
     [{ TEMPORAL_TLS_CERT: cert }, 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS needs both)'],
+    [{ TEMPORAL_TLS: 'yes' }, 'TEMPORAL_TLS, TEMPORAL_API_KEY and TEMPORAL_TLS_CERT are for a remote server: set TEMPORAL_ADDRESS, or unset them to use the embedded one (it speaks plain gRPC)'],
   ])('rejects %j with one line naming variable, value and what is allowed', (env, line) => {
     expect(problemsFor(env)).toEqual([line]);
   });
