@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 
 export interface DevServerOptions {
@@ -18,6 +20,8 @@ export interface DevServer {
   address: string;
   uiUrl: string;
   pid: number;
+  /** The pid of a server an earlier run left on the same database and that this start stopped first. */
+  leftoverPid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -72,8 +76,41 @@ async function waitUntilServing(address: string, namespace: string, child: Child
   throw new DevServerError(`temporal server did not answer on ${address} in time (${String(lastError)}): ${tail()}`);
 }
 
+/** `<db file>.pid` names the server running on that database while it runs. */
+const pidFileOf = (dbFile: string): string => `${dbFile}.pid`;
+
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A run killed without a chance to stop its server (SIGKILL) leaves it running in its own process
+ * group, holding the ports: stop it, but only if that pid is still a dev server on this very database.
+ */
+async function stopLeftover(dbFile: string): Promise<number | undefined> {
+  let pid: number;
+  let cmdline: string;
+  try {
+    pid = Number(readFileSync(pidFileOf(dbFile), 'utf8'));
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!cmdline.includes('start-dev') || !cmdline.split('\0').includes(dbFile)) return undefined;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; running(pid) && waited < 10_000; waited += 100) await sleep(100);
+  if (running(pid)) process.kill(pid, 'SIGKILL');
+  return pid;
+}
+
 /** Starts `temporal server start-dev` on loopback with its state in `dbFile`, and waits until it serves. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const leftoverPid = await stopLeftover(options.dbFile);
   await assertPortFree(options.port, 'BORG_TEMPORAL_PORT (Temporal gRPC)');
   await assertPortFree(options.uiPort, 'BORG_TEMPORAL_UI_PORT (Temporal UI)');
   const args = [
@@ -87,6 +124,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   // Own process group: a terminal's Ctrl-C must reach only us, so the worker drains before the server stops.
   const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (child.pid !== undefined) writeFileSync(pidFileOf(options.dbFile), String(child.pid));
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
@@ -108,12 +146,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const address = `127.0.0.1:${options.port}`;
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    if (!(await waitForExit(child, 10_000))) {
-      child.kill('SIGKILL');
-      await waitForExit(child, 5_000);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      if (!(await waitForExit(child, 10_000))) {
+        child.kill('SIGKILL');
+        await waitForExit(child, 5_000);
+      }
     }
+    rmSync(pidFileOf(options.dbFile), { force: true });
   };
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
@@ -122,5 +162,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw err;
   }
-  return { address, uiUrl: `http://127.0.0.1:${options.uiPort}`, pid: child.pid!, stop };
+  return { address, uiUrl: `http://127.0.0.1:${options.uiPort}`, pid: child.pid!, leftoverPid, stop };
 }

@@ -24,6 +24,7 @@ export async function resolveTemporal(config: Config, log: Logger, lifecycle: Li
     namespace: temporal.namespace,
     onOutput: (line) => serverLog.debug(line),
   });
+  if (server.leftoverPid !== undefined) log.warn({ pid: server.leftoverPid }, 'stopped the embedded Temporal server an earlier run left behind when it was killed');
   lifecycle.onStop('temporal-server', () => server.stop());
   return { address: server.address, uiUrl: server.uiUrl };
 }

@@ -46,6 +46,32 @@ describe('npm start', () => {
     db.close();
   });
 
+  it('starts again after a SIGKILL left its embedded Temporal server running', async () => {
+    const env = {
+      BORG_DATA_DIR: tempDir('borg-start-'),
+      BORG_API_PORT: String(await freePort()),
+      BORG_TEMPORAL_PORT: String(await freePort()),
+      BORG_TEMPORAL_UI_PORT: String(await freePort()),
+      BORG_TEMPORAL_CLI: inject('temporalCli'),
+    };
+    const first = runScript('start', env);
+    await first.waitForOutput('Press Ctrl-C to stop.');
+    const family = descendants(first.child.pid!);
+    // What `kill -9` on the terminal's process group does: the server, in a group of its own, is not in it.
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.exited;
+    const left = await survivors(family, 1000);
+    expect(left.some((cmd) => cmd.includes('start-dev'))).toBe(true);
+
+    const second = runScript('start', env);
+    await second.waitForOutput('Press Ctrl-C to stop.');
+    expect(second.output()).toMatch(/"msg":"stopped the embedded Temporal server an earlier run left behind when it was killed"/);
+    const family2 = descendants(second.child.pid!);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(await survivors([...family, ...family2])).toEqual([]);
+  });
+
   it.each([
     [{ BORG_API_PORT: 'abc' }, 'borg: BORG_API_PORT="abc" is invalid: expected an integer port from 0 to 65535'],
     [{ BORG_LOG_LEVEL: 'chatty' }, 'borg: BORG_LOG_LEVEL="chatty" is invalid: expected one of fatal, error, warn, info, debug, trace, silent'],
