@@ -24,6 +24,7 @@ export interface DecisionFilter {
   platform?: string;
   action_type?: string;
   allowed?: boolean;
+  /** Both in the stored form (UTC, milliseconds, `Z`): they are compared with created_at as text. */
   since?: string;
   until?: string;
   limit: number;
