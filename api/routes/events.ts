@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../lib/errors.js';
 import { errorRef } from '../schemas/error.js';
 import { engineEventBody, engineSecurity, operatorSecurity } from '../schemas/engine-control.js';
 
@@ -16,6 +17,21 @@ const event = {
   },
 } as const;
 
+// Storing data runs JSON.stringify, which recurses: data nested thousands deep overflowed the stack (a 500).
+const MAX_DATA_DEPTH = 100;
+
+/** Whether objects and arrays in `value` (itself level 1) nest deeper than `max`; walked without recursion, so it cannot overflow. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export default async function eventRoutes(app: FastifyInstance): Promise<void> {
   const { control } = app.engineControl;
 
@@ -26,6 +42,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
       bodyLimit: 64 * 1024,
       schema: {
         summary: 'An engine submits an event for central collection',
+        description: `data may nest objects and arrays at most ${MAX_DATA_DEPTH} levels deep, data itself being the first.`,
         tags: ['events'],
         security: engineSecurity,
         body: engineEventBody,
@@ -33,6 +50,10 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
+      if (nestsDeeperThan(request.body.data, MAX_DATA_DEPTH)) {
+        const message = `must not nest objects and arrays more than ${MAX_DATA_DEPTH} levels deep`;
+        throw new AppError(400, 'VALIDATION_FAILED', `body.data ${message}`, { fields: [{ field: 'body.data', message }] });
+      }
       const e = control.logEvent({ engine_id: request.engineId!, ...request.body, request_id: request.id });
       return reply.status(202).send({ event_id: e.id });
     },

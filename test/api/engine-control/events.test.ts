@@ -87,6 +87,26 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
     expect(listed.body.some((e: { type: string }) => e.type === 'no_message' || e.type === 'x')).toBe(false);
   });
 
+  it('takes data nested 100 levels deep and rejects deeper data with 400 naming body.data, storing nothing', async () => {
+    // Written by hand: JSON.stringify itself overflows the stack on the deepest of these.
+    const nested = (type: string, arrays: number) => `{"type":"${type}","message":"m","data":{"x":${'['.repeat(arrays)}${']'.repeat(arrays)}}}`;
+    const atLimit = await s.call('POST', '/log/engine_event', { engine, raw: nested('deep_ok', 99) });
+    expect(atLimit.status).toBe(202);
+
+    for (const arrays of [100, 5000]) {
+      const res = await s.call('POST', '/log/engine_event', { engine, raw: nested('too_deep', arrays) });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [{ field: 'body.data', message: expect.stringContaining('100 levels') }] } });
+    }
+
+    const listed = await list(`?engine_id=${engine.id}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.some((e: { type: string }) => e.type === 'too_deep')).toBe(false);
+    let depth = 0;
+    for (let v: unknown = listed.body.find((e: { id: string }) => e.id === atLimit.body.event_id).data; typeof v === 'object' && v !== null; v = Object.values(v)[0]) depth++;
+    expect(depth).toBe(100);
+  });
+
   it('rejects a body over 64 KiB with 413 and stores nothing', async () => {
     const res = await post(engine, { type: 'dump', message: 'big', data: { blob: 'x'.repeat(70 * 1024) } });
     expect(res.status).toBe(413);
