@@ -57,7 +57,7 @@ runMain('borgctl', async () => {
     } else if (command === 'keys create') {
       if (!values.name) throw new UsageError('keys create needs --name');
       if (!ROLES.includes(values.role as Role)) throw new UsageError(`keys create needs --role, one of ${ROLES.join(', ')}`);
-      const { key, record } = new ApiKeys(db).create(values.name, values.role as Role);
+      const { key, record } = new ApiKeys(db).create({ actor: 'cli:borgctl', requestId: null }, values.name, values.role as Role);
       process.stdout.write(`created ${record.role} key ${record.id} (${record.name}); store it now, it is not shown again:\n${key}\n`);
     } else {
       throw new UsageError(`unknown command "${command}"; see npm run borgctl -- --help`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../lib/db/repositories/api-keys.js';
 import { AppError } from '../../lib/errors.js';
+import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { apiKeyRecord, idParams, operatorSecurity } from '../schemas/engine-control.js';
 
@@ -27,7 +28,7 @@ export default async function apiKeyRoutes(app: FastifyInstance): Promise<void> 
         response: { 201: { type: 'object', properties: { key: { type: 'string' }, record: apiKeyRecord } }, ...errors },
       },
     },
-    async (request, reply) => reply.status(201).send(apiKeys.create(request.body.name, request.body.role)),
+    async (request, reply) => reply.status(201).send(apiKeys.create(actorOf(request), request.body.name, request.body.role)),
   );
 
   app.get('/api-keys', { onRequest: admin, schema: { summary: 'Operator API keys (never the secrets)', tags: ['operators'], security: operatorSecurity, response: { 200: { type: 'array', items: apiKeyRecord }, ...errors } } }, async () =>
@@ -39,7 +40,7 @@ export default async function apiKeyRoutes(app: FastifyInstance): Promise<void> 
     { onRequest: admin, schema: { summary: 'Revoke an operator API key', tags: ['operators'], security: operatorSecurity, params: idParams, response: { 204: { type: 'null' }, ...errors } } },
     async (request, reply) => {
       if (request.operator?.id === request.params.id) throw new AppError(400, 'CANNOT_REVOKE_SELF', 'revoke this key with another admin key');
-      if (!apiKeys.revoke(request.params.id)) throw new AppError(404, 'API_KEY_NOT_FOUND', `no live API key ${request.params.id}`);
+      if (!apiKeys.revoke(actorOf(request), request.params.id)) throw new AppError(404, 'API_KEY_NOT_FOUND', `no live API key ${request.params.id}`);
       return reply.status(204).send();
     },
   );

@@ -1,24 +1,55 @@
-import { hashSecret, newId, newSecret, nowIso, secretMatches } from '../crypto/secrets.js';
+import { hashSecret, newId, newSecret, nowIso, secretMatches, uuidv7 } from '../crypto/secrets.js';
 import type { Db } from '../db/database.js';
 import { ApiKeyRepository } from '../db/repositories/api-keys.js';
 import type { ApiKey, Role } from '../db/repositories/api-keys.js';
+import { AuditLogRepository } from '../db/repositories/audit-log.js';
+import type { Actor } from '../engines/control.js';
 
 export type PublicApiKey = Omit<ApiKey, 'key_hash'>;
 
-/** Operator keys look like `bok_<secret>.<key id>`: the id finds the row, the secret is compared in constant time. */
+const BOOTSTRAP: Actor = { actor: 'system:bootstrap', requestId: null };
+
+/**
+ * Operator keys look like `bok_<secret>.<key id>`: the id finds the row, the secret is compared in constant time.
+ * Creating or revoking a key appends its audit entry in the same transaction; the entry never holds the key or its hash.
+ */
 export class ApiKeys {
   private readonly repo: ApiKeyRepository;
+  private readonly audit: AuditLogRepository;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.repo = new ApiKeyRepository(db);
+    this.audit = new AuditLogRepository(db);
   }
 
-  create(name: string, role: Role): { key: string; record: PublicApiKey } {
+  private record(by: Actor, action: string, key: PublicApiKey): void {
+    this.audit.append({
+      id: uuidv7(),
+      kind: 'change',
+      request_id: by.requestId,
+      actor: by.actor,
+      action,
+      engine_id: null,
+      platform_id: null,
+      action_type: null,
+      allowed: null,
+      reason: null,
+      details: JSON.stringify({ key_id: key.id, name: key.name, role: key.role }),
+      created_at: nowIso(),
+    });
+  }
+
+  create(by: Actor, name: string, role: Role): { key: string; record: PublicApiKey } {
     const id = newId('key');
     const secret = newSecret('bok');
     const record: ApiKey = { id, name, role, key_hash: hashSecret(secret), created_at: nowIso(), revoked_at: null };
-    this.repo.insert(record);
     const { key_hash: _h, ...pub } = record;
+    this.db
+      .transaction(() => {
+        this.repo.insert(record);
+        this.record(by, 'api_key.created', pub);
+      })
+      .immediate();
     return { key: `${secret}.${id}`, record: pub };
   }
 
@@ -36,13 +67,21 @@ export class ApiKeys {
     return this.repo.list().map(({ key_hash: _h, ...pub }) => pub);
   }
 
-  revoke(id: string): boolean {
-    return this.repo.revoke(id, nowIso());
+  /** False when there is no live key with that id; then nothing is recorded. */
+  revoke(by: Actor, id: string): boolean {
+    return this.db
+      .transaction(() => {
+        const key = this.repo.get(id);
+        if (!key || !this.repo.revoke(id, nowIso())) return false;
+        this.record(by, 'api_key.revoked', key);
+        return true;
+      })
+      .immediate();
   }
 
   /** On a database with no keys yet, mints the first admin key; returns it once, or undefined. */
   bootstrapAdmin(): string | undefined {
-    if (this.repo.count() > 0) return undefined;
-    return this.create('first admin', 'admin').key;
+    // One transaction, so two processes starting together cannot both mint one.
+    return this.db.transaction(() => (this.repo.count() > 0 ? undefined : this.create(BOOTSTRAP, 'first admin', 'admin').key)).immediate();
   }
 }

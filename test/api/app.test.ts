@@ -48,7 +48,7 @@ describe('API over HTTP', () => {
   });
 
   it('serves an OpenAPI 3 document generated from the route schemas, and a docs UI, to operators only', async () => {
-    const key = new ApiKeys(api.db).create('docs reader', 'reader').key;
+    const key = new ApiKeys(api.db).create({ actor: 'test', requestId: null }, 'docs reader', 'reader').key;
     const refused = await fetch(`${api.url}/docs`);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Basic realm="BorgOS API docs/);

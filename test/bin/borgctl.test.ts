@@ -50,8 +50,17 @@ describe('borgctl', () => {
     expect(result.code).toBe(0);
     const key = result.output.trim().split('\n').at(-1)!;
     const db = openDatabase(join(dir, 'borg.db'));
-    expect(new ApiKeys(db).authenticate(key)).toMatchObject({ name: 'recovery', role: 'admin' });
+    const record = new ApiKeys(db).authenticate(key);
+    expect(record).toMatchObject({ name: 'recovery', role: 'admin' });
+    const entry = db.prepare('SELECT actor, action, request_id, details FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { details: string };
+    expect({ ...entry, details: JSON.parse(entry.details) }).toEqual({
+      actor: 'cli:borgctl',
+      action: 'api_key.created',
+      request_id: null,
+      details: { key_id: record!.id, name: 'recovery', role: 'admin' },
+    });
     db.close();
+    expect((await borgctl(dir, 'audit', 'verify')).output).toMatch(/^audit chain intact: 4 entries/m);
   });
 
   it('explains bad usage in one line', async () => {

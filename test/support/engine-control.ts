@@ -34,14 +34,15 @@ export interface TestStack extends TestApi {
 export async function startTestStack(temporalAddress: string): Promise<TestStack> {
   const api = await startTestApi(temporalAddress, { TEMPORAL_TASK_QUEUE: `test-${randomUUID()}` });
   const keys = new ApiKeys(api.db);
-  const adminKey = keys.create('test admin', 'admin').key;
+  const by = { actor: 'test', requestId: null };
+  const adminKey = keys.create(by, 'test admin', 'admin').key;
   const log = pino({ level: 'silent' });
 
   const stack: TestStack = {
     ...api,
     adminKey,
     worker: undefined,
-    keyFor: (role) => keys.create(`test ${role}`, role).key,
+    keyFor: (role) => keys.create(by, `test ${role}`, role).key,
     async call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const operator = opts.operator ?? (opts.engine ? undefined : adminKey);
