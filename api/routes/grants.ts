@@ -3,6 +3,7 @@ import { newId } from '../../lib/crypto/secrets.js';
 import type { GrantRequestStatus, GrantStatus } from '../../lib/db/repositories/grants.js';
 import { AppError } from '../../lib/errors.js';
 import { startOrUndo, workflowIds } from '../../lib/engines/flows.js';
+import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity } from '../schemas/engine-control.js';
@@ -64,7 +65,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { expires_at, ...rest } = request.body;
-      const created = control.createGrant(actorOf(request), { ...rest, expires_at: expires_at ? new Date(expires_at).toISOString() : null });
+      const created = control.createGrant(actorOf(request), { ...rest, expires_at: expires_at ? utcTime('body.expires_at', expires_at) : null });
       if (!created.expires_at) return reply.status(201).send(created);
       const expiresAt = created.expires_at;
       const expiry_workflow_id = await startOrUndo(

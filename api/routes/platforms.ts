@@ -3,17 +3,10 @@ import { newId } from '../../lib/crypto/secrets.js';
 import type { PlatformStatus } from '../../lib/db/repositories/platforms.js';
 import { AppError } from '../../lib/errors.js';
 import { startOrUndo, workflowIds } from '../../lib/engines/flows.js';
+import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { eitherSecurity, idParams, maintenanceBody, maintenanceWindow, operatorSecurity, platform, platformParams, putPlatformBody } from '../schemas/engine-control.js';
-
-/** Stored as UTC like every other time, whatever offset or case the caller wrote. */
-function utc(field: string, value: string): string {
-  const ms = Date.parse(value);
-  // RFC 3339 allows a leap second (23:59:60), which JavaScript dates cannot hold.
-  if (Number.isNaN(ms)) throw new AppError(400, 'VALIDATION_FAILED', `${field} is not a time this server can hold`, { fields: [{ field, message: 'is not a representable time' }] });
-  return new Date(ms).toISOString();
-}
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
 
@@ -53,8 +46,8 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
       },
     },
     async (request, reply) => {
-      const starts_at = utc('body.starts_at', request.body.starts_at);
-      const ends_at = utc('body.ends_at', request.body.ends_at);
+      const starts_at = utcTime('body.starts_at', request.body.starts_at);
+      const ends_at = utcTime('body.ends_at', request.body.ends_at);
       if (Date.parse(ends_at) <= Date.parse(starts_at)) {
         throw new AppError(400, 'VALIDATION_FAILED', 'body.ends_at must be after body.starts_at', { fields: [{ field: 'body.ends_at', message: 'must be after starts_at' }] });
       }

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { nowIso, uuidv7 } from '../crypto/secrets.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -16,6 +17,30 @@ export interface AuditFields {
   reason: string | null;
   details: string;
   created_at: string;
+}
+
+/** Who made a change and under which request: written to every audit entry. */
+export interface Actor {
+  actor: string;
+  requestId: string | null;
+}
+
+/** The audit entry of a state change (not a decision), stamped now. */
+export function changeEntry(by: Actor, action: string, details: Record<string, unknown>, target: { engine_id?: string; platform_id?: string; action_type?: string } = {}): AuditFields {
+  return {
+    id: uuidv7(),
+    kind: 'change',
+    request_id: by.requestId,
+    actor: by.actor,
+    action,
+    engine_id: target.engine_id ?? null,
+    platform_id: target.platform_id ?? null,
+    action_type: target.action_type ?? null,
+    allowed: null,
+    reason: null,
+    details: JSON.stringify(details),
+    created_at: nowIso(),
+  };
 }
 
 // SQLite stores text as UTF-8, so a lone surrogate (a JSON body may carry "\ud800") is stored as U+FFFD.

@@ -1,9 +1,10 @@
-import { hashSecret, newId, newSecret, nowIso, secretMatches, uuidv7 } from '../crypto/secrets.js';
+import { changeEntry } from '../audit/chain.js';
+import type { Actor } from '../audit/chain.js';
+import { hashSecret, newId, newSecret, nowIso, secretMatches } from '../crypto/secrets.js';
 import type { Db } from '../db/database.js';
 import { ApiKeyRepository } from '../db/repositories/api-keys.js';
 import type { ApiKey, Role } from '../db/repositories/api-keys.js';
 import { AuditLogRepository } from '../db/repositories/audit-log.js';
-import type { Actor } from '../engines/control.js';
 
 export type PublicApiKey = Omit<ApiKey, 'key_hash'>;
 
@@ -23,20 +24,7 @@ export class ApiKeys {
   }
 
   private record(by: Actor, action: string, key: PublicApiKey): void {
-    this.audit.append({
-      id: uuidv7(),
-      kind: 'change',
-      request_id: by.requestId,
-      actor: by.actor,
-      action,
-      engine_id: null,
-      platform_id: null,
-      action_type: null,
-      allowed: null,
-      reason: null,
-      details: JSON.stringify({ key_id: key.id, name: key.name, role: key.role }),
-      created_at: nowIso(),
-    });
+    this.audit.append(changeEntry(by, action, { key_id: key.id, name: key.name, role: key.role }));
   }
 
   create(by: Actor, name: string, role: Role): { key: string; record: PublicApiKey } {

@@ -1,4 +1,6 @@
-import { hashSecret, newId, newSecret, nowIso, uuidv7 } from '../crypto/secrets.js';
+import { changeEntry } from '../audit/chain.js';
+import type { Actor } from '../audit/chain.js';
+import { hashSecret, newId, newSecret, nowIso } from '../crypto/secrets.js';
 import type { Db } from '../db/database.js';
 import { AuditLogRepository } from '../db/repositories/audit-log.js';
 import { EngineEventRepository } from '../db/repositories/engine-events.js';
@@ -14,12 +16,6 @@ import type { MaintenanceWindow, WindowStatus } from '../db/repositories/mainten
 import { PlatformRepository } from '../db/repositories/platforms.js';
 import type { Platform, PlatformStatus } from '../db/repositories/platforms.js';
 import { AppError } from '../errors.js';
-
-/** Who made a change and under which request: written to every audit entry. */
-export interface Actor {
-  actor: string;
-  requestId: string | null;
-}
 
 export type PublicEngine = Omit<Engine, 'key_hash'>;
 
@@ -49,20 +45,7 @@ export class EngineControl {
   }
 
   private record(by: Actor, action: string, details: Record<string, unknown>, target: { engine_id?: string; platform_id?: string; action_type?: string } = {}): void {
-    this.audit.append({
-      id: uuidv7(),
-      kind: 'change',
-      request_id: by.requestId,
-      actor: by.actor,
-      action,
-      engine_id: target.engine_id ?? null,
-      platform_id: target.platform_id ?? null,
-      action_type: target.action_type ?? null,
-      allowed: null,
-      reason: null,
-      details: JSON.stringify(details),
-      created_at: nowIso(),
-    });
+    this.audit.append(changeEntry(by, action, details, target));
   }
 
   private inTxn<T>(fn: () => T): T {
