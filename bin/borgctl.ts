@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verifyChain } from '../lib/audit/chain.js';
 import { JournalIngester } from '../lib/audit/ingest.js';
@@ -40,6 +41,8 @@ runMain('borgctl', async () => {
     return;
   }
   const config = loadConfig();
+  // Opening would create an empty database, and the advice would then be to migrate it.
+  if (!existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile}; set BORG_DATA_DIR to the control plane's data directory`);
   const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: false, log: createLogger({ log: { ...config.log, level: 'warn', file: undefined } }) });
   try {
     if (command === 'audit verify') {

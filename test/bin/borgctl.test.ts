@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +70,13 @@ describe('borgctl', () => {
     expect(result.output.trim()).toBe('borgctl: keys create needs --role, one of admin, operator, reader');
     expect((await borgctl(seeded(), 'frobnicate')).output.trim()).toBe('borgctl: unknown command "frobnicate"; see npm run borgctl -- --help');
     expect((await borgctl(seeded(), '--help')).output).toContain('audit verify');
+  });
+
+  it('names a data directory that holds no database, and creates none there', async () => {
+    const empty = tempDir('borgctl-empty-');
+    const result = await borgctl(empty, 'audit', 'verify');
+    expect(result.code).toBe(1);
+    expect(result.output.trim()).toBe(`borgctl: no database at ${join(empty, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`);
+    expect(readdirSync(empty)).toEqual([]);
   });
 });
