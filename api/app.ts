@@ -6,7 +6,7 @@ import { lazyChildLogger } from '../lib/logging/lazy-child.js';
 import { version } from '../lib/version.js';
 import { OneLineRequestLog } from './request-log.js';
 import dbPlugin from './plugins/db.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './plugins/errors.js';
 import requestIdPlugin, { requestId } from './plugins/request-id.js';
 import swaggerPlugin from './plugins/swagger.js';
 import temporalPlugin from './plugins/temporal.js';
@@ -36,6 +36,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: requestId,
     childLoggerFactory: lazyChildLogger,
     logController: new OneLineRequestLog(),
+    // Errors Fastify and Node answer outside the error handler, answered in the same uniform shape.
+    frameworkErrors,
+    clientErrorHandler,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   await app.register(validationPlugin);
   await app.register(errorsPlugin);

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../lib/errors.js';
 import { errorSchema } from '../schemas/error.js';
@@ -21,15 +23,24 @@ function fieldProblems(err: FastifyError): FieldProblem[] {
   });
 }
 
+function validationFailed(fields: FieldProblem[]): { status: number; body: ErrorBody } {
+  const message = fields.map((f) => `${f.field} ${f.message}`).join('; ');
+  return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message, details: { fields } } } };
+}
+
+/** The router's limit on one path parameter (app.ts passes it to Fastify); the id schemas cap ids at the same 100. */
+export const MAX_PARAM_LENGTH = 100;
+
 /** Maps every error, including Fastify's own, to the uniform shape; never leaks internals on 5xx. */
 export function toErrorBody(err: FastifyError | AppError): { status: number; body: ErrorBody } {
   if (err instanceof AppError) {
     return { status: err.statusCode, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
   }
-  if (err.validation) {
-    const fields = fieldProblems(err);
-    const message = fields.map((f) => `${f.field} ${f.message}`).join('; ');
-    return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message, details: { fields } } } };
+  if (err.validation) return validationFailed(fieldProblems(err));
+  // A 400 rather than Fastify's 414: an id over 100 characters is the same mistake whether the router
+  // or a route's schema catches it, so the caller gets the same answer.
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return validationFailed([{ field: 'params', message: `must NOT have more than ${MAX_PARAM_LENGTH} characters each` }]);
   }
   const status = err.statusCode ?? 500;
   if (status >= 500) {
@@ -39,14 +50,62 @@ export function toErrorBody(err: FastifyError | AppError): { status: number; bod
   return { status, body: { error: { code, message: err.message } } };
 }
 
+function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = toErrorBody(err);
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ code: body.error.code }, body.error.message);
+  return reply.status(status).send(body);
+}
+
+/** Fastify's `frameworkErrors` option: the router failed (bad percent-encoding, over-long parameter) before any route or hook ran. */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // The request-id plugin's onRequest hook never runs for these.
+  void sendError(err, request, reply.header('x-request-id', request.id));
+}
+
+const CLIENT_ERRORS: Record<string, [status: number, code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', `request headers exceed ${maxHeaderSize} bytes`],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'],
+};
+
+/** Fastify's `clientErrorHandler` option: Node's HTTP parser refused the request, so only the socket is left to answer on. */
+export function clientErrorHandler(this: FastifyInstance, err: ConnectionError, socket: Socket): void {
+  // A reset or closed socket has no one left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = CLIENT_ERRORS[err.code] ?? [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
+  this.log.info({ code }, message);
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  if (socket.writable) {
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close`;
+    socket.write(`${head}\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const poisoned = () =>
+  new AppError(400, 'INVALID_JSON_BODY', 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth');
+
 export default fp(
   async (app: FastifyInstance) => {
     app.addSchema(errorSchema);
-    app.setErrorHandler((err: FastifyError, request, reply) => {
-      const { status, body } = toErrorBody(err);
-      if (status >= 500) request.log.error({ err }, 'request failed');
-      else request.log.info({ code: body.error.code }, body.error.message);
-      return reply.status(status).send(body);
+    app.setErrorHandler(sendError);
+    // Fastify's JSON parser calls a body with __proto__ or constructor.prototype "not valid JSON". It is valid,
+    // and refused because it could rewrite prototypes; say so. Re-parsing costs only on the error path.
+    const { onProtoPoisoning = 'error', onConstructorPoisoning = 'error' } = app.initialConfig;
+    const parseJson = app.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning);
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
+      // Fastify's own parser is the callback kind; it returns nothing.
+      void parseJson(request, body, (err, value) => done(err && parsesAsJson(body) ? poisoned() : err, value));
     });
     app.setNotFoundHandler((request, reply) => {
       const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };

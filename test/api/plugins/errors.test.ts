@@ -1,3 +1,5 @@
+import { maxHeaderSize } from 'node:http';
+import { connect } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -74,7 +76,66 @@ describe('uniform error shape', () => {
     const res = await post('{"name": ');
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('INVALID_JSON_BODY');
+    expect(body.error).toEqual({ code: 'INVALID_JSON_BODY', message: "Body is not valid JSON but content-type is set to 'application/json'" });
+  });
+
+  it.each([
+    ['__proto__ at the top', '{"name":"a","size":1,"__proto__":{"admin":true}}'],
+    ['constructor.prototype nested', '{"name":"a","size":1,"tags":[{"constructor":{"prototype":{"admin":true}}}]}'],
+  ])('refuses valid JSON carrying %s, saying why rather than calling it invalid', async (_case, text) => {
+    const res = await post(text);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({
+      error: { code: 'INVALID_JSON_BODY', message: 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth' },
+    });
+  });
+
+  it('answers a path parameter over 100 characters with 400 VALIDATION_FAILED, as the id schemas would', async () => {
+    const res = await fetch(`${url}/engines/${'a'.repeat(101)}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'params must NOT have more than 100 characters each',
+        details: { fields: [{ field: 'params', message: 'must NOT have more than 100 characters each' }] },
+      },
+    });
+  });
+
+  it('answers a malformed percent-encoding in the path with 400 in the uniform shape', async () => {
+    const res = await fetch(`${url}/engines/%ZZ`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({ error: { code: 'BAD_URL', message: "'/engines/%ZZ' is not a valid url component" } });
+  });
+
+  /** Sends `text` as is and reads until the server closes: what Node's HTTP parser refuses never reaches a route. */
+  const raw = (text: string) =>
+    new Promise<{ head: string; body: string }>((resolve, reject) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.end(text));
+      let got = '';
+      socket.on('data', (chunk: Buffer) => (got += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const [head = '', body = ''] = got.split('\r\n\r\n');
+        resolve({ head, body });
+      });
+    });
+
+  it.each([
+    ['an oversized header', `GET /engines HTTP/1.1\r\nHost: x\r\nX-Engine-ID: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE', `request headers exceed ${maxHeaderSize} bytes`],
+    ['a malformed request line', 'NOT HTTP AT ALL\r\n\r\n', 400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'],
+  ])('answers %s in the uniform shape and closes the connection', async (_case, text, status, code, message) => {
+    const { head, body } = await raw(text);
+    const lines = head.toLowerCase().split('\r\n');
+    expect(lines[0]).toMatch(new RegExp(`^http/1.1 ${status} `));
+    expect(lines).toContain('content-type: application/json; charset=utf-8');
+    expect(lines).toContain(`content-length: ${Buffer.byteLength(body)}`);
+    expect(lines).toContain('connection: close');
+    expect(JSON.parse(body)).toEqual({ error: { code, message } });
   });
 
   it('rejects an unsupported content type with 415', async () => {
