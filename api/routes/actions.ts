@@ -19,7 +19,7 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
         tags: ['actions'],
         security: engineSecurity,
         body: checkBody,
-        response: { 200: checkReply, 400: errorRef, 401: errorRef },
+        response: { 200: checkReply, 400: errorRef, 401: errorRef, 413: errorRef, 415: errorRef, 503: errorRef },
       },
     },
     async (request) => {

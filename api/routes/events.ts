@@ -72,7 +72,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { engine_id: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
         },
-        response: { 200: { type: 'array', items: event }, 401: errorRef, 403: errorRef },
+        response: { 200: { type: 'array', items: event }, 400: errorRef, 401: errorRef, 403: errorRef },
       },
     },
     async (request) => control.events.list(request.query.engine_id, request.query.limit),
