@@ -65,7 +65,8 @@ describe('npm start', () => {
 
     const second = runScript('start', env);
     await second.waitForOutput('Press Ctrl-C to stop.');
-    expect(second.output()).toMatch(/"msg":"stopped the embedded Temporal server an earlier run left behind when it was killed"/);
+    // The log goes through pino's transport thread, so it may trail the banner.
+    await second.waitForOutput(/"msg":"stopped the embedded Temporal server an earlier run left behind when it was killed"/, 10_000);
     const family2 = descendants(second.child.pid!);
     second.child.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });

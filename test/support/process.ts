@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Running {
   child: ChildProcess;
@@ -77,9 +77,19 @@ export function descendants(root: number): number[] {
 
 /** The command lines of those `pids` still running after a short grace period. */
 export async function survivors(pids: number[], graceMs = 3000): Promise<string[]> {
-  const alive = (): number[] => pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
+  // A process may end between two reads of /proc: a file gone by then means it is no survivor.
+  const read = (pid: number, file: string): string | undefined => {
+    try {
+      return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const alive = (): number[] => pids.filter((pid) => read(pid, 'stat')?.includes(') Z ') === false);
   for (const deadline = Date.now() + graceMs; alive().length > 0 && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  return alive().map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
+  return alive()
+    .map((pid) => read(pid, 'cmdline')?.replaceAll('\0', ' ').trim())
+    .filter((cmd) => cmd !== undefined);
 }
