@@ -254,8 +254,8 @@ export class EngineControl {
       if (!w) throw new AppError(404, 'WINDOW_NOT_FOUND', `no maintenance window ${id}`);
       if (w.status === status || w.status === 'completed' || w.status === 'cancelled') return w;
       const platform = this.platform(w.platform_id);
-      const overlapped = this.windows.list(w.platform_id).some((o) => o.id !== id && o.status === 'active');
-      const target: PlatformStatus | undefined = status === 'active' ? 'maintenance' : w.status === 'active' && !overlapped ? 'active' : undefined;
+      const overlapped = (): boolean => this.windows.list(w.platform_id).some((o) => o.id !== id && o.status === 'active');
+      const target: PlatformStatus | undefined = status === 'active' ? 'maintenance' : w.status === 'active' && !overlapped() ? 'active' : undefined;
       if (target && platform.status !== 'disabled') this.platforms.setStatus(w.platform_id, target, nowIso());
       this.windows.setStatus(id, status);
       this.record(by, `maintenance.${status}`, { window_id: id, platform_status: target ?? platform.status }, { platform_id: w.platform_id });
