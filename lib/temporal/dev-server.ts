@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -13,7 +13,6 @@ export interface DevServerOptions {
   namespace: string;
   /** Give up waiting for the server to answer after this long. */
   readyTimeoutMs?: number;
-  onOutput?: (line: string) => void;
 }
 
 export interface DevServer {
@@ -33,13 +32,16 @@ export class DevServerError extends Error {
 }
 
 /** Fails fast with a useful message instead of a server that dies on bind. */
-export async function assertPortFree(port: number, what: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
+async function assertPortFree(port: number, what: string): Promise<void> {
+  const code = await bindError(port);
+  if (code) throw new DevServerError(`${what} port ${port} is already in use (${code}); choose another port or stop what holds it`);
+}
+
+function bindError(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new DevServerError(`${what} port ${port} is already in use (${err.code}); choose another port or stop what holds it`));
-    });
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(undefined)));
   });
 }
 
@@ -76,41 +78,82 @@ async function waitUntilServing(address: string, namespace: string, child: Child
   throw new DevServerError(`temporal server did not answer on ${address} in time (${String(lastError)}): ${tail()}`);
 }
 
-/** `<db file>.pid` names the server running on that database while it runs. */
+/**
+ * `<db file>.pid` names the server running on that database while it runs (first line) and the BorgOS process that
+ * owns it (second line: pid and start time, so a pid the kernel has since handed to another process is not taken for it).
+ */
 const pidFileOf = (dbFile: string): string => `${dbFile}.pid`;
 
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Where the server writes its own output; each start moves the last run's to `<log>.1`. */
+export const serverLogOf = (dbFile: string): string => `${dbFile}.log`;
 
-/**
- * A run killed without a chance to stop its server (SIGKILL) leaves it running in its own process
- * group, holding the ports: stop it, but only if that pid is still a dev server on this very database.
- */
-async function stopLeftover(dbFile: string): Promise<number | undefined> {
-  let pid: number;
-  let cmdline: string;
+/** Field 22 of /proc/<pid>/stat, or undefined for a process that is gone or a zombie. */
+function startTime(pid: number): string | undefined {
   try {
-    pid = Number(readFileSync(pidFileOf(dbFile), 'utf8'));
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
   } catch {
     return undefined;
   }
-  if (!cmdline.includes('start-dev') || !cmdline.split('\0').includes(dbFile)) return undefined;
+}
+
+/** Alive and not a zombie: the leader of a process killed by a signal may show `Z` while its other threads still exit. */
+const running = (pid: number): boolean => startTime(pid) !== undefined;
+
+async function stopProcess(pid: number): Promise<void> {
   process.kill(pid, 'SIGTERM');
   for (let waited = 0; running(pid) && waited < 10_000; waited += 100) await sleep(100);
-  if (running(pid)) process.kill(pid, 'SIGKILL');
-  return pid;
+  if (!running(pid)) return;
+  process.kill(pid, 'SIGKILL');
+  for (let waited = 0; running(pid) && waited < 5_000; waited += 100) await sleep(100);
+}
+
+/**
+ * A run killed without a chance to stop its server (SIGKILL) leaves it running in its own process group, holding
+ * the ports: stop it, but only if that pid is still a dev server on this very database and its owner is gone. Either
+ * way, the ports are given a few seconds to be released: the kernel frees them only once the last thread of the
+ * dying process is gone, after its leader already looks dead.
+ */
+async function stopLeftover(options: DevServerOptions): Promise<number | undefined> {
+  let lines: string[];
+  try {
+    lines = readFileSync(pidFileOf(options.dbFile), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const [ownerPid, ownerStart] = (lines[1] ?? '').split(' ').map(Number);
+  if (ownerPid && ownerPid !== process.pid && startTime(ownerPid) === String(ownerStart)) {
+    throw new DevServerError(
+      `the embedded Temporal server on ${options.dbFile} belongs to a BorgOS that is still running (pid ${ownerPid}); stop it first or give this one another BORG_DATA_DIR`,
+    );
+  }
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    // Gone already: only its ports may linger.
+  }
+  const ours = cmdline.includes('start-dev') && cmdline.split('\0').includes(options.dbFile);
+  if (ours) await stopProcess(pid);
+  rmSync(pidFileOf(options.dbFile), { force: true });
+  for (const port of [options.port, options.uiPort]) {
+    for (let waited = 0; (await bindError(port)) !== undefined && waited < 10_000; waited += 100) await sleep(100);
+  }
+  return ours ? pid : undefined;
+}
+
+function lastLines(file: string, count: number): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-count).join(' | ');
+  } catch {
+    return '';
+  }
 }
 
 /** Starts `temporal server start-dev` on loopback with its state in `dbFile`, and waits until it serves. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const leftoverPid = await stopLeftover(options.dbFile);
+  const leftoverPid = await stopLeftover(options);
   await assertPortFree(options.port, 'BORG_TEMPORAL_PORT (Temporal gRPC)');
   await assertPortFree(options.uiPort, 'BORG_TEMPORAL_UI_PORT (Temporal UI)');
   const args = [
@@ -122,24 +165,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--namespace', options.namespace,
     '--log-level', 'warn',
   ];
+  // A file, not a pipe: a Go program that writes to a pipe nobody reads dies of SIGPIPE, so a server outliving a
+  // killed run would die mid-write on its next line instead of shutting down cleanly when the next start stops it.
+  const logFile = serverLogOf(options.dbFile);
+  if (existsSync(logFile)) renameSync(logFile, `${logFile}.1`);
+  const out = openSync(logFile, 'w');
   // Own process group: a terminal's Ctrl-C must reach only us, so the worker drains before the server stops.
-  const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  if (child.pid !== undefined) writeFileSync(pidFileOf(options.dbFile), String(child.pid));
+  const child = spawn(options.cli, args, { stdio: ['ignore', out, out], detached: true });
+  closeSync(out);
+  if (child.pid !== undefined) writeFileSync(pidFileOf(options.dbFile), `${child.pid}\n${process.pid} ${startTime(process.pid)}\n`);
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
-  const recent: string[] = [];
-  const collect = (chunk: Buffer): void => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      recent.push(line);
-      if (recent.length > 20) recent.shift();
-      options.onOutput?.(line);
-    }
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err) => reject(new DevServerError(`could not run ${options.cli}: ${err.message}`))),
   );
@@ -157,7 +196,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-    await Promise.race([waitUntilServing(address, options.namespace, child, deadline, () => recent.slice(-5).join(' | ')), spawnError]);
+    await Promise.race([waitUntilServing(address, options.namespace, child, deadline, () => lastLines(logFile, 5)), spawnError]);
   } catch (err) {
     await stop();
     throw err;

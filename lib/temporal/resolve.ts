@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Lifecycle } from '../process/lifecycle.js';
 import { ensureTemporalCli } from './cli.js';
-import { startDevServer } from './dev-server.js';
+import { serverLogOf, startDevServer } from './dev-server.js';
 
 export interface TemporalEndpoint {
   address: string;
@@ -14,15 +14,13 @@ export async function resolveTemporal(config: Config, log: Logger, lifecycle: Li
   const { temporal } = config;
   if (temporal.address) return { address: temporal.address, uiUrl: undefined };
   const cli = await ensureTemporalCli(temporal.embedded.cli, (line) => log.info(line));
-  const serverLog = log.child({ component: 'temporal-server' });
-  log.info({ cli, dbFile: temporal.embedded.dbFile }, 'starting embedded Temporal server');
+  log.info({ cli, dbFile: temporal.embedded.dbFile, serverLog: serverLogOf(temporal.embedded.dbFile) }, 'starting embedded Temporal server');
   const server = await startDevServer({
     cli,
     dbFile: temporal.embedded.dbFile,
     port: temporal.embedded.port,
     uiPort: temporal.embedded.uiPort,
     namespace: temporal.namespace,
-    onOutput: (line) => serverLog.debug(line),
   });
   if (server.leftoverPid !== undefined) log.warn({ pid: server.leftoverPid }, 'stopped the embedded Temporal server an earlier run left behind when it was killed');
   lifecycle.onStop('temporal-server', () => server.stop());

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../lib/db/database.js';
@@ -6,17 +7,22 @@ import { freePort } from '../support/ports.js';
 import { descendants, runScript, survivors } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
 
+/** A data dir and ports of its own for `npm start` with the embedded Temporal server. */
+async function embeddedEnv() {
+  return {
+    BORG_DATA_DIR: tempDir('borg-start-'),
+    BORG_API_PORT: String(await freePort()),
+    BORG_TEMPORAL_PORT: String(await freePort()),
+    BORG_TEMPORAL_UI_PORT: String(await freePort()),
+    BORG_TEMPORAL_CLI: inject('temporalCli'),
+  };
+}
+
 describe('npm start', () => {
   it('brings up embedded Temporal, worker and API, reports ready, and leaves nothing behind on SIGTERM', async () => {
-    const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    const dataDir = tempDir('borg-start-');
-    const run = runScript('start', {
-      BORG_DATA_DIR: dataDir,
-      BORG_API_PORT: String(apiPort),
-      BORG_TEMPORAL_PORT: String(temporalPort),
-      BORG_TEMPORAL_UI_PORT: String(uiPort),
-      BORG_TEMPORAL_CLI: inject('temporalCli'),
-    });
+    const env = await embeddedEnv();
+    const { BORG_DATA_DIR: dataDir, BORG_API_PORT: apiPort, BORG_TEMPORAL_UI_PORT: uiPort } = env;
+    const run = runScript('start', env);
     await run.waitForOutput('Press Ctrl-C to stop.');
     expect(run.output()).toContain(`API          http://127.0.0.1:${apiPort}`);
     expect(run.output()).toContain(`API docs     http://127.0.0.1:${apiPort}/docs`);
@@ -47,13 +53,7 @@ describe('npm start', () => {
   });
 
   it('starts again after a SIGKILL left its embedded Temporal server running', async () => {
-    const env = {
-      BORG_DATA_DIR: tempDir('borg-start-'),
-      BORG_API_PORT: String(await freePort()),
-      BORG_TEMPORAL_PORT: String(await freePort()),
-      BORG_TEMPORAL_UI_PORT: String(await freePort()),
-      BORG_TEMPORAL_CLI: inject('temporalCli'),
-    };
+    const env = await embeddedEnv();
     const first = runScript('start', env);
     await first.waitForOutput('Press Ctrl-C to stop.');
     const family = descendants(first.child.pid!);
@@ -67,10 +67,29 @@ describe('npm start', () => {
     await second.waitForOutput('Press Ctrl-C to stop.');
     // The log goes through pino's transport thread, so it may trail the banner.
     await second.waitForOutput(/"msg":"stopped the embedded Temporal server an earlier run left behind when it was killed"/, 10_000);
+    // It shut down cleanly: its output went to a file, so it did not die of SIGPIPE on the first line it wrote.
+    expect(readFileSync(join(env.BORG_DATA_DIR, 'temporal.db.log.1'), 'utf8')).toContain('Stopping server...');
     const family2 = descendants(second.child.pid!);
     second.child.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
     expect(await survivors([...family, ...family2])).toEqual([]);
+  });
+
+  it('refuses a second start on the same data dir and leaves the running one serving', async () => {
+    const env = await embeddedEnv();
+    const first = runScript('start', env);
+    await first.waitForOutput('Press Ctrl-C to stop.');
+    const second = runScript('start', { ...env, BORG_API_PORT: String(await freePort()) });
+    expect((await second.exited).code).toBe(1);
+    const owner = /belongs to a BorgOS that is still running \(pid (\d+)\)/.exec(second.output())?.[1];
+    expect(descendants(first.child.pid!)).toContain(Number(owner));
+    expect(second.output()).toContain(
+      `borg: the embedded Temporal server on ${join(env.BORG_DATA_DIR, 'temporal.db')} belongs to a BorgOS that is still running (pid ${owner}); stop it first or give this one another BORG_DATA_DIR`,
+    );
+    const health = await fetch(`http://127.0.0.1:${env.BORG_API_PORT}/health`);
+    expect(await health.json()).toMatchObject({ ready: true, checks: { temporal: { ok: true } } });
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
   });
 
   it.each([

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { pino } from 'pino';
@@ -80,4 +81,41 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     expect(lines.find((l) => l.msg === 'stopped')).toMatchObject({ part: 'temporal-server' });
     expect(await canListen(port)).toBe(true);
   });
+
+  it('names BORG_TEMPORAL_PORT when something else holds it, and starts nothing', async () => {
+    const dir = tempDir();
+    const holder = createServer();
+    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as AddressInfo).port)));
+    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(port), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const { log } = capturedLogger();
+    try {
+      await expect(resolveTemporal(config, log, new Lifecycle(log, 5000))).rejects.toThrow(
+        `BORG_TEMPORAL_PORT (Temporal gRPC) port ${port} is already in use (EADDRINUSE); choose another port or stop what holds it`,
+      );
+      expect(existsSync(join(dir, 'temporal.db.pid'))).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('gives the ports of a server an earlier run left dying time to be released, whatever pid reuse did to its owner', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    // The server that pid file names is gone; its owner's pid now belongs to this test (another start time).
+    writeFileSync(join(dir, 'temporal.db.pid'), `999999999\n${process.pid} 1\n`);
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    setTimeout(() => holder.close(), 1500);
+    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(port), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const { log } = capturedLogger();
+    const lifecycle = new Lifecycle(log, 30_000);
+    try {
+      expect(await resolveTemporal(config, log, lifecycle)).toMatchObject({ address: `127.0.0.1:${port}` });
+      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(new RegExp(`^\\d+\n${process.pid} \\d+\n$`));
+      expect(readFileSync(join(dir, 'temporal.db.log'), 'utf8')).toContain(`Server:  localhost:${port}`);
+    } finally {
+      await lifecycle.stop('test');
+    }
+  });
 });
+
