@@ -112,7 +112,7 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     try {
       expect(await resolveTemporal(config, log, lifecycle)).toMatchObject({ address: `127.0.0.1:${port}` });
       expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(new RegExp(`^\\d+\n${process.pid} \\d+\n$`));
-      expect(readFileSync(join(dir, 'temporal.db.log'), 'utf8')).toContain(`Server:  localhost:${port}`);
+      expect(existsSync(join(dir, 'temporal.db.log'))).toBe(true);
     } finally {
       await lifecycle.stop('test');
     }
