@@ -1,5 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { SettledRequest } from '../../activities/engine-control.js';
 import { decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from '../../workflows/grant-request.js';
@@ -34,6 +34,13 @@ function unavailable(message: string, err: unknown): AppError {
 
 const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
 
+/**
+ * How long a request waits on Temporal. Without a deadline the client retries an unreachable server for about half
+ * a minute, and an update no worker picks up waits until one does: an operator's request would hang that long.
+ */
+export const TEMPORAL_CALL_MS = 10_000;
+const PROBE_MS = 2_000;
+
 /** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
 export class EngineFlows {
   constructor(
@@ -41,32 +48,51 @@ export class EngineFlows {
     private readonly taskQueue: string,
   ) {}
 
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + TEMPORAL_CALL_MS, call);
+  }
+
+  private async reachable(): Promise<boolean> {
+    try {
+      await this.client.withDeadline(Date.now() + PROBE_MS, () => this.client.workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Every engine-control flow carries the search attributes operators filter by. */
-  private tags(flow: string, platform: string, engineId?: string): SearchAttributePair[] {
-    return [
-      ...(engineId ? [{ key: engineIdKey, value: engineId }] : []),
-      { key: platformKey, value: platform },
-      { key: flowKey, value: flow },
+  private async start<A>(workflow: (input: A) => Promise<unknown>, workflowId: string, input: A, tags: { flow: string; platform: string; engineId?: string }): Promise<void> {
+    const typedSearchAttributes: SearchAttributePair[] = [
+      ...(tags.engineId ? [{ key: engineIdKey, value: tags.engineId }] : []),
+      { key: platformKey, value: tags.platform },
+      { key: flowKey, value: tags.flow },
     ];
+    await this.bounded(() => this.client.workflow.start(workflow, { workflowId, taskQueue: this.taskQueue, args: [input], typedSearchAttributes }));
   }
 
   async startGrantRequest(workflowId: string, engineId: string, platform: string, requestId: string, deadlineSeconds: number): Promise<void> {
-    await this.client.workflow.start(grantRequestWorkflow, {
-      workflowId,
-      taskQueue: this.taskQueue,
-      args: [{ requestId, deadlineSeconds }],
-      typedSearchAttributes: this.tags('grant-request', platform, engineId),
-    });
+    await this.start(grantRequestWorkflow, workflowId, { requestId, deadlineSeconds }, { flow: 'grant-request', platform, engineId });
   }
 
-  /** Sends the operator's decision and waits until the workflow has applied it. */
+  /**
+   * Sends the operator's decision and waits until the workflow has applied it. Not applied within the deadline
+   * while Temporal answers means no worker took it; Temporal may hand it to the next worker, or drop it.
+   */
   async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
     const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
     try {
-      return await handle.executeUpdate(decideUpdate, { args: [decision] });
+      return await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision] }));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError || isNotFound(err)) {
         throw new AppError(409, 'REQUEST_NOT_PENDING', (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : 'the request is no longer pending');
+      }
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await this.reachable())) {
+        throw new AppError(
+          504,
+          'DECISION_NOT_CONFIRMED',
+          `no worker applied the decision within ${TEMPORAL_CALL_MS / 1000} s (is the worker running?); it may still be applied when one runs, so read the request again before deciding again`,
+        );
       }
       throw unavailable('Temporal could not be reached, so the decision may not have been applied; read the request again and retry', err);
     }
@@ -74,28 +100,18 @@ export class EngineFlows {
 
   async startGrantExpiry(grantId: string, engineId: string, platform: string, expiresAt: string): Promise<string> {
     const workflowId = workflowIds.grantExpiry(grantId);
-    await this.client.workflow.start(grantExpiryWorkflow, {
-      workflowId,
-      taskQueue: this.taskQueue,
-      args: [{ grantId, expiresAt }],
-      typedSearchAttributes: this.tags('grant-expiry', platform, engineId),
-    });
+    await this.start(grantExpiryWorkflow, workflowId, { grantId, expiresAt }, { flow: 'grant-expiry', platform, engineId });
     return workflowId;
   }
 
   async startMaintenance(workflowId: string, platform: string, windowId: string, startsAt: string, endsAt: string): Promise<void> {
-    await this.client.workflow.start(maintenanceWindowWorkflow, {
-      workflowId,
-      taskQueue: this.taskQueue,
-      args: [{ windowId, startsAt, endsAt }],
-      typedSearchAttributes: this.tags('maintenance', platform),
-    });
+    await this.start(maintenanceWindowWorkflow, workflowId, { windowId, startsAt, endsAt }, { flow: 'maintenance', platform });
   }
 
   /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */
   async cancelMaintenance(workflowId: string): Promise<boolean> {
     try {
-      await this.client.workflow.getHandle(workflowId).signal(cancelSignal);
+      await this.bounded(() => this.client.workflow.getHandle(workflowId).signal(cancelSignal));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;

@@ -40,6 +40,27 @@ describe('grant request workflow', () => {
     await s.call('DELETE', `/grants/${approved.body.grant_id}`);
   });
 
+  it('answers 504 when no worker confirms a decision in time; once one runs, the request can be settled', async () => {
+    const req = await request();
+    await s.stopWorker();
+    try {
+      const unconfirmed = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+      expect(unconfirmed.status).toBe(504);
+      expect(unconfirmed.body.error.code).toBe('DECISION_NOT_CONFIRMED');
+      expect(await requestStatus(req.body.id)).toBe('pending');
+    } finally {
+      await s.startWorker();
+    }
+    // What the 504 asks of an operator. Temporal may hand the first decision to the new worker, or may have dropped it.
+    if ((await requestStatus(req.body.id)) === 'pending') {
+      expect([200, 409]).toContain((await s.call('POST', `/grant-requests/${req.body.id}/approve`)).status);
+    }
+    await eventually(() => requestStatus(req.body.id), (status) => status === 'approved');
+    expect((await ask()).body).toMatchObject({ allowed: true });
+    const granted = (await s.call('GET', '/grant-requests')).body.find((r: { id: string }) => r.id === req.body.id);
+    await s.call('DELETE', `/grants/${granted.grant_id}`);
+  });
+
   it('records a denial and grants nothing; the engine reads the outcome, another engine cannot', async () => {
     const req = await request();
     const denied = await s.call('POST', `/grant-requests/${req.body.id}/deny`);
