@@ -18,6 +18,9 @@ export const errorSchema = {
 
 export const errorRef = { $ref: 'Error#' } as const;
 
+/** What any route with a body may answer before its handler runs: over the body limit, or not JSON. */
+export const bodyErrors = { 413: errorRef, 415: errorRef } as const;
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }

@@ -7,11 +7,12 @@ describe('OpenAPI lists the error statuses engine routes answer', () => {
   let s: TestStack;
   let engine: EngineCreds;
   let documented: (method: string, path: string) => string[];
+  let spec: { paths: Record<string, Record<string, { requestBody?: object; responses: Record<string, object> }>> };
 
   beforeAll(async () => {
     s = await startTestStack(inject('temporalAddress'));
     engine = await s.registerEngine('mailer');
-    const spec = (await s.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, { responses: Record<string, { content: object }> }>> };
+    spec = (await s.call('GET', '/docs/json')).body as typeof spec;
     documented = (method, path) => Object.keys(spec.paths[path]?.[method.toLowerCase()]?.responses ?? {});
   });
   afterAll(() => s.close());
@@ -25,11 +26,24 @@ describe('OpenAPI lists the error statuses engine routes answer', () => {
   it.each([
     ['POST', '/actions/check', 'a body over the 1 MiB limit', 413, 'BODY_TOO_LARGE', () => send('/actions/check', { ...asEngine(), 'content-type': 'application/json' }, `"${'a'.repeat(1024 * 1024)}"`)],
     ['POST', '/actions/check', 'a form body', 415, 'INVALID_MEDIA_TYPE', () => send('/actions/check', { ...asEngine(), 'content-type': 'application/x-www-form-urlencoded' }, 'a=1')],
+    ['PUT', '/platforms/{id}', 'a form body from an operator', 415, 'INVALID_MEDIA_TYPE', () =>
+      fetch(`${s.url}/platforms/slack`, { method: 'PUT', headers: { authorization: `Bearer ${s.adminKey}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=slack' }).then(async (res) => ({ status: res.status, type: res.headers.get('content-type'), body: await res.json() }))],
     ['GET', '/log/engine_events', '?limit=0', 400, 'VALIDATION_FAILED', () => send('/log/engine_events?limit=0', { authorization: `Bearer ${s.adminKey}` })],
   ] as const)('%s %s: %s is %i %s, and documented', async (method, path, _case, status, code, call) => {
     const res = await call();
     expect(res).toEqual({ status, type: 'application/json; charset=utf-8', body: { error: expect.objectContaining({ code, message: expect.any(String) }) } });
     expect(documented(method, path)).toContain(String(status));
+  });
+
+  it('documents 413 and 415 on every route that takes a body', () => {
+    const withBody = Object.entries(spec.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([method]) => [method, path] as const));
+    expect(withBody.length).toBeGreaterThanOrEqual(9);
+    for (const [method, path] of withBody) expect({ method, path, documented: documented(method, path) }).toEqual({ method, path, documented: expect.arrayContaining(['413', '415']) });
+  });
+
+  it('documents 504 DECISION_NOT_CONFIRMED on approve and deny', () => {
+    expect(documented('POST', '/grant-requests/{id}/approve')).toContain('504');
+    expect(documented('POST', '/grant-requests/{id}/deny')).toContain('504');
   });
 
   it('documents 503 DECISION_LOG_UNAVAILABLE on POST /actions/check', () => {
