@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { closeSync, existsSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
+import { bindError } from '../process/ports.js';
+import { claimServer, releaseServer, stopLeftover } from './leftover.js';
 
 export interface DevServerOptions {
   cli: string;
@@ -35,14 +35,6 @@ export class DevServerError extends Error {
 async function assertPortFree(port: number, what: string): Promise<void> {
   const code = await bindError(port);
   if (code) throw new DevServerError(`${what} port ${port} is already in use (${code}); choose another port or stop what holds it`);
-}
-
-function bindError(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(undefined)));
-  });
 }
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
@@ -78,70 +70,8 @@ async function waitUntilServing(address: string, namespace: string, child: Child
   throw new DevServerError(`temporal server did not answer on ${address} in time (${String(lastError)}): ${tail()}`);
 }
 
-/**
- * `<db file>.pid` names the server running on that database while it runs (first line) and the BorgOS process that
- * owns it (second line: pid and start time, so a pid the kernel has since handed to another process is not taken for it).
- */
-const pidFileOf = (dbFile: string): string => `${dbFile}.pid`;
-
 /** Where the server writes its own output; each start moves the last run's to `<log>.1`. */
 export const serverLogOf = (dbFile: string): string => `${dbFile}.log`;
-
-/** Field 22 of /proc/<pid>/stat, or undefined for a process that is gone or a zombie. */
-function startTime(pid: number): string | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return fields[0] === 'Z' ? undefined : fields[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Alive and not a zombie: the leader of a process killed by a signal may show `Z` while its other threads still exit. */
-const running = (pid: number): boolean => startTime(pid) !== undefined;
-
-async function stopProcess(pid: number): Promise<void> {
-  process.kill(pid, 'SIGTERM');
-  for (let waited = 0; running(pid) && waited < 10_000; waited += 100) await sleep(100);
-  if (!running(pid)) return;
-  process.kill(pid, 'SIGKILL');
-  for (let waited = 0; running(pid) && waited < 5_000; waited += 100) await sleep(100);
-}
-
-/**
- * A run killed without a chance to stop its server (SIGKILL) leaves it running in its own process group, holding
- * the ports: stop it, but only if that pid is still a dev server on this very database and its owner is gone. Either
- * way, the ports are given a few seconds to be released: the kernel frees them only once the last thread of the
- * dying process is gone, after its leader already looks dead.
- */
-async function stopLeftover(options: DevServerOptions): Promise<number | undefined> {
-  let lines: string[];
-  try {
-    lines = readFileSync(pidFileOf(options.dbFile), 'utf8').split('\n');
-  } catch {
-    return undefined;
-  }
-  const pid = Number(lines[0]);
-  const [ownerPid, ownerStart] = (lines[1] ?? '').split(' ').map(Number);
-  if (ownerPid && ownerPid !== process.pid && startTime(ownerPid) === String(ownerStart)) {
-    throw new DevServerError(
-      `the embedded Temporal server on ${options.dbFile} belongs to a BorgOS that is still running (pid ${ownerPid}); stop it first or give this one another BORG_DATA_DIR`,
-    );
-  }
-  let cmdline = '';
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    // Gone already: only its ports may linger.
-  }
-  const ours = cmdline.includes('start-dev') && cmdline.split('\0').includes(options.dbFile);
-  if (ours) await stopProcess(pid);
-  rmSync(pidFileOf(options.dbFile), { force: true });
-  for (const port of [options.port, options.uiPort]) {
-    for (let waited = 0; (await bindError(port)) !== undefined && waited < 10_000; waited += 100) await sleep(100);
-  }
-  return ours ? pid : undefined;
-}
 
 function lastLines(file: string, count: number): string {
   try {
@@ -153,7 +83,7 @@ function lastLines(file: string, count: number): string {
 
 /** Starts `temporal server start-dev` on loopback with its state in `dbFile`, and waits until it serves. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const leftoverPid = await stopLeftover(options);
+  const leftoverPid = await stopLeftover(options.dbFile, [options.port, options.uiPort]);
   await assertPortFree(options.port, 'BORG_TEMPORAL_PORT (Temporal gRPC)');
   await assertPortFree(options.uiPort, 'BORG_TEMPORAL_UI_PORT (Temporal UI)');
   const args = [
@@ -173,7 +103,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // Own process group: a terminal's Ctrl-C must reach only us, so the worker drains before the server stops.
   const child = spawn(options.cli, args, { stdio: ['ignore', out, out], detached: true });
   closeSync(out);
-  if (child.pid !== undefined) writeFileSync(pidFileOf(options.dbFile), `${child.pid}\n${process.pid} ${startTime(process.pid)}\n`);
+  if (child.pid !== undefined) claimServer(options.dbFile, child.pid);
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
@@ -192,7 +122,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         await waitForExit(child, 5_000);
       }
     }
-    rmSync(pidFileOf(options.dbFile), { force: true });
+    releaseServer(options.dbFile);
   };
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,23 @@ function capturedLogger(): { log: pino.Logger; lines: Line[] } {
   const lines: Line[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Line) });
   return { log, lines };
+}
+
+function procStat(pid: number): { state: string; start: string } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0]!, start: fields[19]! };
+}
+
+/**
+ * A zombie (a `sleep` that ended, whose parent never reaps it: what a dying server's leader looks like) and that
+ * parent, a live process BorgOS knows nothing of.
+ */
+async function zombieAndStranger(): Promise<{ dying: number; stranger: ChildProcess }> {
+  const stranger = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const dying = Number(await new Promise<string>((resolve) => stranger.stdout.once('data', (b: Buffer) => resolve(b.toString()))));
+  for (let waited = 0; procStat(dying).state !== 'Z' && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  return { dying, stranger };
 }
 
 function canListen(port: number): Promise<boolean> {
@@ -98,11 +117,13 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     }
   });
 
-  it('gives the ports of a server an earlier run left dying time to be released, whatever pid reuse did to its owner', async () => {
+  it('gives the ports of a server an earlier run left dying time to be released, and takes a reused owner pid for no owner', async () => {
     const dir = tempDir();
     const port = await freePort();
-    // The server that pid file names is gone; its owner's pid now belongs to this test (another start time).
-    writeFileSync(join(dir, 'temporal.db.pid'), `999999999\n${process.pid} 1\n`);
+    const { dying, stranger } = await zombieAndStranger();
+    expect(procStat(dying).state).toBe('Z');
+    // The owner's pid now belongs to an unrelated process, started at another time.
+    writeFileSync(join(dir, 'temporal.db.pid'), `${dying}\n${stranger.pid} 1\n`);
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
     setTimeout(() => holder.close(), 1500);
@@ -111,11 +132,30 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     const lifecycle = new Lifecycle(log, 30_000);
     try {
       expect(await resolveTemporal(config, log, lifecycle)).toMatchObject({ address: `127.0.0.1:${port}` });
-      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(new RegExp(`^\\d+\n${process.pid} \\d+\n$`));
+      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(new RegExp(`^\\d+\n${process.pid} ${procStat(process.pid).start}\n$`));
       expect(existsSync(join(dir, 'temporal.db.log'))).toBe(true);
+      expect(procStat(stranger.pid!).state).not.toBe('Z');
     } finally {
       await lifecycle.stop('test');
+      stranger.kill();
+    }
+  });
+
+  it('refuses, touching nothing, when the owner the pid file names still runs', async () => {
+    const dir = tempDir();
+    const { dying, stranger } = await zombieAndStranger();
+    const pidFile = `${dying}\n${stranger.pid} ${procStat(stranger.pid!).start}\n`;
+    writeFileSync(join(dir, 'temporal.db.pid'), pidFile);
+    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(await freePort()), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const { log } = capturedLogger();
+    try {
+      await expect(resolveTemporal(config, log, new Lifecycle(log, 5000))).rejects.toThrow(
+        `the embedded Temporal server on ${join(dir, 'temporal.db')} belongs to a BorgOS that is still running (pid ${stranger.pid})`,
+      );
+      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toBe(pidFile);
+      expect(existsSync(join(dir, 'temporal.db.log'))).toBe(false);
+    } finally {
+      stranger.kill();
     }
   });
 });
-

@@ -1,0 +1,102 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bindError } from '../process/ports.js';
+
+/**
+ * `<db file>.pid` names the server running on that database while it runs (first line) and the BorgOS process that
+ * owns it (second line: pid and start time, so a pid the kernel has since handed to another process is not taken for it).
+ */
+const pidFileOf = (dbFile: string): string => `${dbFile}.pid`;
+
+export class LeftoverError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeftoverError';
+  }
+}
+
+/** State letter and start time (field 22) from /proc/<pid>/stat, or undefined for a process that is gone. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The name before it is in parentheses and may itself hold ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, start: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive and not a zombie: the leader of a process killed by a signal shows `Z` while its other threads still exit. */
+function running(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (err) {
+    // Gone between the look and the signal: what we wanted.
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+async function stopProcess(pid: number): Promise<void> {
+  signal(pid, 'SIGTERM');
+  for (let waited = 0; running(pid) && waited < 10_000; waited += 100) await sleep(100);
+  if (!running(pid)) return;
+  signal(pid, 'SIGKILL');
+  for (let waited = 0; running(pid) && waited < 5_000; waited += 100) await sleep(100);
+}
+
+/** Records `serverPid` as the server on `dbFile`, owned by this process; written whole or not at all. */
+export function claimServer(dbFile: string, serverPid: number): void {
+  const start = procStat(process.pid)?.start;
+  const temporary = `${pidFileOf(dbFile)}.${process.pid}`;
+  writeFileSync(temporary, start ? `${serverPid}\n${process.pid} ${start}\n` : `${serverPid}\n`);
+  renameSync(temporary, pidFileOf(dbFile));
+}
+
+export function releaseServer(dbFile: string): void {
+  rmSync(pidFileOf(dbFile), { force: true });
+}
+
+/**
+ * A run killed without a chance to stop its server (SIGKILL) leaves it running in its own process group, holding
+ * the ports: stop it, but only if that pid is still a dev server on this very database and its owner is gone.
+ * A server found dying, or stopped here, gets a few seconds to release `ports`: the kernel frees them only once
+ * the last thread of the process has exited, after its leader already looks dead. Returns the pid it stopped.
+ */
+export async function stopLeftover(dbFile: string, ports: number[]): Promise<number | undefined> {
+  let lines: string[];
+  try {
+    lines = readFileSync(pidFileOf(dbFile), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const [ownerPid, ownerStart] = (lines[1] ?? '').split(' ');
+  // Our own pid in there is a pid reused since (a container's pid 1 after a restart, say), not a live owner.
+  if (ownerPid && Number(ownerPid) !== process.pid && procStat(Number(ownerPid))?.start === ownerStart) {
+    throw new LeftoverError(
+      `the embedded Temporal server on ${dbFile} belongs to a BorgOS that is still running (pid ${ownerPid}); stop it first or give this one another BORG_DATA_DIR`,
+    );
+  }
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    // Gone already.
+  }
+  const ours = cmdline.includes('start-dev') && cmdline.split('\0').includes(dbFile);
+  const dying = procStat(pid)?.state === 'Z';
+  if (ours) await stopProcess(pid);
+  releaseServer(dbFile);
+  if (ours || dying) {
+    for (const port of ports) {
+      for (let waited = 0; (await bindError(port)) !== undefined && waited < 10_000; waited += 100) await sleep(100);
+    }
+  }
+  return ours ? pid : undefined;
+}
