@@ -71,7 +71,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       const expiry_workflow_id = await startOrUndo(
         () => flows.startGrantExpiry(created.id, created.engine_id, created.platform_id, expiresAt),
         () => control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked'),
-        'could not start the expiry timer; the grant was revoked',
+        'Temporal did not confirm the start of the expiry timer; the grant was revoked',
       );
       return reply.status(201).send({ ...created, expiry_workflow_id });
     },
@@ -113,7 +113,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       await startOrUndo(
         () => flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s),
         () => control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', null),
-        'could not start the approval workflow; the request was closed',
+        'Temporal did not confirm the start of the approval workflow; the request was closed',
       );
       return reply.status(202).send(created);
     },
@@ -174,7 +174,11 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         const pending = control.grants.getRequest(request.params.id);
         if (!pending) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${request.params.id}`);
         if (pending.status !== 'pending') throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} is already ${pending.status}`);
-        await flows.decide(pending.workflow_id, { approved, by: actorOf(request).actor });
+        const settled = await flows.decide(pending.workflow_id, { approved, by: actorOf(request).actor });
+        // A retry after a 504 joins the decision already waiting, which may have been the other one.
+        if (settled.status !== (approved ? 'approved' : 'denied')) {
+          throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} is already ${settled.status}, by an earlier decision`);
+        }
         return control.grants.getRequest(pending.id);
       },
     );

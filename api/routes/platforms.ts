@@ -60,7 +60,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
       await startOrUndo(
         () => flows.startMaintenance(workflow_id, request.params.id, id, starts_at, ends_at),
         () => control.transitionWindow({ actor: 'system', requestId: request.id }, id, 'cancelled'),
-        'could not start the maintenance workflow; the window was cancelled',
+        'Temporal did not confirm the start of the maintenance workflow; the window was cancelled',
       );
       return reply.status(201).send(window);
     },

@@ -29,17 +29,21 @@ export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, 
 }
 
 function unavailable(message: string, err: unknown): AppError {
-  return new AppError(503, 'TEMPORAL_UNAVAILABLE', message, { cause: (err as Error).message });
+  const { message: what, cause } = err as Error;
+  return new AppError(503, 'TEMPORAL_UNAVAILABLE', message, { cause: cause instanceof Error ? `${what}: ${cause.message}` : what });
 }
 
 const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
 
 /**
- * How long a request waits on Temporal. Without a deadline the client retries an unreachable server for about half
- * a minute, and an update no worker picks up waits until one does: an operator's request would hang that long.
+ * How long a request waits on Temporal. Without a deadline a server that accepts connections but does not answer,
+ * or an update no worker picks up, holds an operator's request with no limit at all.
  */
-export const TEMPORAL_CALL_MS = 10_000;
+const TEMPORAL_CALL_MS = 10_000;
+/** Enough for a server that answers at all; it only tells "no worker" (504) from "no Temporal" (503). */
 const PROBE_MS = 2_000;
+/** A request takes one decision, so every call uses this update id: a retry joins a decision already waiting in Temporal. */
+const DECIDE_UPDATE_ID = 'decide';
 
 /** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
 export class EngineFlows {
@@ -77,12 +81,13 @@ export class EngineFlows {
 
   /**
    * Sends the operator's decision and waits until the workflow has applied it. Not applied within the deadline
-   * while Temporal answers means no worker took it; Temporal may hand it to the next worker, or drop it.
+   * while Temporal answers means no worker took it; Temporal may hand it to the next worker, or drop it. The answer
+   * is the request as settled, which after a retry may be an earlier decision's outcome.
    */
   async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
     const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
     try {
-      return await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision] }));
+      return await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError || isNotFound(err)) {
         throw new AppError(409, 'REQUEST_NOT_PENDING', (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : 'the request is no longer pending');
@@ -91,7 +96,7 @@ export class EngineFlows {
         throw new AppError(
           504,
           'DECISION_NOT_CONFIRMED',
-          `no worker applied the decision within ${TEMPORAL_CALL_MS / 1000} s (is the worker running?); it may still be applied when one runs, so read the request again before deciding again`,
+          `no worker applied the decision within ${TEMPORAL_CALL_MS / 1000} s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision`,
         );
       }
       throw unavailable('Temporal could not be reached, so the decision may not have been applied; read the request again and retry', err);
@@ -115,7 +120,7 @@ export class EngineFlows {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw unavailable('Temporal could not be reached, so the window was not cancelled; retry', err);
+      throw unavailable('Temporal did not confirm the cancel, so the window may not be cancelled; retrying is safe', err);
     }
   }
 }

@@ -40,7 +40,7 @@ describe('grant request workflow', () => {
     await s.call('DELETE', `/grants/${approved.body.grant_id}`);
   });
 
-  it('answers 504 when no worker confirms a decision in time; once one runs, the request can be settled', async () => {
+  it('answers 504 when no worker confirms a decision in time; deciding again learns which decision won', async () => {
     const req = await request();
     await s.stopWorker();
     try {
@@ -51,14 +51,21 @@ describe('grant request workflow', () => {
     } finally {
       await s.startWorker();
     }
-    // What the 504 asks of an operator. Temporal may hand the first decision to the new worker, or may have dropped it.
-    if ((await requestStatus(req.body.id)) === 'pending') {
-      expect([200, 409]).toContain((await s.call('POST', `/grant-requests/${req.body.id}/approve`)).status);
+    // Deciding again, even the other way, joins the decision Temporal may still hold, and the answer says which one
+    // won: Temporal hands the first decision to the new worker, or, had it dropped it, the second one is applied.
+    const again = await s.call('POST', `/grant-requests/${req.body.id}/deny`);
+    const settled = await eventually(() => requestStatus(req.body.id), (status) => status !== 'pending');
+    if (again.status === 200) {
+      expect(again.body.status).toBe('denied');
+      expect(settled).toBe('denied');
+    } else {
+      expect(again.status).toBe(409);
+      expect(again.body.error).toMatchObject({ code: 'REQUEST_NOT_PENDING', message: expect.stringMatching(/ is already approved/) });
+      expect(settled).toBe('approved');
+      expect((await ask()).body).toMatchObject({ allowed: true });
+      const granted = (await s.call('GET', '/grant-requests')).body.find((r: { id: string }) => r.id === req.body.id);
+      await s.call('DELETE', `/grants/${granted.grant_id}`);
     }
-    await eventually(() => requestStatus(req.body.id), (status) => status === 'approved');
-    expect((await ask()).body).toMatchObject({ allowed: true });
-    const granted = (await s.call('GET', '/grant-requests')).body.find((r: { id: string }) => r.id === req.body.id);
-    await s.call('DELETE', `/grants/${granted.grant_id}`);
   });
 
   it('records a denial and grants nothing; the engine reads the outcome, another engine cannot', async () => {
