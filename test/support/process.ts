@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { onTestFinished } from 'vitest';
 
 export interface Running {
   child: ChildProcess;
@@ -33,6 +34,14 @@ export function runScript(script: string, env: Record<string, string>, args: str
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // A test that fails half-way still stops what it started, gently first: SIGKILL would strand the embedded
+  // Temporal server, which runs in a process group of its own.
+  onTestFinished(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+    if (!stopped) killGroup();
+  });
   return {
     child,
     output: () => text,
