@@ -16,7 +16,7 @@ export class LeftoverError extends Error {
 }
 
 /** State letter and start time (field 22) from /proc/<pid>/stat, or undefined for a process that is gone. */
-function procStat(pid: number): { state: string; start: string } | undefined {
+export function procStat(pid: number): { state: string; start: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The name before it is in parentheses and may itself hold ") ".

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { bindError } from '../../lib/process/ports.js';
 
 // Ports are picked below the kernel's ephemeral range: one picked inside it could be taken, between the pick and
 // the server's bind, by any outgoing connection or port-0 listener (a test's embedded Temporal server lost its UI port so).
@@ -12,20 +12,12 @@ const ephemeralLow = ((): number => {
 })();
 const LOWEST = 10_000;
 
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** A TCP port nothing listens on right now, outside the range the kernel hands out on its own. */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     // A machine whose ephemeral range starts low gets ports inside it: the old race, no worse.
     const port = LOWEST + Math.floor(Math.random() * Math.max(ephemeralLow - LOWEST, 1000));
-    if (await canListen(port)) return port;
+    if ((await bindError(port)) === undefined) return port;
   }
   throw new Error(`no free port between ${LOWEST} and ${ephemeralLow}`);
 }

@@ -8,6 +8,8 @@ import { Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../lib/config/config.js';
+import { bindError } from '../../../lib/process/ports.js';
+import { procStat } from '../../../lib/temporal/leftover.js';
 import { Lifecycle } from '../../../lib/process/lifecycle.js';
 import { resolveTemporal, temporalAddress } from '../../../lib/temporal/resolve.js';
 import { freePort } from '../../support/ports.js';
@@ -24,12 +26,6 @@ function capturedLogger(): { log: pino.Logger; lines: Line[] } {
   return { log, lines };
 }
 
-function procStat(pid: number): { state: string; start: string } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0]!, start: fields[19]! };
-}
-
 /**
  * A zombie (a `sleep` that ended, whose parent never reaps it: what a dying server's leader looks like) and that
  * parent, a live process BorgOS knows nothing of.
@@ -37,16 +33,8 @@ function procStat(pid: number): { state: string; start: string } {
 async function zombieAndStranger(): Promise<{ dying: number; stranger: ChildProcess }> {
   const stranger = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const dying = Number(await new Promise<string>((resolve) => stranger.stdout.once('data', (b: Buffer) => resolve(b.toString()))));
-  for (let waited = 0; procStat(dying).state !== 'Z' && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  for (let waited = 0; procStat(dying)?.state !== 'Z' && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   return { dying, stranger };
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
 }
 
 describe('resolveTemporal with TEMPORAL_ADDRESS', () => {
@@ -92,13 +80,13 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
         await connection.close();
       }
       expect(existsSync(join(dir, 'temporal.db'))).toBe(true);
-      expect(await canListen(port)).toBe(false);
+      expect(await bindError(port)).toBe('EADDRINUSE');
     } finally {
       await lifecycle.stop('test');
     }
 
     expect(lines.find((l) => l.msg === 'stopped')).toMatchObject({ part: 'temporal-server' });
-    expect(await canListen(port)).toBe(true);
+    expect(await bindError(port)).toBeUndefined();
   });
 
   it('names BORG_TEMPORAL_PORT when something else holds it, and starts nothing', async () => {
@@ -121,7 +109,7 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     const dir = tempDir();
     const port = await freePort();
     const { dying, stranger } = await zombieAndStranger();
-    expect(procStat(dying).state).toBe('Z');
+    expect(procStat(dying)?.state).toBe('Z');
     // The owner's pid now belongs to an unrelated process, started at another time.
     writeFileSync(join(dir, 'temporal.db.pid'), `${dying}\n${stranger.pid} 1\n`);
     const holder = createServer();
@@ -132,9 +120,9 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     const lifecycle = new Lifecycle(log, 30_000);
     try {
       expect(await resolveTemporal(config, log, lifecycle)).toMatchObject({ address: `127.0.0.1:${port}` });
-      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(new RegExp(`^\\d+\n${process.pid} ${procStat(process.pid).start}\n$`));
+      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(new RegExp(`^\\d+\n${process.pid} ${procStat(process.pid)?.start}\n$`));
       expect(existsSync(join(dir, 'temporal.db.log'))).toBe(true);
-      expect(procStat(stranger.pid!).state).not.toBe('Z');
+      expect(procStat(stranger.pid!)?.state).toMatch(/^[^Z]$/);
     } finally {
       await lifecycle.stop('test');
       stranger.kill();
@@ -144,7 +132,7 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
   it('refuses, touching nothing, when the owner the pid file names still runs', async () => {
     const dir = tempDir();
     const { dying, stranger } = await zombieAndStranger();
-    const pidFile = `${dying}\n${stranger.pid} ${procStat(stranger.pid!).start}\n`;
+    const pidFile = `${dying}\n${stranger.pid} ${procStat(stranger.pid!)?.start}\n`;
     writeFileSync(join(dir, 'temporal.db.pid'), pidFile);
     const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(await freePort()), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
     const { log } = capturedLogger();
