@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
+import { tryLock } from '../process/file-lock.js';
+import type { FileLock } from '../process/file-lock.js';
 import { bindError } from '../process/ports.js';
-import { claimServer, releaseServer, stopLeftover } from './leftover.js';
+import { claimServer, heldElsewhere, lockFileOf, releaseServer, stopLeftover } from './leftover.js';
 
 export interface DevServerOptions {
   cli: string;
@@ -81,8 +83,22 @@ function lastLines(file: string, count: number): string {
   }
 }
 
-/** Starts `temporal server start-dev` on loopback with its state in `dbFile`, and waits until it serves. */
+/**
+ * Starts `temporal server start-dev` on loopback with its state in `dbFile`, and waits until it serves. It holds a
+ * lock on the database until `stop()`, so two BorgOS started at the same instant cannot both own one server.
+ */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const lock = tryLock(lockFileOf(options.dbFile));
+  if (!lock) throw heldElsewhere(options.dbFile);
+  try {
+    return await startLocked(options, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(options: DevServerOptions, lock: FileLock): Promise<DevServer> {
   const leftoverPid = await stopLeftover(options.dbFile, [options.port, options.uiPort]);
   await assertPortFree(options.port, 'BORG_TEMPORAL_PORT (Temporal gRPC)');
   await assertPortFree(options.uiPort, 'BORG_TEMPORAL_UI_PORT (Temporal UI)');
@@ -123,6 +139,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       }
     }
     releaseServer(options.dbFile);
+    lock.release();
   };
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);

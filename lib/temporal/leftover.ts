@@ -8,6 +8,9 @@ import { bindError } from '../process/ports.js';
  */
 const pidFileOf = (dbFile: string): string => `${dbFile}.pid`;
 
+/** Locked by the BorgOS that runs the server on `<db file>` for as long as it runs (see tryLock). */
+export const lockFileOf = (dbFile: string): string => `${dbFile}.lock`;
+
 export class LeftoverError extends Error {
   constructor(message: string) {
     super(message);
@@ -62,6 +65,32 @@ export function releaseServer(dbFile: string): void {
   rmSync(pidFileOf(dbFile), { force: true });
 }
 
+interface PidFile {
+  server: number;
+  owner: { pid: number; start: string } | undefined;
+}
+
+function readPidFile(dbFile: string): PidFile | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(pidFileOf(dbFile), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const [ownerPid, ownerStart] = (lines[1] ?? '').split(' ');
+  return { server: Number(lines[0]), owner: ownerPid && ownerStart ? { pid: Number(ownerPid), start: ownerStart } : undefined };
+}
+
+const stillRunning = (dbFile: string, owner: number | undefined): LeftoverError =>
+  new LeftoverError(
+    `the embedded Temporal server on ${dbFile} belongs to a BorgOS that is ${owner ? `still running (pid ${owner})` : 'starting it right now'}; stop it first or give this one another BORG_DATA_DIR`,
+  );
+
+/** The refusal when another process holds the lock on `dbFile`: it names that BorgOS once its pid file does. */
+export function heldElsewhere(dbFile: string): LeftoverError {
+  return stillRunning(dbFile, readPidFile(dbFile)?.owner?.pid);
+}
+
 /**
  * A run killed without a chance to stop its server (SIGKILL) leaves it running in its own process group, holding
  * the ports: stop it, but only if that pid is still a dev server on this very database and its owner is gone.
@@ -69,20 +98,11 @@ export function releaseServer(dbFile: string): void {
  * the last thread of the process has exited, after its leader already looks dead. Returns the pid it stopped.
  */
 export async function stopLeftover(dbFile: string, ports: number[]): Promise<number | undefined> {
-  let lines: string[];
-  try {
-    lines = readFileSync(pidFileOf(dbFile), 'utf8').split('\n');
-  } catch {
-    return undefined;
-  }
-  const pid = Number(lines[0]);
-  const [ownerPid, ownerStart] = (lines[1] ?? '').split(' ');
+  const found = readPidFile(dbFile);
+  if (!found) return undefined;
+  const { server: pid, owner } = found;
   // Our own pid in there is a pid reused since (a container's pid 1 after a restart, say), not a live owner.
-  if (ownerPid && Number(ownerPid) !== process.pid && procStat(Number(ownerPid))?.start === ownerStart) {
-    throw new LeftoverError(
-      `the embedded Temporal server on ${dbFile} belongs to a BorgOS that is still running (pid ${ownerPid}); stop it first or give this one another BORG_DATA_DIR`,
-    );
-  }
+  if (owner && owner.pid !== process.pid && procStat(owner.pid)?.start === owner.start) throw stillRunning(dbFile, owner.pid);
   let cmdline = '';
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

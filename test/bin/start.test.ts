@@ -92,6 +92,21 @@ describe('npm start', () => {
     expect(await first.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('lets exactly one of two starts launched at the same instant on one data dir run', async () => {
+    const env = await embeddedEnv();
+    const envs = [env, { ...env, BORG_API_PORT: String(await freePort()) }];
+    const runs = envs.map((e) => runScript('start', e));
+    const first = await Promise.race(runs.map((run, i) => run.exited.then(() => i)));
+    const [refused, serving] = [runs[first]!, runs[1 - first]!];
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.output()).toMatch(/borg: the embedded Temporal server on \S+ belongs to a BorgOS that is (still running \(pid \d+\)|starting it right now)/);
+    await serving.waitForOutput('Press Ctrl-C to stop.');
+    const health = await fetch(`http://127.0.0.1:${envs[1 - first]!.BORG_API_PORT}/health`);
+    expect(await health.json()).toMatchObject({ ready: true, checks: { temporal: { ok: true } } });
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toEqual({ code: 0, signal: null });
+  });
+
   it.each([
     [{ BORG_API_PORT: 'abc' }, 'borg: BORG_API_PORT="abc" is invalid: expected an integer port from 0 to 65535'],
     [{ BORG_LOG_LEVEL: 'chatty' }, 'borg: BORG_LOG_LEVEL="chatty" is invalid: expected one of fatal, error, warn, info, debug, trace, silent'],

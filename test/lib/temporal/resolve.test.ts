@@ -12,6 +12,7 @@ import { bindError } from '../../../lib/process/ports.js';
 import { procStat } from '../../../lib/temporal/leftover.js';
 import { Lifecycle } from '../../../lib/process/lifecycle.js';
 import { resolveTemporal, temporalAddress } from '../../../lib/temporal/resolve.js';
+import { lockInAnotherProcess } from '../../support/lock-holder.js';
 import { freePort } from '../../support/ports.js';
 import { tempDir } from '../../support/stack.js';
 
@@ -127,6 +128,21 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
       await lifecycle.stop('test');
       stranger.kill();
     }
+  });
+
+  it('refuses, starting nothing, while another BorgOS holds the database and has not yet written its pid file', async () => {
+    const dir = tempDir();
+    const { said } = await lockInAnotherProcess(join(dir, 'temporal.db.lock'));
+    expect(said).toBe('locked');
+    const port = await freePort();
+    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(port), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const { log } = capturedLogger();
+    await expect(resolveTemporal(config, log, new Lifecycle(log, 5000))).rejects.toThrow(
+      `the embedded Temporal server on ${join(dir, 'temporal.db')} belongs to a BorgOS that is starting it right now; stop it first or give this one another BORG_DATA_DIR`,
+    );
+    expect(existsSync(join(dir, 'temporal.db.pid'))).toBe(false);
+    expect(existsSync(join(dir, 'temporal.db.log'))).toBe(false);
+    expect(await bindError(port)).toBeUndefined();
   });
 
   it('refuses, touching nothing, when the owner the pid file names still runs', async () => {
