@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../lib/errors.js';
-import { errorSchema } from '../schemas/error.js';
+import { bodyErrors, errorSchema } from '../schemas/error.js';
 import type { ErrorBody } from '../schemas/error.js';
 
 interface FieldProblem {
@@ -94,9 +94,18 @@ function parsesAsJson(text: string): boolean {
 const poisoned = () =>
   new AppError(400, 'INVALID_JSON_BODY', 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth');
 
+/** Methods whose requests Fastify parses a body for, whether or not the route reads one. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export default fp(
   async (app: FastifyInstance) => {
     app.addSchema(errorSchema);
+    // A body is parsed before any handler runs, so a route that reads none still answers 413 or 415 to one that
+    // is too large or not JSON: documented on every route such a request can reach.
+    app.addHook('onRoute', (route) => {
+      if (!route.schema || ![route.method].flat().some((m) => BODY_METHODS.has(m))) return;
+      route.schema = { ...route.schema, response: { ...bodyErrors, ...(route.schema.response as object | undefined) } };
+    });
     app.setErrorHandler(sendError);
     // Fastify's JSON parser calls a body with __proto__ or constructor.prototype "not valid JSON". It is valid,
     // and refused because it could rewrite prototypes; say so. Re-parsing costs only on the error path.

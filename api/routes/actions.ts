@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CheckRequest } from '../../lib/policy/evaluate.js';
 import { engineRefused } from '../plugins/auth.js';
-import { bodyErrors, errorRef } from '../schemas/error.js';
+import { errorRef } from '../schemas/error.js';
 import { checkBody, checkReply, engineSecurity } from '../schemas/engine-control.js';
 
 export default async function actionRoutes(app: FastifyInstance): Promise<void> {
@@ -19,7 +19,7 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
         tags: ['actions'],
         security: engineSecurity,
         body: checkBody,
-        response: { 200: checkReply, 400: errorRef, 401: errorRef, ...bodyErrors, 503: errorRef },
+        response: { 200: checkReply, 400: errorRef, 401: errorRef, 503: errorRef },
       },
     },
     async (request) => {

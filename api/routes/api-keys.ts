@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../lib/db/repositories/api-keys.js';
 import { AppError } from '../../lib/errors.js';
 import { actorOf } from '../plugins/auth.js';
-import { bodyErrors, errorRef } from '../schemas/error.js';
+import { errorRef } from '../schemas/error.js';
 import { apiKeyRecord, idParams, operatorSecurity } from '../schemas/engine-control.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef };
@@ -25,7 +25,7 @@ export default async function apiKeyRoutes(app: FastifyInstance): Promise<void> 
           additionalProperties: false,
           properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, role: { type: 'string', enum: ['admin', 'operator', 'reader'] } },
         },
-        response: { 201: { type: 'object', properties: { key: { type: 'string' }, record: apiKeyRecord } }, ...errors, ...bodyErrors },
+        response: { 201: { type: 'object', properties: { key: { type: 'string' }, record: apiKeyRecord } }, ...errors },
       },
     },
     async (request, reply) => reply.status(201).send(apiKeys.create(actorOf(request), request.body.name, request.body.role)),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { version } from '../../lib/version.js';
 import { actorOf } from '../plugins/auth.js';
-import { bodyErrors, errorRef } from '../schemas/error.js';
+import { errorRef } from '../schemas/error.js';
 import { eitherSecurity, flag, flagParams, operatorSecurity, putFlagBody } from '../schemas/engine-control.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef };
@@ -53,7 +53,7 @@ export default async function configRoutes(app: FastifyInstance): Promise<void> 
         security: operatorSecurity,
         params: flagParams,
         body: putFlagBody,
-        response: { 200: flag, ...errors, ...bodyErrors },
+        response: { 200: flag, ...errors },
       },
     },
     async (request) =>

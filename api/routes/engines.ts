@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Capability } from '../../lib/db/repositories/engines.js';
 import { actorOf } from '../plugins/auth.js';
-import { bodyErrors, errorRef } from '../schemas/error.js';
+import { errorRef } from '../schemas/error.js';
 import { engine, engineSecurity, engineWithKey, idParams, operatorSecurity, registerEngineBody } from '../schemas/engine-control.js';
 
 interface RegisterBody {
@@ -21,7 +21,7 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
     '/engines/register',
     {
       onRequest: operator,
-      schema: { summary: 'Register an engine; its key is returned once', tags: ['engines'], security: operatorSecurity, body: registerEngineBody, response: { 201: engineWithKey, ...errors, ...bodyErrors } },
+      schema: { summary: 'Register an engine; its key is returned once', tags: ['engines'], security: operatorSecurity, body: registerEngineBody, response: { 201: engineWithKey, ...errors } },
     },
     async (request, reply) => {
       const { engine: registered, key } = control.registerEngine(actorOf(request), request.body);

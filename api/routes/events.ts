@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../lib/errors.js';
-import { bodyErrors, errorRef } from '../schemas/error.js';
+import { errorRef } from '../schemas/error.js';
 import { engineEventBody, engineSecurity, operatorSecurity } from '../schemas/engine-control.js';
 
 const event = {
@@ -46,7 +46,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
         tags: ['events'],
         security: engineSecurity,
         body: engineEventBody,
-        response: { 202: { type: 'object', properties: { event_id: { type: 'string' } } }, 400: errorRef, 401: errorRef, ...bodyErrors },
+        response: { 202: { type: 'object', properties: { event_id: { type: 'string' } } }, 400: errorRef, 401: errorRef },
       },
     },
     async (request, reply) => {

@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors.js';
 import { startOrUndo, workflowIds } from '../../lib/engines/flows.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
-import { bodyErrors, errorRef } from '../schemas/error.js';
+import { errorRef } from '../schemas/error.js';
 import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity } from '../schemas/engine-control.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
@@ -60,7 +60,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         tags: ['grants'],
         security: operatorSecurity,
         body: createGrantBody,
-        response: { 201: grant, ...errors, ...bodyErrors },
+        response: { 201: grant, ...errors },
       },
     },
     async (request, reply) => {
@@ -92,7 +92,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         tags: ['grants'],
         security: engineSecurity,
         body: grantRequestBody,
-        response: { 202: grantRequest, ...errors, ...bodyErrors },
+        response: { 202: grantRequest, ...errors },
       },
     },
     async (request, reply) => {

@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors.js';
 import { startOrUndo, workflowIds } from '../../lib/engines/flows.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
-import { bodyErrors, errorRef } from '../schemas/error.js';
+import { errorRef } from '../schemas/error.js';
 import { eitherSecurity, idParams, maintenanceBody, maintenanceWindow, operatorSecurity, platform, platformParams, putPlatformBody } from '../schemas/engine-control.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
@@ -27,7 +27,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
     '/platforms/:id',
     {
       onRequest: operator,
-      schema: { summary: 'Create or update a platform', tags: ['platforms'], security: operatorSecurity, params: platformParams, body: putPlatformBody, response: { 200: platform, ...errors, ...bodyErrors } },
+      schema: { summary: 'Create or update a platform', tags: ['platforms'], security: operatorSecurity, params: platformParams, body: putPlatformBody, response: { 200: platform, ...errors } },
     },
     async (request) => control.putPlatform(actorOf(request), { id: request.params.id, ...request.body }),
   );
@@ -42,7 +42,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
         security: operatorSecurity,
         params: platformParams,
         body: maintenanceBody,
-        response: { 201: maintenanceWindow, ...errors, ...bodyErrors },
+        response: { 201: maintenanceWindow, ...errors },
       },
     },
     async (request, reply) => {
