@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { verifyChain } from '../lib/audit/chain.js';
+import { HEAD_PATTERN, verifyChain } from '../lib/audit/chain.js';
 import { JournalIngester } from '../lib/audit/ingest.js';
 import { journalDir } from '../lib/audit/journal.js';
 import { ApiKeys } from '../lib/auth/api-keys.js';
@@ -17,8 +17,10 @@ const HELP = `borgctl: operator tasks that work on the database file directly (n
 usage: npm run borgctl -- <command> [options]
 
 commands:
-  audit verify                     move journaled decisions into the audit log, then recompute its hash
-                                   chain; exit 1 naming the first broken link
+  audit verify [--head H]          move journaled decisions into the audit log, then recompute its hash
+                                   chain; exit 1 naming the first broken link. With --head, a head an
+                                   earlier verify printed and you kept elsewhere, also exit 1 unless the
+                                   chain still holds it (entries removed from its end leave no broken link)
   keys create --name N --role R    mint an operator API key (R: admin, operator, reader), e.g. when the admin key is lost
 
 The database is the one BORG_DATA_DIR points at (default ./data).
@@ -33,12 +35,16 @@ class UsageError extends Error {
 runMain('borgctl', async () => {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string' }, head: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const command = positionals.join(' ');
   if (values.help || command === '' || command === 'help') {
     process.stdout.write(HELP);
     return;
+  }
+  if (values.head !== undefined && command !== 'audit verify') throw new UsageError('--head is an option of audit verify');
+  if (values.head !== undefined && !HEAD_PATTERN.test(values.head)) {
+    throw new UsageError(`--head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "${values.head}"`);
   }
   const config = loadConfig();
   // Opening would create an empty database, and the advice would then be to migrate it.
@@ -49,9 +55,12 @@ runMain('borgctl', async () => {
       // Decisions still in the journal (the API is running, or stopped hard) are moved into the chain first.
       const moved = new JournalIngester(db, journalDir(config.dbFile)).ingest();
       if (moved.rows > 0) process.stdout.write(`moved ${moved.rows} journaled decisions into the audit log\n`);
-      const report = verifyChain(new AuditLogRepository(db).rows());
+      const report = verifyChain(new AuditLogRepository(db).rows(), values.head);
       if (report.ok) {
-        process.stdout.write(`audit chain intact: ${report.checked} entries, head ${report.head}\n`);
+        process.stdout.write(`audit chain intact: ${report.checked} entries, head ${report.head}${values.head ? '; it holds the kept head' : ''}\n`);
+      } else if ('missing_head' in report) {
+        process.stdout.write(`audit chain CUT SHORT: ${report.missing_head.problem}; its head is now ${report.head}\n`);
+        process.exitCode = 1;
       } else {
         const { seq, id, problem } = report.first_broken;
         process.stdout.write(`audit chain BROKEN at seq ${seq} (${id}): ${problem}; ${report.checked} entries before it are intact\n`);

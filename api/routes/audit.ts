@@ -3,7 +3,7 @@ import { verifyChain } from '../../lib/audit/chain.js';
 import type { DecisionFilter } from '../../lib/db/repositories/audit-log.js';
 import { utcTime } from '../../lib/time.js';
 import { errorRef } from '../schemas/error.js';
-import { chainReport, decision, decisionQuery, operatorSecurity } from '../schemas/engine-control.js';
+import { chainReport, decision, decisionQuery, operatorSecurity, verifyQuery } from '../schemas/engine-control.js';
 
 export default async function auditRoutes(app: FastifyInstance): Promise<void> {
   const { audit, journal } = app.engineControl;
@@ -39,15 +39,21 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get(
+  app.get<{ Querystring: { head?: string } }>(
     '/audit/verify',
     {
       onRequest: reader,
-      schema: { summary: 'Recompute the hash chain of the whole audit log and name the first broken link', tags: ['audit'], security: operatorSecurity, response: { 200: chainReport, 401: errorRef, 403: errorRef } },
+      schema: {
+        summary: 'Recompute the hash chain of the whole audit log and name the first broken link',
+        tags: ['audit'],
+        security: operatorSecurity,
+        querystring: verifyQuery,
+        response: { 200: chainReport, 400: errorRef, 401: errorRef, 403: errorRef },
+      },
     },
-    async () => {
+    async (request) => {
       await journal.flush();
-      return verifyChain(audit.rows());
+      return verifyChain(audit.rows(), request.query.head);
     },
   );
 }

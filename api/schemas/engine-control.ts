@@ -246,6 +246,19 @@ export const chainReport = {
     checked: { type: 'integer' },
     head: { type: 'string' },
     first_broken: { type: 'object', properties: { seq: { type: 'integer' }, id: { type: 'string' }, problem: { type: 'string' } } },
+    missing_head: { type: 'object', properties: { hash: { type: 'string' }, problem: { type: 'string' } } },
+  },
+} as const;
+
+export const verifyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    head: {
+      type: 'string',
+      pattern: '^[0-9a-f]{64}$',
+      description: 'A head an earlier verify returned, kept outside this database: the answer is not ok unless the chain still holds it, which catches entries removed from its end',
+    },
   },
 } as const;
 

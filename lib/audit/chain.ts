@@ -77,10 +77,18 @@ export interface StoredAuditRow extends AuditFields {
 
 export type ChainReport =
   | { ok: true; checked: number; head: string }
-  | { ok: false; checked: number; first_broken: { seq: number; id: string; problem: string } };
+  | { ok: false; checked: number; first_broken: { seq: number; id: string; problem: string } }
+  | { ok: false; checked: number; head: string; missing_head: { hash: string; problem: string } };
 
-/** Walks rows in order and names the first one whose link or content does not match. */
-export function verifyChain(rows: Iterable<StoredAuditRow>): ChainReport {
+/** What a kept head looks like: the `head` an earlier verify printed. */
+export const HEAD_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Walks rows in order and names the first one whose link or content does not match. A chain cut short at its
+ * end still links up, so `keptHead`, a head recorded earlier and kept elsewhere, must also be found in it.
+ */
+export function verifyChain(rows: Iterable<StoredAuditRow>, keptHead?: string): ChainReport {
+  let found = keptHead === undefined || keptHead === GENESIS_HASH;
   let prev = GENESIS_HASH;
   let checked = 0;
   let expectedSeq: number | undefined;
@@ -97,6 +105,11 @@ export function verifyChain(rows: Iterable<StoredAuditRow>): ChainReport {
     prev = row.hash;
     checked++;
     expectedSeq = row.seq + 1;
+    if (row.hash === keptHead) found = true;
+  }
+  if (!found) {
+    const problem = `the kept head is not in the chain, which holds ${checked} intact entries: entries were removed from its end, or the head is from another database`;
+    return { ok: false, checked, head: prev, missing_head: { hash: keptHead!, problem } };
   }
   return { ok: true, checked, head: prev };
 }

@@ -45,6 +45,28 @@ describe('borgctl', () => {
     expect(result.output).toMatch(/audit chain BROKEN at seq 2 \([0-9a-f-]{36}\): content does not match its hash \(row was altered\); 1 entries before it are intact/);
   });
 
+  it('with --head, exits 1 when entries were removed from the end of the chain, which alone still links up', async () => {
+    const dir = seeded();
+    const kept = /head ([0-9a-f]{64})/.exec((await borgctl(dir, 'audit', 'verify')).output)![1]!;
+    const db = openMigratedDatabase({ file: join(dir, 'borg.db'), autoMigrate: false, log: pino({ level: 'silent' }) });
+    new EngineControl(db).setPlatformStatus({ actor: 'test', requestId: null }, 'gmail', 'active');
+    closeDatabase(db);
+    const later = /head ([0-9a-f]{64})/.exec((await borgctl(dir, 'audit', 'verify', '--head', kept)).output)![1]!;
+
+    const raw = openDatabase(join(dir, 'borg.db'));
+    raw.exec('DROP TRIGGER audit_log_no_delete');
+    raw.prepare('DELETE FROM audit_log WHERE seq = 4').run();
+    closeDatabase(raw);
+    expect((await borgctl(dir, 'audit', 'verify')).output.trim()).toBe(`audit chain intact: 3 entries, head ${kept}`);
+    const cut = await borgctl(dir, 'audit', 'verify', '--head', later);
+    expect(cut.code).toBe(1);
+    expect(cut.output.trim()).toBe(
+      `audit chain CUT SHORT: the kept head is not in the chain, which holds 3 intact entries: entries were removed from its end, or the head is from another database; its head is now ${kept}`,
+    );
+    const intact = await borgctl(dir, 'audit', 'verify', '--head', kept);
+    expect(intact).toEqual({ code: 0, output: `audit chain intact: 3 entries, head ${kept}; it holds the kept head\n` });
+  });
+
   it('mints a working operator key for recovery', async () => {
     const dir = seeded();
     const result = await borgctl(dir, 'keys', 'create', '--name', 'recovery', '--role', 'admin');
@@ -70,6 +92,10 @@ describe('borgctl', () => {
     expect(result.output.trim()).toBe('borgctl: keys create needs --role, one of admin, operator, reader');
     expect((await borgctl(seeded(), 'frobnicate')).output.trim()).toBe('borgctl: unknown command "frobnicate"; see npm run borgctl -- --help');
     expect((await borgctl(seeded(), '--help')).output).toContain('audit verify');
+    expect((await borgctl(seeded(), 'audit', 'verify', '--head', 'abc')).output.trim()).toBe(
+      'borgctl: --head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "abc"',
+    );
+    expect((await borgctl(seeded(), 'keys', 'create', '--name', 'x', '--role', 'admin', '--head', 'abc')).output.trim()).toBe('borgctl: --head is an option of audit verify');
   });
 
   it('names a data directory that holds no database, and creates none there', async () => {
