@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HEAD_PATTERN, verifyChain } from '../lib/audit/chain.js';
 import { JournalIngester } from '../lib/audit/ingest.js';
 import { journalDir } from '../lib/audit/journal.js';
 import { ApiKeys } from '../lib/auth/api-keys.js';
 import { loadConfig } from '../lib/config/config.js';
+import { variables } from '../lib/config/variables.js';
 import { closeDatabase } from '../lib/db/database.js';
 import { openMigratedDatabase } from '../lib/db/open.js';
 import { AuditLogRepository } from '../lib/db/repositories/audit-log.js';
@@ -46,9 +48,11 @@ runMain('borgctl', async () => {
   if (values.head !== undefined && !HEAD_PATTERN.test(values.head)) {
     throw new UsageError(`--head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "${values.head}"`);
   }
+  // Looked for before the config is read: reading it creates a missing data dir, and a mistyped BORG_DATA_DIR
+  // must not leave one behind. Opening would create an empty database, and the advice would then be to migrate it.
+  const dbFile = join(resolve(process.env.BORG_DATA_DIR || variables.dataDir.default!), 'borg.db');
+  if (!existsSync(dbFile)) throw new UsageError(`no database at ${dbFile}; set BORG_DATA_DIR to the control plane's data directory`);
   const config = loadConfig();
-  // Opening would create an empty database, and the advice would then be to migrate it.
-  if (!existsSync(config.dbFile)) throw new UsageError(`no database at ${config.dbFile}; set BORG_DATA_DIR to the control plane's data directory`);
   const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: false, log: createLogger({ log: { ...config.log, level: 'warn', file: undefined } }) });
   try {
     if (command === 'audit verify') {

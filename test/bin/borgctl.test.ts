@@ -98,11 +98,14 @@ describe('borgctl', () => {
     expect((await borgctl(seeded(), 'keys', 'create', '--name', 'x', '--role', 'admin', '--head', 'abc')).output.trim()).toBe('borgctl: --head is an option of audit verify');
   });
 
-  it('names a data directory that holds no database, and creates none there', async () => {
+  it('names a data directory that holds no database, and creates neither a database nor a missing directory', async () => {
     const empty = tempDir('borgctl-empty-');
     const result = await borgctl(empty, 'audit', 'verify');
     expect(result.code).toBe(1);
     expect(result.output.trim()).toBe(`borgctl: no database at ${join(empty, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`);
+    expect(readdirSync(empty)).toEqual([]);
+    const mistyped = join(empty, 'dtaa', 'borg');
+    expect((await borgctl(mistyped, 'audit', 'verify')).output.trim()).toBe(`borgctl: no database at ${join(mistyped, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`);
     expect(readdirSync(empty)).toEqual([]);
   });
 });
