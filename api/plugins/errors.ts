@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { AppError } from '../../lib/errors.js';
 import { bodyErrors, errorSchema } from '../schemas/error.js';
 import type { ErrorBody } from '../schemas/error.js';
+import { logCompleted } from '../request-log.js';
 
 interface FieldProblem {
   field: string;
@@ -59,7 +60,8 @@ function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyRep
 
 /** Fastify's `frameworkErrors` option: the router failed (bad percent-encoding, over-long parameter) before any route or hook ran. */
 export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  // The request-id plugin's onRequest hook never runs for these.
+  // Neither the request-id plugin's onRequest hook nor the request log's completion runs for these.
+  reply.raw.once('finish', () => logCompleted(request, reply));
   void sendError(err, request, reply.header('x-request-id', request.id));
 }
 

@@ -44,6 +44,16 @@ describe('request logging to BORG_LOG_FILE', () => {
     expect(text).not.toContain('s3cr3t');
     expect(lines.find((l) => l.msg === 'login attempt')).toMatchObject({ user: { password: '[redacted]', name: 'ann' } });
   });
+
+  it('writes the completion line for requests the router refuses, too', async () => {
+    for (const [id, path] of [['req-url', '/engines/%zz'], ['req-long', `/engines/${'x'.repeat(200)}`]]) {
+      expect((await fetch(`${api.url}${path}`, { headers: { 'x-request-id': id! } })).status).toBe(400);
+    }
+    await until(() => existsSync(current) && readLines(current).filter((l) => l.msg === 'request completed' && ['req-url', 'req-long'].includes(l.request_id ?? '')).length === 2);
+    const completed = readLines(current).filter((l) => l.msg === 'request completed');
+    expect(completed.find((l) => l.request_id === 'req-url')).toMatchObject({ method: 'GET', url: '/engines/%zz', status: 400, ms: expect.any(Number) });
+    expect(completed.find((l) => l.request_id === 'req-long')).toMatchObject({ method: 'GET', status: 400 });
+  });
 });
 
 describe('log rotation', () => {
