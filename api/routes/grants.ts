@@ -16,6 +16,7 @@ interface CreateGrantBody {
   action_type: string;
   scopes: string[];
   expires_at?: string;
+  replace?: boolean;
 }
 
 interface GrantRequestBody {
@@ -57,6 +58,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       onRequest: operator,
       schema: {
         summary: 'Grant an engine an action on a platform; with expires_at a durable timer revokes it then',
+        description: 'An engine holds one active grant per platform and action: another one is a 409 GRANT_EXISTS, unless the body says replace: true, which ends the old one (listed in superseded) once the new one stands.',
         tags: ['grants'],
         security: operatorSecurity,
         body: createGrantBody,
@@ -64,16 +66,20 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { expires_at, ...rest } = request.body;
-      const created = control.createGrant(actorOf(request), { ...rest, expires_at: expires_at ? utcTime('body.expires_at', expires_at) : null });
-      if (!created.expires_at) return reply.status(201).send(created);
+      const { expires_at, replace = false, ...rest } = request.body;
+      const by = actorOf(request);
+      const created = control.createGrant(by, { ...rest, expires_at: expires_at ? utcTime('body.expires_at', expires_at) : null }, replace);
       const expiresAt = created.expires_at;
-      const expiry_workflow_id = await startOrUndo(
-        () => flows.startGrantExpiry(created.id, created.engine_id, created.platform_id, expiresAt),
-        () => control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked'),
-        'Temporal did not confirm the start of the expiry timer; the grant was revoked',
-      );
-      return reply.status(201).send({ ...created, expiry_workflow_id });
+      // The grant it replaces ends only once this one stands: if the timer cannot start, this one is undone and that one stays.
+      const expiry_workflow_id =
+        expiresAt &&
+        (await startOrUndo(
+          () => flows.startGrantExpiry(created.id, created.engine_id, created.platform_id, expiresAt),
+          () => control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked'),
+          `Temporal did not confirm the start of the expiry timer; the grant was revoked${replace ? ' and the one it was to replace stays' : ''}`,
+        ));
+      const superseded = control.supersede(by, created);
+      return reply.status(201).send({ ...created, ...(expiry_workflow_id ? { expiry_workflow_id } : {}), superseded });
     },
   );
 

@@ -104,6 +104,7 @@ export const grant = {
     created_at: { type: 'string' },
     ended_at: nullableString,
     expiry_workflow_id: { type: 'string' },
+    superseded: { ...strings, description: 'The grants this one replaced (POST /grants with replace: true)' },
   },
 } as const;
 
@@ -111,7 +112,14 @@ export const createGrantBody = {
   type: 'object',
   required: ['engine_id', 'platform', 'action_type', 'scopes'],
   additionalProperties: false,
-  properties: { engine_id: { type: 'string', minLength: 1, maxLength: 100 }, platform: slug, action_type: slug, scopes, expires_at: isoTime },
+  properties: {
+    engine_id: { type: 'string', minLength: 1, maxLength: 100 },
+    platform: slug,
+    action_type: slug,
+    scopes,
+    expires_at: isoTime,
+    replace: { type: 'boolean', default: false, description: 'Replace the active grant the engine holds for this platform and action, instead of a 409' },
+  },
 } as const;
 
 export const grantRequestBody = {

@@ -133,11 +133,22 @@ export class EngineControl {
     });
   }
 
-  createGrant(by: Actor, input: { engine_id: string; platform: string; action_type: string; scopes: string[]; expires_at: string | null }): Grant {
+  /**
+   * Adds a grant beside the active ones; an active grant for the same engine, platform and action is a 409
+   * unless `replacing`, and then it stays in force until `supersede` ends it (the caller may still undo this one).
+   */
+  createGrant(by: Actor, input: { engine_id: string; platform: string; action_type: string; scopes: string[]; expires_at: string | null }, replacing = false): Grant {
     return this.inTxn(() => {
       const engine = this.engine(input.engine_id);
       if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${engine.id} is revoked`);
       this.platform(input.platform);
+      const current = this.activeGrants(input.engine_id, input.platform, input.action_type);
+      if (current.length > 0 && !replacing) {
+        const ids = current.map((g) => g.id).join(', ');
+        throw new AppError(409, 'GRANT_EXISTS', `engine ${input.engine_id} already holds ${ids} for ${input.platform}/${input.action_type}; send "replace": true to replace it, or revoke it first`, {
+          grant_ids: current.map((g) => g.id),
+        });
+      }
       if (input.expires_at !== null && new Date(input.expires_at) <= new Date()) {
         throw new AppError(400, 'VALIDATION_FAILED', 'expires_at must be in the future', { fields: [{ field: 'body.expires_at', message: 'must be in the future' }] });
       }
@@ -160,6 +171,22 @@ export class EngineControl {
       });
       return grant;
     });
+  }
+
+  /** Ends every other active grant for the same engine, platform and action as `grant`; returns their ids. */
+  supersede(by: Actor, grant: Grant): string[] {
+    return this.inTxn(() => {
+      const older = this.activeGrants(grant.engine_id, grant.platform_id, grant.action_type).filter((g) => g.id !== grant.id);
+      for (const g of older) {
+        this.grants.end(g.id, 'revoked', nowIso());
+        this.record(by, 'grant.superseded', { grant_id: g.id, by_grant_id: grant.id }, { engine_id: g.engine_id, platform_id: g.platform_id, action_type: g.action_type });
+      }
+      return older.map((g) => g.id);
+    });
+  }
+
+  private activeGrants(engineId: string, platform: string, actionType: string): Grant[] {
+    return this.grants.list({ engine_id: engineId, platform, status: 'active' }).filter((g) => g.action_type === actionType);
   }
 
   /** Idempotent: ending an already-ended grant changes nothing and records nothing. */
@@ -205,7 +232,10 @@ export class EngineControl {
       let grantId: string | null = null;
       if (settled === 'approved') {
         const expires_at = request.duration_s === null ? null : new Date(Date.now() + request.duration_s * 1000).toISOString();
-        grantId = this.createGrant(by, { engine_id: request.engine_id, platform: request.platform_id, action_type: request.action_type, scopes: request.scopes, expires_at }).id;
+        // The operator approved these scopes for this action: they replace whatever the engine held for it.
+        const created = this.createGrant(by, { engine_id: request.engine_id, platform: request.platform_id, action_type: request.action_type, scopes: request.scopes, expires_at }, true);
+        this.supersede(by, created);
+        grantId = created.id;
       }
       this.grants.settleRequest(id, settled, decidedBy, grantId, nowIso());
       this.record(by, `grant_request.${settled}`, { request_id: id, decided_by: decidedBy, grant_id: grantId }, {

@@ -40,6 +40,18 @@ describe('grant request workflow', () => {
     await s.call('DELETE', `/grants/${approved.body.grant_id}`);
   });
 
+  it('lets an approved request replace the grant the engine held for that action', async () => {
+    const held = await s.grant(engine.id, 'calendar', 'create_event', ['calendar.read']);
+    const req = await request({ scopes: ['calendar.read', 'calendar.write'] });
+    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect(approved.status).toBe(200);
+    const active = (await s.call('GET', `/grants?engine_id=${engine.id}&status=active`)).body as { id: string; scopes: string[] }[];
+    expect(active).toEqual([expect.objectContaining({ id: approved.body.grant_id, scopes: ['calendar.read', 'calendar.write'] })]);
+    expect((await s.call('GET', `/grants?engine_id=${engine.id}&status=revoked`)).body.map((g: { id: string }) => g.id)).toContain(held.body.id);
+    expect((await ask()).body).toMatchObject({ allowed: true, required_scopes: ['calendar.read', 'calendar.write'] });
+    await s.call('DELETE', `/grants/${approved.body.grant_id}`);
+  });
+
   it('answers 504 when no worker confirms a decision in time; deciding again learns which decision won', async () => {
     const req = await request();
     await s.stopWorker();

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTestStack } from '../../support/engine-control.js';
+import type { EngineCreds, TestStack } from '../../support/engine-control.js';
+
+const audited = (s: TestStack, action: string) =>
+  s.db.prepare<[string], { details: string }>('SELECT details FROM audit_log WHERE action = ? ORDER BY seq').all(action).map((r) => JSON.parse(r.details) as unknown);
+
+describe('one active grant per engine, platform and action', () => {
+  let s: TestStack;
+  let engine: EngineCreds;
+  const ask = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'slack', action_type: 'post' } });
+  const active = async () => ((await s.call('GET', `/grants?engine_id=${engine.id}&status=active`)).body as { id: string }[]).map((g) => g.id);
+
+  beforeAll(async () => {
+    s = await startTestStack(inject('temporalAddress'));
+    await s.putPlatform('slack');
+    engine = await s.registerEngine('poster');
+  });
+  afterAll(() => s.close());
+
+  it('refuses a second grant with 409 naming the first, and replace: true swaps the scopes that decide', async () => {
+    const first = await s.grant(engine.id, 'slack', 'post', ['chat:write', 'files:write']);
+    expect(first.status).toBe(201);
+    expect(first.body.superseded).toEqual([]);
+
+    const second = await s.grant(engine.id, 'slack', 'post', ['chat:write']);
+    expect(second.status).toBe(409);
+    expect(second.body.error).toEqual({
+      code: 'GRANT_EXISTS',
+      message: `engine ${engine.id} already holds ${first.body.id} for slack/post; send "replace": true to replace it, or revoke it first`,
+      details: { grant_ids: [first.body.id] },
+    });
+    expect(await active()).toEqual([first.body.id]);
+    expect((await ask()).body).toMatchObject({ allowed: true, required_scopes: ['chat:write', 'files:write'] });
+
+    const replacing = await s.call('POST', '/grants', { body: { engine_id: engine.id, platform: 'slack', action_type: 'post', scopes: ['chat:write'], replace: true } });
+    expect(replacing.status).toBe(201);
+    expect(replacing.body).toMatchObject({ status: 'active', scopes: ['chat:write'], superseded: [first.body.id] });
+    expect(await active()).toEqual([replacing.body.id]);
+    expect((await ask()).body).toMatchObject({ allowed: true, required_scopes: ['chat:write'], message: `granted by ${replacing.body.id}` });
+    expect(audited(s, 'grant.superseded')).toEqual([{ grant_id: first.body.id, by_grant_id: replacing.body.id }]);
+
+    // Revoking the grant in force leaves none: the one it replaced does not come back.
+    expect((await s.call('DELETE', `/grants/${replacing.body.id}`)).status).toBe(200);
+    expect((await ask()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
+  });
+
+  it('keeps the grant it was to replace when the replacement cannot get its expiry timer', async () => {
+    const down = await startTestStack('127.0.0.1:1');
+    try {
+      await down.putPlatform('slack');
+      const e = await down.registerEngine('poster');
+      const kept = await down.grant(e.id, 'slack', 'post', ['chat:write']);
+      const expires_at = new Date(Date.now() + 3_600_000).toISOString();
+      const res = await down.call('POST', '/grants', { body: { engine_id: e.id, platform: 'slack', action_type: 'post', scopes: ['admin'], expires_at, replace: true } });
+      expect(res.status).toBe(503);
+      expect(res.body.error.message).toMatch(/^Temporal did not confirm the start of the expiry timer; the grant was revoked and the one it was to replace stays/);
+      const grants = (await down.call('GET', `/grants?engine_id=${e.id}&status=active`)).body as { id: string; scopes: string[] }[];
+      expect(grants).toEqual([expect.objectContaining({ id: kept.body.id, scopes: ['chat:write'] })]);
+      const check = await down.call('POST', '/actions/check', { engine: e, body: { engine_id: e.id, platform: 'slack', action_type: 'post' } });
+      expect(check.body).toMatchObject({ allowed: true, required_scopes: ['chat:write'] });
+    } finally {
+      await down.close();
+    }
+  });
+});
