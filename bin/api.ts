@@ -4,7 +4,10 @@ import { runService } from '../lib/process/service.js';
 import { temporalAddress } from '../lib/temporal/resolve.js';
 
 /** The API alone, against TEMPORAL_ADDRESS (or the embedded server's address that `npm start` uses). */
-runService('borg-api', { temporalRuntime: false }, async ({ config, log, lifecycle, db }) => {
+runService(
+  'borg-api',
+  { temporalRuntime: false, usage: { command: 'npm run start:api', summary: 'Runs the API alone, against TEMPORAL_ADDRESS (or the address npm start gives its embedded server).' } },
+  async ({ config, log, lifecycle, db }) => {
   const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
   const api = await startApiServer(config, db, log, temporalAddress(config));
   lifecycle.onStop('api', () => api.close());

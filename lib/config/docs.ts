@@ -8,3 +8,11 @@ export function configTable(): string {
   });
   return ['| variable | default | what it does |', '| --- | --- | --- |', ...rows].join('\n');
 }
+
+/** The same settings as plain text, for an entry point's `--help`. */
+export function configText(): string {
+  const width = Math.max(...Object.values(variables).map((v) => v.name.length));
+  return Object.values(variables)
+    .map((v) => `  ${v.name.padEnd(width)}  ${v.description}${v.default === undefined ? '' : `; default ${v.default}`}`)
+    .join('\n');
+}

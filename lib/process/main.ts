@@ -1,10 +1,34 @@
 import { ConfigError } from '../config/config.js';
+import { configText } from '../config/docs.js';
+
+/** What an entry point that takes no arguments says to `--help`: what it does, then the settings it reads. */
+export interface Usage {
+  command: string;
+  summary: string;
+}
+
+/**
+ * Answers `--help` and refuses any other argument before anything starts: an entry point configured only by
+ * the environment must not take `--help` for a request to migrate or serve. True if the caller may go on.
+ */
+function argumentsAllowStart(name: string, usage: Usage, args: string[]): boolean {
+  if (args.length === 0) return true;
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: ${usage.command}\n\n${usage.summary}\n\nIt takes no arguments; it reads these environment variables:\n${configText()}\n`);
+    return false;
+  }
+  process.stderr.write(`${name}: unexpected argument "${args[0]}"; it is configured by environment variables only (see --help)\n`);
+  process.exitCode = 2;
+  return false;
+}
 
 /**
  * Runs an entry point. A configuration or start-up problem prints one line per problem
- * (no stack trace) and exits non-zero; anything else is a bug and keeps its stack.
+ * (no stack trace) and exits non-zero; anything else is a bug and keeps its stack. With `usage`,
+ * the entry point takes no arguments but `--help`.
  */
-export function runMain(name: string, start: () => Promise<void>): void {
+export function runMain(name: string, start: () => Promise<void>, usage?: Usage): void {
+  if (usage && !argumentsAllowStart(name, usage, process.argv.slice(2))) return;
   start().catch((err: unknown) => {
     if (err instanceof ConfigError) {
       for (const problem of err.problems) process.stderr.write(`${name}: ${problem}\n`);

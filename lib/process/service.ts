@@ -8,6 +8,7 @@ import { createLogger } from '../logging/logger.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { Lifecycle } from './lifecycle.js';
 import { runMain } from './main.js';
+import type { Usage } from './main.js';
 
 export interface ServiceContext {
   config: Config;
@@ -21,7 +22,7 @@ export interface ServiceContext {
  * the migrated database (closed last). `body` starts the rest and registers how to stop it; if
  * anything fails on the way up, what already started is stopped before the error is printed.
  */
-export function runService(name: string, options: { temporalRuntime: boolean }, body: (ctx: ServiceContext) => Promise<void>): void {
+export function runService(name: string, options: { temporalRuntime: boolean; usage?: Usage }, body: (ctx: ServiceContext) => Promise<void>): void {
   runMain(name, async () => {
     const config = loadConfig();
     const log = createLogger(config);
@@ -36,5 +37,5 @@ export function runService(name: string, options: { temporalRuntime: boolean }, 
       await lifecycle.stop('start failed');
       throw err;
     }
-  });
+  }, options.usage);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../lib/db/database.js';
@@ -105,6 +105,26 @@ describe('npm start', () => {
     expect(await health.json()).toMatchObject({ ready: true, checks: { temporal: { ok: true } } });
     serving.child.kill('SIGTERM');
     expect(await serving.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it.each([
+    ['start', 'npm start'],
+    ['start:api', 'npm run start:api'],
+    ['start:worker', 'npm run start:worker'],
+    ['db:migrate', 'npm run db:migrate'],
+  ])('npm run %s -- --help prints its usage and the settings it reads, and starts and creates nothing', async (script, command) => {
+    const dataDir = join(tempDir('borg-help-'), 'data');
+    const run = runScript(script, { BORG_DATA_DIR: dataDir }, ['--help']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.output()).toMatch(new RegExp(`^usage: ${command}\n`));
+    expect(run.output()).toMatch(/^ {2}BORG_DATA_DIR +Directory for the SQLite database .*; default \.\/data$/m);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('refuses an argument it does not take, with exit code 2', async () => {
+    const run = runScript('db:migrate', { BORG_DATA_DIR: join(tempDir('borg-help-'), 'data') }, ['--force']);
+    expect(await run.exited).toEqual({ code: 2, signal: null });
+    expect(run.output().trim()).toBe('borg-migrate: unexpected argument "--force"; it is configured by environment variables only (see --help)');
   });
 
   it.each([
