@@ -12,7 +12,7 @@ import { openMigratedDatabase } from '../lib/db/open.js';
 import { AuditLogRepository } from '../lib/db/repositories/audit-log.js';
 import type { Role } from '../lib/db/repositories/api-keys.js';
 import { createLogger } from '../lib/logging/logger.js';
-import { runMain } from '../lib/process/main.js';
+import { runMain, UsageError } from '../lib/process/main.js';
 
 const HELP = `borgctl: operator tasks that work on the database file directly (no API needed)
 
@@ -26,28 +26,44 @@ commands:
   keys create --name N --role R    mint an operator API key (R: admin, operator, reader), e.g. when the admin key is lost
 
 The database is the one BORG_DATA_DIR points at (default ./data).
+Exit codes: 0 done, 1 the audit chain is broken or cut short, 2 the command line or BORG_DATA_DIR is wrong.
 `;
 
 const ROLES: Role[] = ['admin', 'operator', 'reader'];
 
-class UsageError extends Error {
-  override name = 'UsageError';
+const COMMANDS = ['audit verify', 'keys create'];
+
+const OPTIONS = { name: { type: 'string' }, role: { type: 'string' }, head: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+function parse() {
+  try {
+    return parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; see npm run borgctl -- --help`);
+  }
+}
+
+/** Everything wrong with the command line is said before the database is looked for. */
+function checkUsage(command: string, values: ReturnType<typeof parse>['values']): void {
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"; see npm run borgctl -- --help`);
+  if (values.head !== undefined && command !== 'audit verify') throw new UsageError('--head is an option of audit verify');
+  if (values.head !== undefined && !HEAD_PATTERN.test(values.head)) {
+    throw new UsageError(`--head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "${values.head}"`);
+  }
+  if (command !== 'keys create') return;
+  if (!values.name) throw new UsageError('keys create needs --name');
+  if (values.role === undefined) throw new UsageError(`keys create needs --role, one of ${ROLES.join(', ')}`);
+  if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`);
 }
 
 runMain('borgctl', async () => {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string' }, head: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { positionals, values } = parse();
   const command = positionals.join(' ');
   if (values.help || command === '' || command === 'help') {
     process.stdout.write(HELP);
     return;
   }
-  if (values.head !== undefined && command !== 'audit verify') throw new UsageError('--head is an option of audit verify');
-  if (values.head !== undefined && !HEAD_PATTERN.test(values.head)) {
-    throw new UsageError(`--head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "${values.head}"`);
-  }
+  checkUsage(command, values);
   // Looked for before the config is read: reading it creates a missing data dir, and a mistyped BORG_DATA_DIR
   // must not leave one behind. Opening would create an empty database, and the advice would then be to migrate it.
   const dbFile = join(resolve(process.env.BORG_DATA_DIR || variables.dataDir.default!), 'borg.db');
@@ -70,13 +86,9 @@ runMain('borgctl', async () => {
         process.stdout.write(`audit chain BROKEN at seq ${seq} (${id}): ${problem}; ${report.checked} entries before it are intact\n`);
         process.exitCode = 1;
       }
-    } else if (command === 'keys create') {
-      if (!values.name) throw new UsageError('keys create needs --name');
-      if (!ROLES.includes(values.role as Role)) throw new UsageError(`keys create needs --role, one of ${ROLES.join(', ')}`);
-      const { key, record } = new ApiKeys(db).create({ actor: 'cli:borgctl', requestId: null }, values.name, values.role as Role);
-      process.stdout.write(`created ${record.role} key ${record.id} (${record.name}); store it now, it is not shown again:\n${key}\n`);
     } else {
-      throw new UsageError(`unknown command "${command}"; see npm run borgctl -- --help`);
+      const { key, record } = new ApiKeys(db).create({ actor: 'cli:borgctl', requestId: null }, values.name!, values.role as Role);
+      process.stdout.write(`created ${record.role} key ${record.id} (${record.name}); store it now, it is not shown again:\n${key}\n`);
     }
   } finally {
     closeDatabase(db);

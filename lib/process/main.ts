@@ -1,6 +1,11 @@
 import { ConfigError } from '../config/config.js';
 import { configText } from '../config/docs.js';
 
+/** A command line that cannot be carried out as given: one line, exit code 2, like a bad setting. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 /** What an entry point that takes no arguments says to `--help`: what it does, then the settings it reads. */
 export interface Usage {
   command: string;
@@ -30,8 +35,8 @@ function argumentsAllowStart(name: string, usage: Usage, args: string[]): boolea
 export function runMain(name: string, start: () => Promise<void>, usage?: Usage): void {
   if (usage && !argumentsAllowStart(name, usage, process.argv.slice(2))) return;
   start().catch((err: unknown) => {
-    if (err instanceof ConfigError) {
-      for (const problem of err.problems) process.stderr.write(`${name}: ${problem}\n`);
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      for (const problem of err instanceof ConfigError ? err.problems : [err.message]) process.stderr.write(`${name}: ${problem}\n`);
       process.exit(2);
     }
     const expected = err instanceof Error && err.name !== 'Error';

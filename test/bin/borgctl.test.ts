@@ -86,22 +86,27 @@ describe('borgctl', () => {
     expect((await borgctl(dir, 'audit', 'verify')).output).toMatch(/^audit chain intact: 4 entries/m);
   });
 
-  it('explains bad usage in one line', async () => {
-    const result = await borgctl(seeded(), 'keys', 'create', '--name', 'x', '--role', 'root');
-    expect(result.code).toBe(1);
-    expect(result.output.trim()).toBe('borgctl: keys create needs --role, one of admin, operator, reader');
-    expect((await borgctl(seeded(), 'frobnicate')).output.trim()).toBe('borgctl: unknown command "frobnicate"; see npm run borgctl -- --help');
-    expect((await borgctl(seeded(), '--help')).output).toContain('audit verify');
-    expect((await borgctl(seeded(), 'audit', 'verify', '--head', 'abc')).output.trim()).toBe(
-      'borgctl: --head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "abc"',
-    );
-    expect((await borgctl(seeded(), 'keys', 'create', '--name', 'x', '--role', 'admin', '--head', 'abc')).output.trim()).toBe('borgctl: --head is an option of audit verify');
+  it.each([
+    [['keys', 'create', '--name', 'x', '--role', 'root'], 'borgctl: --role must be one of admin, operator, reader, got "root"'],
+    [['keys', 'create', '--name', 'x'], 'borgctl: keys create needs --role, one of admin, operator, reader'],
+    [['keys', 'create', '--role', 'admin'], 'borgctl: keys create needs --name'],
+    [['frobnicate'], 'borgctl: unknown command "frobnicate"; see npm run borgctl -- --help'],
+    [['audit', 'verify', '--head', 'abc'], 'borgctl: --head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "abc"'],
+    [['keys', 'create', '--name', 'x', '--role', 'admin', '--head', 'abc'], 'borgctl: --head is an option of audit verify'],
+    [['audit', 'verify', '--frob'], "borgctl: Unknown option '--frob'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--frob\"; see npm run borgctl -- --help"],
+  ])('refuses %j in one line with exit code 2, before it looks for a database', async (args, line) => {
+    const result = await borgctl(tempDir('borgctl-none-'), ...args);
+    expect(result).toEqual({ code: 2, output: `${line}\n` });
+  });
+
+  it('prints its usage', async () => {
+    expect(await borgctl(seeded(), '--help')).toEqual({ code: 0, output: expect.stringContaining('audit verify [--head H]') });
   });
 
   it('names a data directory that holds no database, and creates neither a database nor a missing directory', async () => {
     const empty = tempDir('borgctl-empty-');
     const result = await borgctl(empty, 'audit', 'verify');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.output.trim()).toBe(`borgctl: no database at ${join(empty, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`);
     expect(readdirSync(empty)).toEqual([]);
     const mistyped = join(empty, 'dtaa', 'borg');
