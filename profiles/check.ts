@@ -1,31 +1,51 @@
-/** Validates profiles: `tsx profiles/check.ts [FILE...]` (default: every shipped profile). Exit 1 on any issue. */
-import { join } from 'node:path';
-import { loadCatalog } from './catalog.js';
-import { listProfiles, loadProfile, PROFILES_DIR, SERVICES_DIR } from './load-profile.js';
-import { ProfileError } from './profile-error.js';
+/** Validates profiles: `tsx profiles/check.ts [NAME|FILE...]` (default: every shipped profile). Exit 1 on any issue. */
+import { loadCatalog, type Catalog } from './catalog.js';
+import { displayPath, listProfiles, loadProfile, profilePath, SERVICES_DIR } from './load-profile.js';
 
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: tsx profiles/check.ts [PROFILE.yaml ...]\nValidates the service catalog and the given profiles (default: all in profiles/).');
-  process.exit(0);
+const usage = 'usage: tsx profiles/check.ts [NAME|PROFILE.yaml ...]\nValidates the service catalog and the given profiles, by name or path (default: all in profiles/).';
+
+/** Why a file could not be read, in words, for the errors a mistyped argument causes. */
+const readProblems: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory; expected a profile .yaml file',
+  EACCES: 'permission denied',
+};
+
+/** One line per problem; errors from the file system name no path of their own, so the argument is added. */
+function describeFailure(arg: string, error: unknown): string {
+  if (!(error instanceof Error)) return `${arg}: ${String(error)}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined) return error.message;
+  return `${arg}: ${readProblems[code] ?? error.message}`;
 }
 
-try {
-  const catalog = loadCatalog(SERVICES_DIR);
-  const files = args.length > 0 ? args : listProfiles().map((name) => join(PROFILES_DIR, `${name}.yaml`));
-  let failed = false;
-  for (const file of files) {
-    try {
-      const profile = loadProfile(file, catalog);
-      console.log(`ok ${file}: ${profile.name} (${profile.services.map((s) => s.service).join(', ')})`);
-    } catch (error) {
-      if (!(error instanceof ProfileError)) throw error;
-      console.error(error.message);
-      failed = true;
-    }
+/** Checks one name or path and prints its verdict; true when it is valid. */
+function checkOne(arg: string, catalog: Catalog): boolean {
+  try {
+    const profile = loadProfile(profilePath(arg), catalog);
+    console.log(`ok ${displayPath(profile.file, process.cwd())}: ${profile.name} (${profile.services.map((s) => s.service).join(', ')})`);
+    return true;
+  } catch (error) {
+    console.error(describeFailure(arg, error));
+    return false;
   }
-  process.exitCode = failed ? 1 : 0;
-} catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = 1;
 }
+
+function main(args: readonly string[]): number {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
+  let catalog: Catalog;
+  try {
+    catalog = loadCatalog(SERVICES_DIR);
+  } catch (error) {
+    console.error(describeFailure(SERVICES_DIR, error));
+    return 1;
+  }
+  // Every argument is checked, so one run reports every bad file.
+  const results = (args.length > 0 ? args : listProfiles()).map((arg) => checkOne(arg, catalog));
+  return results.every(Boolean) ? 0 : 1;
+}
+
+process.exitCode = main(process.argv.slice(2));

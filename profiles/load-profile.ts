@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import profileSchema from './schema/profile.schema.json' with { type: 'json' };
+import { timezoneIssues, userIssues } from './image-checks.js';
 import { loadCatalog, type Catalog, type Service } from './catalog.js';
 import { closestName } from './closest-name.js';
 import { ProfileError, type ProfileIssue } from './profile-error.js';
@@ -65,16 +66,15 @@ export function listProfiles(dir = PROFILES_DIR): string[] {
     .sort();
 }
 
-/** Accepts a shipped profile name (edge-iot) or a path to a YAML file. */
+/** Accepts a shipped profile name (edge-iot) or a path to a YAML file; a shipped name wins over a file of that name. */
 export function profilePath(nameOrPath: string): string {
-  if (/^[a-z][a-z0-9-]*$/.test(nameOrPath)) {
-    const shipped = join(PROFILES_DIR, `${nameOrPath}.yaml`);
-    if (existsSync(shipped)) return shipped;
-    throw new Error(`unknown profile ${JSON.stringify(nameOrPath)}; expected one of: ${listProfiles().join(', ')} (or a path to a .yaml file)`);
-  }
+  const isName = /^[a-z][a-z0-9-]*$/.test(nameOrPath);
+  const shipped = join(PROFILES_DIR, `${nameOrPath}.yaml`);
+  if (isName && existsSync(shipped)) return shipped;
   const file = resolve(nameOrPath);
-  if (!existsSync(file)) throw new Error(`profile file not found: ${file}`);
-  return file;
+  if (existsSync(file)) return file;
+  if (isName) throw new Error(`unknown profile ${JSON.stringify(nameOrPath)}; expected one of: ${listProfiles().join(', ')} (or a path to a .yaml file)`);
+  throw new Error(`profile file not found: ${file}`);
 }
 
 export function loadProfile(file: string, catalog: Catalog = loadCatalog(SERVICES_DIR), displayRoot = process.cwd()): Profile {
@@ -96,6 +96,7 @@ export function loadProfile(file: string, catalog: Catalog = loadCatalog(SERVICE
       ),
     );
   });
+  issues.push(...timezoneIssues(source, doc.timezone), ...userIssues(source, doc.users));
   if (issues.length > 0) throw new ProfileError(issues.sort((x, y) => x.line - y.line || x.col - y.col));
   const valid = doc as ProfileDocument;
 
