@@ -38,6 +38,36 @@ function differing(a: Map<string, string>, b: Map<string, string>, prefix: strin
 const squashfsListing = (image: string): Set<string> =>
   new Set(execFileSync('unsquashfs', ['-lln', '-d', '', image], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).split('\n').filter(Boolean));
 
+interface Unpacked {
+  isoDir: string;
+  squashfs: string;
+  rootDir: string;
+}
+
+/** Extracts the ISO's files, then its squashfs root file system when it has one. */
+function unpack(iso: string, scratchDir: string, index: number): Unpacked {
+  const isoDir = join(scratchDir, `iso-${index}`);
+  mkdirSync(isoDir, { recursive: true });
+  execFileSync('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/', isoDir], { stdio: 'ignore' });
+  // xorriso takes a file without an ISO 9660 image as a blank medium and extracts nothing, successfully.
+  if (readdirSync(isoDir).length === 0) throw new Error(`${iso}: no files in it; expected an ISO 9660 image`);
+  const squashfs = join(isoDir, 'live', 'filesystem.squashfs');
+  const rootDir = join(scratchDir, `root-${index}`);
+  if (existsSync(squashfs)) execFileSync('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', '-d', rootDir, squashfs], { stdio: 'ignore' });
+  return { isoDir, squashfs, rootDir };
+}
+
+function differences(a: Unpacked, b: Unpacked): { differingFiles: string[]; differingMetadata: string[] } {
+  const differingFiles = differing(fileHashes(a.isoDir), fileHashes(b.isoDir), 'iso:');
+  let differingMetadata: string[] = [];
+  if (existsSync(a.rootDir) && existsSync(b.rootDir)) {
+    differingFiles.push(...differing(fileHashes(a.rootDir), fileHashes(b.rootDir), 'squashfs:'));
+    const listingB = squashfsListing(b.squashfs);
+    differingMetadata = [...squashfsListing(a.squashfs)].filter((line) => !listingB.has(line));
+  }
+  return { differingFiles, differingMetadata };
+}
+
 /**
  * Compares two ISOs: checksums first; if they differ, unpacks both (ISO files, then the squashfs root
  * file system) in `scratchDir` and names every file whose content or metadata differs.
@@ -48,24 +78,13 @@ export async function compareIsos(first: string, second: string, scratchDir: str
     return { identical: true, sha256, differingFiles: [], differingMetadata: [], summary: `identical: both ISOs have sha256 ${sha256[0]}` };
   }
   rmSync(scratchDir, { recursive: true, force: true });
-  const trees = [first, second].map((iso, i) => {
-    const isoDir = join(scratchDir, `iso-${i}`);
-    mkdirSync(isoDir, { recursive: true });
-    execFileSync('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/', isoDir], { stdio: 'ignore' });
-    const squashfs = join(isoDir, 'live', 'filesystem.squashfs');
-    const rootDir = join(scratchDir, `root-${i}`);
-    if (existsSync(squashfs)) execFileSync('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', '-d', rootDir, squashfs], { stdio: 'ignore' });
-    return { isoDir, squashfs, rootDir };
-  });
-  const [a, b] = trees as [(typeof trees)[0], (typeof trees)[0]];
-  const differingFiles = differing(fileHashes(a.isoDir), fileHashes(b.isoDir), 'iso:');
-  let differingMetadata: string[] = [];
-  if (existsSync(a.rootDir) && existsSync(b.rootDir)) {
-    differingFiles.push(...differing(fileHashes(a.rootDir), fileHashes(b.rootDir), 'squashfs:'));
-    const listingB = squashfsListing(b.squashfs);
-    differingMetadata = [...squashfsListing(a.squashfs)].filter((line) => !listingB.has(line));
+  let found;
+  try {
+    found = differences(unpack(first, scratchDir, 0), unpack(second, scratchDir, 1));
+  } finally {
+    rmSync(scratchDir, { recursive: true, force: true });
   }
-  rmSync(scratchDir, { recursive: true, force: true });
+  const { differingFiles, differingMetadata } = found;
   const contentDiffs = differingFiles.filter((p) => !p.endsWith('/live/filesystem.squashfs'));
   const summary =
     contentDiffs.length === 0 && differingMetadata.length === 0
