@@ -8,6 +8,7 @@ import { OneLineRequestLog } from './request-log.js';
 import dbPlugin from './plugins/db.js';
 import errorsPlugin, { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './plugins/errors.js';
 import requestIdPlugin, { requestId } from './plugins/request-id.js';
+import routeDefaultsPlugin from './plugins/route-defaults.js';
 import swaggerPlugin from './plugins/swagger.js';
 import temporalPlugin from './plugins/temporal.js';
 import validationPlugin from './plugins/validation.js';
@@ -48,8 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(temporalPlugin, deps.temporal);
   await app.register(engineControlPlugin);
   await app.register(authPlugin);
-  // Before any route, so every route is in the document.
+  // Before any route, so every route is in the document and gets the defaults.
   await app.register(swaggerPlugin, { version });
+  await app.register(routeDefaultsPlugin);
   await app.register(healthRoutes, { version });
   for (const routes of [engineRoutes, actionRoutes, platformRoutes, grantRoutes, configRoutes, eventRoutes, auditRoutes, apiKeyRoutes]) {
     await app.register(routes);

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../lib/errors.js';
-import { bodyErrors, errorSchema } from '../schemas/error.js';
+import { errorSchema } from '../schemas/error.js';
 import type { ErrorBody } from '../schemas/error.js';
 import { logCompleted } from '../request-log.js';
 
@@ -51,8 +51,16 @@ export function toErrorBody(err: FastifyError | AppError): { status: number; bod
   return { status, body: { error: { code, message: err.message } } };
 }
 
+/** Fastify's own 413 and 415 say only their status line; say what this request did wrong. */
+function bodyProblem(status: number, request: FastifyRequest): string | undefined {
+  if (status === 413) return `the body is over this route's limit of ${request.routeOptions.bodyLimit ?? 'unknown'} bytes`;
+  if (status === 415) return `the body must be JSON, sent as content-type: application/json; this one came as ${request.headers['content-type'] ?? 'no content-type'}`;
+  return undefined;
+}
+
 function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = toErrorBody(err);
+  body.error.message = bodyProblem(status, request) ?? body.error.message;
   if (status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.error.code }, body.error.message);
   return reply.status(status).send(body);
@@ -96,24 +104,16 @@ function parsesAsJson(text: string): boolean {
 const poisoned = () =>
   new AppError(400, 'INVALID_JSON_BODY', 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth');
 
-/** Methods whose requests Fastify parses a body for, whether or not the route reads one. */
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
 export default fp(
   async (app: FastifyInstance) => {
     app.addSchema(errorSchema);
-    // A body is parsed before any handler runs, so a route that reads none still answers 413 or 415 to one that
-    // is too large or not JSON: documented on every route such a request can reach.
-    app.addHook('onRoute', (route) => {
-      if (!route.schema || ![route.method].flat().some((m) => BODY_METHODS.has(m))) return;
-      route.schema = { ...route.schema, response: { ...bodyErrors, ...(route.schema.response as object | undefined) } };
-    });
     app.setErrorHandler(sendError);
     // Fastify's JSON parser calls a body with __proto__ or constructor.prototype "not valid JSON". It is valid,
     // and refused because it could rewrite prototypes; say so. Re-parsing costs only on the error path.
     const { onProtoPoisoning = 'error', onConstructorPoisoning = 'error' } = app.initialConfig;
     const parseJson = app.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning);
-    app.removeContentTypeParser('application/json');
+    // Every body is JSON: a text/plain one would only fail validation as "must be object", so it is a 415 like any other type.
+    app.removeContentTypeParser(['application/json', 'text/plain']);
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
       // Fastify's own parser is the callback kind; it returns nothing.
       void parseJson(request, body, (err, value) => done(err && parsesAsJson(body) ? poisoned() : err, value));

@@ -138,10 +138,12 @@ describe('uniform error shape', () => {
     expect(JSON.parse(body)).toEqual({ error: { code, message } });
   });
 
-  it('rejects an unsupported content type with 415', async () => {
-    const res = await post('name=a', 'application/x-www-form-urlencoded');
+  it.each(['application/x-www-form-urlencoded', 'text/plain'])('rejects a %s body with 415, saying what it must be', async (type) => {
+    const res = await post(JSON.stringify({ name: 'a', size: 1 }), type);
     expect(res.status).toBe(415);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_MEDIA_TYPE');
+    expect(await res.json()).toEqual({
+      error: { code: 'INVALID_MEDIA_TYPE', message: `the body must be JSON, sent as content-type: application/json; this one came as ${type}` },
+    });
   });
 
   it('passes an application error through with its code and details', async () => {
