@@ -12,6 +12,17 @@ interface FieldProblem {
   message: string;
 }
 
+type SchemaProblem = NonNullable<FastifyError['validation']>[number];
+
+/** Ajv's words, except where they leave out what the caller needs to fix the value. */
+function problemOf(v: SchemaProblem): string {
+  const params = v.params as { allowedValues?: unknown[]; format?: string };
+  if (v.keyword === 'enum') return `must be one of ${params.allowedValues!.join(', ')}`;
+  if (v.keyword === 'format' && params.format === 'display-text') return 'must hold visible text and no control characters';
+  if (v.keyword === 'uniqueItems') return 'must not repeat an item';
+  return v.message ?? 'is invalid';
+}
+
 function fieldProblems(err: FastifyError): FieldProblem[] {
   const where = err.validationContext ?? 'body';
   return (err.validation ?? []).map((v) => {
@@ -20,7 +31,7 @@ function fieldProblems(err: FastifyError): FieldProblem[] {
     const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
     const leaf = missing ?? extra;
     const field = [where, path, leaf].filter(Boolean).join('.');
-    return { field, message: extra ? 'is not allowed' : (v.message ?? 'is invalid') };
+    return { field, message: extra ? 'is not allowed' : missing ? 'is required' : problemOf(v) };
   });
 }
 

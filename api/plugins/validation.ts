@@ -10,10 +10,15 @@ const common: Options = { allErrors: true, useDefaults: true, removeAdditional: 
  * Bodies are validated as sent: a number where a string belongs is an error, not a string.
  * Query strings, params and headers arrive as text, so those parts coerce to their schema types.
  */
+/** Text a person reads in a list: something visible, and no control characters (a newline, a NUL). */
+export const DISPLAY_TEXT = /^[^\p{Cc}]*[^\p{Cc}\s][^\p{Cc}]*$/u;
+
+const withFormats = (ajv: Ajv): Ajv => addFormats.default(ajv).addFormat('display-text', DISPLAY_TEXT);
+
 export default fp(
   async (app: FastifyInstance) => {
-    const strict = addFormats.default(new Ajv({ ...common, coerceTypes: false }));
-    const coercing = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }));
+    const strict = withFormats(new Ajv({ ...common, coerceTypes: false }));
+    const coercing = withFormats(new Ajv({ ...common, coerceTypes: 'array' }));
     app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   },
   { name: 'validation' },

@@ -3,7 +3,7 @@ import type { Role } from '../../lib/db/repositories/api-keys.js';
 import { AppError } from '../../lib/errors.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
-import { apiKeyRecord, idParams, operatorSecurity } from '../schemas/engine-control.js';
+import { apiKeyRecord, displayName, idParams, operatorSecurity } from '../schemas/engine-control.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef };
 
@@ -23,7 +23,7 @@ export default async function apiKeyRoutes(app: FastifyInstance): Promise<void> 
           type: 'object',
           required: ['name', 'role'],
           additionalProperties: false,
-          properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, role: { type: 'string', enum: ['admin', 'operator', 'reader'] } },
+          properties: { name: displayName, role: { type: 'string', enum: ['admin', 'operator', 'reader'] } },
         },
         response: { 201: { type: 'object', properties: { key: { type: 'string' }, record: apiKeyRecord } }, ...errors },
       },

@@ -2,7 +2,10 @@
 
 const slug = { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
-const scopes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 50 } as const;
+// RFC 6749 scope tokens: printable ASCII without spaces, quotes or backslashes.
+const scopes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }, maxItems: 50, uniqueItems: true } as const;
+/** A name shown to operators: not blank, no control characters. */
+export const displayName = { type: 'string', minLength: 1, maxLength: 100, format: 'display-text' } as const;
 const platformStatuses = ['active', 'maintenance', 'disabled'] as const;
 const strings = { type: 'array', items: { type: 'string' } } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -33,7 +36,7 @@ export const registerEngineBody = {
   required: ['name'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
+    name: displayName,
     description: { type: 'string', maxLength: 1000, default: '' },
     capabilities: { type: 'array', items: capability, maxItems: 200, default: [] },
   },
@@ -83,9 +86,9 @@ export const putPlatformBody = {
   required: ['name', 'version'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
+    name: displayName,
     status: { type: 'string', enum: platformStatuses, description: 'Omitted: unchanged for an existing platform, active for a new one' },
-    version: { type: 'string', minLength: 1, maxLength: 50 },
+    version: { ...displayName, maxLength: 50 },
   },
 } as const;
 

@@ -207,6 +207,11 @@ export class EngineControl {
       // Suspension stops everything an engine does on its own account, asking for more included.
       if (engine.status !== 'active') throw new AppError(403, 'ENGINE_SUSPENDED', `engine ${engine.id} is ${engine.status}; it cannot ask for permissions until resumed`);
       this.platform(input.platform_id);
+      // One open question per action: a second would start a second approval flow an operator must decide twice.
+      const open = this.grants.listRequests('pending').find((r) => r.engine_id === input.engine_id && r.platform_id === input.platform_id && r.action_type === input.action_type);
+      if (open) {
+        throw new AppError(409, 'REQUEST_PENDING', `request ${open.id} for ${input.platform_id}/${input.action_type} is still waiting for an operator`, { request_id: open.id });
+      }
       const request: GrantRequest = { ...input, status: 'pending', decided_by: null, grant_id: null, created_at: nowIso(), decided_at: null };
       this.grants.insertRequest(request);
       this.record(by, 'grant_request.created', { request_id: input.id, scopes: input.scopes, duration_s: input.duration_s, reason: input.reason }, {

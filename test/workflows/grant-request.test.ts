@@ -52,6 +52,22 @@ describe('grant request workflow', () => {
     await s.call('DELETE', `/grants/${approved.body.grant_id}`);
   });
 
+  it('refuses a second request for an action while the first waits for an operator', async () => {
+    const first = await request({ platform: 'calendar', action_type: 'delete_event' });
+    expect(first.status).toBe(202);
+    const second = await request({ platform: 'calendar', action_type: 'delete_event', scopes: ['calendar.admin'] });
+    expect(second.status).toBe(409);
+    expect(second.body.error).toEqual({
+      code: 'REQUEST_PENDING',
+      message: `request ${first.body.id} for calendar/delete_event is still waiting for an operator`,
+      details: { request_id: first.body.id },
+    });
+    expect((await s.call('POST', `/grant-requests/${first.body.id}/deny`)).status).toBe(200);
+    const after = await request({ platform: 'calendar', action_type: 'delete_event' });
+    expect(after.status).toBe(202);
+    expect((await s.call('POST', `/grant-requests/${after.body.id}/deny`)).status).toBe(200);
+  });
+
   it('answers 504 when no worker confirms a decision in time; deciding again learns which decision won', async () => {
     const req = await request();
     await s.stopWorker();

@@ -58,8 +58,8 @@ describe('uniform error shape', () => {
     expect(await res.json()).toEqual({
       error: {
         code: 'VALIDATION_FAILED',
-        message: "body.size must have required property 'size'",
-        details: { fields: [{ field: 'body.size', message: "must have required property 'size'" }] },
+        message: 'body.size is required',
+        details: { fields: [{ field: 'body.size', message: 'is required' }] },
       },
     });
   });

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTestStack } from '../../support/engine-control.js';
+import type { EngineCreds, TestStack } from '../../support/engine-control.js';
+
+/** Bodies that parse as JSON and have the right types, but values no operator should have to clean up later. */
+describe('request bodies are refused with the field and what it must be', () => {
+  let s: TestStack;
+  let engine: EngineCreds;
+
+  beforeAll(async () => {
+    s = await startTestStack(inject('temporalAddress'));
+    engine = await s.registerEngine('mailer');
+    await s.putPlatform('gmail');
+  });
+  afterAll(() => s.close());
+
+  const visible = 'must hold visible text and no control characters';
+  it.each([
+    ['POST', '/engines/register', { name: '   ' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: 'nul\u0000byte' }, 'body.name', visible],
+    ['PUT', '/platforms/slack', { name: '\n', version: '1' }, 'body.name', visible],
+    ['PUT', '/platforms/slack', { name: 'Slack', version: ' ' }, 'body.version', visible],
+    ['POST', '/api-keys', { name: ' ', role: 'reader' }, 'body.name', visible],
+    ['POST', '/api-keys', { name: 'ops', role: 'root' }, 'body.role', 'must be one of admin, operator, reader'],
+    ['PUT', '/platforms/slack', { name: 'Slack', version: '1', status: 'paused' }, 'body.status', 'must be one of active, maintenance, disabled'],
+    ['POST', '/grants', { platform: 'gmail', action_type: 'send', scopes: ['a', 'a'] }, 'body.scopes', 'must not repeat an item'],
+    ['POST', '/grants', { platform: 'gmail', action_type: 'send', scopes: ['two words'] }, 'body.scopes.0', 'must match pattern "^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$"'],
+  ])('%s %s %j: 400 naming %s', async (method, path, body, field, message) => {
+    const sent = path === '/grants' ? { engine_id: engine.id, ...body } : body;
+    const res = await s.call(method, path, { body: sent });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'VALIDATION_FAILED', message: `${field} ${message}`, details: { fields: [{ field, message }] } });
+  });
+
+  it('still takes names in any script, with inner spaces', async () => {
+    expect((await s.call('POST', '/engines/register', { body: { name: 'Kalender – München 2' } })).status).toBe(201);
+  });
+});
