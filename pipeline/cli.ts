@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { listProfiles } from '../profiles/load-profile.js';
 
 /** Stage names accepted on the command line, in matrix order. */
 export const stageNames = ['lint', 'test', 'iso', 'image', 'release'] as const;
@@ -18,13 +19,14 @@ export interface PipelineOptions {
   readonly verbose: boolean;
 }
 
-export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'run'; readonly command: Command; readonly options: PipelineOptions };
+export type ParsedCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'run'; readonly command: Command; readonly plan: readonly StageName[]; readonly options: PipelineOptions };
 
 /** A usage mistake: the message says what was wrong and what is allowed. */
 export class UsageError extends Error {}
 
 const defaultProfile = 'edge-iot';
-const profilePattern = /^[a-z0-9][a-z0-9-]*$/;
 const tagPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const repoPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
@@ -45,7 +47,7 @@ Options:
   --image-tag <ref>    image name (default: borgos:<package version>)
   --context-only       image: only assemble the build context in .build/image (Dagger builds it)
   --release-tag <tag>  release tag (default: v<package version>)
-  --repo <owner/name>  GitHub repository for the release (default: $GITHUB_REPOSITORY)
+  --repo <owner/name>  GitHub repository for release/ci (default: $GITHUB_REPOSITORY)
   --skip <stage>       ci: leave a stage out (repeatable)
   -v, --verbose        echo every command's output, not only to the stage log
   -h, --help           show this help
@@ -63,6 +65,31 @@ function checked(value: string | undefined, pattern: RegExp, option: string, exp
     throw new UsageError(`invalid ${option} "${value}": expected ${expected}`);
   }
   return value;
+}
+
+/** An option's value and where it came from, so an error blames the flag or variable the user actually set. */
+interface Sourced {
+  readonly value: string | undefined;
+  readonly source: string;
+  readonly explicit: boolean;
+}
+
+const flagOrEnv = (flag: string, given: string | undefined, variable: string, env: NodeJS.ProcessEnv): Sourced =>
+  given !== undefined ? { value: given, source: flag, explicit: true } : { value: env[variable], source: variable, explicit: false };
+
+/** A profile must exist before any stage runs, so `ci` does not lint and test for minutes first. */
+function checkedProfile({ value = defaultProfile, source }: Sourced): string {
+  const profiles = listProfiles();
+  if (!profiles.includes(value)) throw new UsageError(`invalid ${source} "${value}": expected one of ${profiles.join(', ')} (profiles/*.yaml)`);
+  return value;
+}
+
+/** The stages a command runs; an empty plan is a mistake, not a pass. */
+function planOf(command: Command, skip: readonly StageName[]): StageName[] {
+  if (command !== 'ci') return [command];
+  const plan = stageNames.filter((name) => !skip.includes(name));
+  if (plan.length === 0) throw new UsageError(`nothing to run: --skip leaves out every stage of ci (${stageNames.join(', ')})`);
+  return plan;
 }
 
 /** Parses argv (without node and script) into a command, or throws UsageError. */
@@ -102,18 +129,22 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     return name;
   });
   if (skip.length > 0 && command !== 'ci') throw new UsageError('--skip only applies to ci');
-  const profile = checked(values.profile ?? env.BORG_PROFILE ?? defaultProfile, profilePattern, '--profile', 'lowercase letters, digits and dashes') ?? defaultProfile;
+  const plan = planOf(command, skip);
+  // A value from the environment is checked only where a stage uses it; one typed on the command line always.
+  const profile = flagOrEnv('--profile', values.profile, 'BORG_PROFILE', env);
+  const repo = flagOrEnv('--repo', values.repo, 'GITHUB_REPOSITORY', env);
   return {
     kind: 'run',
     command,
+    plan,
     options: {
-      profile,
+      profile: profile.explicit || plan.includes('iso') ? checkedProfile(profile) : (profile.value ?? defaultProfile),
       isoTag: checked(values['iso-tag'], tagPattern, '--iso-tag', 'letters, digits, ".", "_" and "-"'),
       baseImage: values['base-image'],
       imageTag: values['image-tag'],
       contextOnly: values['context-only'],
       releaseTag: checked(values['release-tag'], tagPattern, '--release-tag', 'letters, digits, ".", "_" and "-"'),
-      repo: checked(values.repo ?? env.GITHUB_REPOSITORY, repoPattern, '--repo', 'owner/name'),
+      repo: repo.explicit || plan.includes('release') ? checked(repo.value, repoPattern, repo.source, 'owner/name') : repo.value,
       skip,
       verbose: values.verbose,
     },

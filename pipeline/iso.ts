@@ -1,19 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { outDir, repoRoot } from './paths.js';
+import { outDir } from './paths.js';
 import type { Stage } from './stage.js';
 
-const profilesDir = path.join(repoRoot, 'profiles');
 export const isoDir = path.join(outDir, 'ISO');
-
-/** Fails early, before a long build, when the profile file does not exist. */
-async function assertProfileExists(profile: string): Promise<void> {
-  const entries = await readdir(profilesDir).catch(() => [] as string[]);
-  const profiles = entries.filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, ''));
-  if (!profiles.includes(profile)) {
-    throw new Error(`unknown profile "${profile}": profiles/ has ${profiles.length > 0 ? profiles.join(', ') : 'no profiles'}`);
-  }
-}
 
 /** S2: the ISO is built by the project's own script (iso/build.ts); this stage only runs and checks it. */
 export const isoStage: Stage = {
@@ -21,7 +11,6 @@ export const isoStage: Stage = {
   name: 'iso',
   summary: 'live-build hybrid ISO from a profile (npm run iso)',
   async run(ctx, options) {
-    await assertProfileExists(options.profile);
     // --install-deps: a build host gets live-build and friends from the ISO script's own list.
     await ctx.run(`npm run iso -- --profile ${options.profile}`, ['npm', 'run', 'iso', '--', '--profile', options.profile, '--install-deps'], {
       env: options.isoTag === undefined ? {} : { ISO_TAG: options.isoTag },

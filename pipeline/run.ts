@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { helpText, parseCommand, stageNames, UsageError } from './cli.js';
+import { helpText, parseCommand, UsageError } from './cli.js';
 import { artifactsDir } from './paths.js';
 import { runStages } from './runner.js';
 import { stages } from './stages.js';
@@ -18,10 +18,9 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(helpText);
     return 0;
   }
-  const { command, options } = parsed;
-  const plan = command === 'ci' ? stageNames.filter((name) => !options.skip.includes(name)).map((name) => stages[name]) : [stages[command]];
+  const { command, plan, options } = parsed;
   const startedAt = performance.now();
-  const outcomes = await runStages(plan, options, { print: (line) => console.log(line), logsDir: path.join(artifactsDir, 'logs') });
+  const outcomes = await runStages(plan.map((name) => stages[name]), options, { print: (line) => console.log(line), logsDir: path.join(artifactsDir, 'logs') });
   const failed = outcomes.find((o) => !o.ok);
   if (command === 'ci') {
     const total = ((performance.now() - startedAt) / 1000).toFixed(1);
