@@ -15,7 +15,7 @@ options:
   --iso FILE            ISO to boot
   --profile NAME|FILE   profile the ISO was built from (for the service probes)
   --uefi                boot with OVMF (UEFI) instead of BIOS
-  --serial-log FILE     where to write the serial console (default FILE.serial.log next to the ISO)
+  --serial-log FILE     where to write the serial console (default: next to the ISO, NAME.bios.serial.log or NAME.uefi.serial.log)
   --timeout SECONDS     how long to wait for readiness (default 600)
   --install-deps        apt-get install qemu-system-x86 and ovmf if missing
   -h, --help            show this help`;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { listProfiles } from '../profiles/load-profile.js';
 import { ProfileError } from '../profiles/profile-error.js';
 import { buildIso } from './build-iso.js';
+import { BUILD_PACKAGES } from './host-tools.js';
 import { StageError } from './stage-runner.js';
 
 const usage = `usage: npm run iso -- --profile NAME|FILE [options]
@@ -19,7 +20,7 @@ options:
   --mirror URL              Debian mirror, e.g. a snapshot (env BORG_ISO_MIRROR; default: host's debian.sources)
   --security-mirror URL     Debian security mirror (env BORG_ISO_SECURITY_MIRROR)
   --force                   rebuild even if nothing changed
-  --install-deps            apt-get install missing host packages (live-build, xorriso, squashfs-tools)
+  --install-deps            apt-get install missing host packages (${BUILD_PACKAGES.join(', ')})
   -h, --help                show this help
 
 environment: SOURCE_DATE_EPOCH (default: time of the last commit touching the profiles, the catalog,

@@ -6,7 +6,6 @@ const usage = 'usage: tsx profiles/check.ts [NAME|PROFILE.yaml ...]\nValidates t
 
 /** Why a file could not be read, in words, for the errors a mistyped argument causes. */
 const readProblems: Record<string, string> = {
-  ENOENT: 'no such file',
   EISDIR: 'is a directory; expected a profile .yaml file',
   EACCES: 'permission denied',
 };

@@ -58,15 +58,15 @@ export class Borgos {
    * S2: the bootable hybrid ISO of a profile, built with live-build on Debian 12.
    */
   @func()
-  buildIso(
+  async buildIso(
     /** The repository checkout. */
     @argument({ defaultPath: '/', ignore: sourceIgnore }) source: Directory,
     /** Profile name, a file under profiles/. */
     profile = 'edge-iot',
-    /** ISO file name without ".iso" (default: borgos-<profile>). */
+    /** ISO file name without ".iso" (default: borgos-<profile>-<package version>, as npm run iso). */
     isoTag?: string,
-  ): File {
-    const tag = isoTag ?? `borgos-${profile}`;
+  ): Promise<File> {
+    const tag = isoTag ?? (await this.defaultIsoTag(source, profile));
     return this.isoBuild(source, profile, tag).file(`out/ISO/${tag}.iso`);
   }
 
@@ -113,7 +113,7 @@ export class Borgos {
     /** Profile whose ISO is released. */
     profile = 'edge-iot',
   ): Promise<string> {
-    const tag = `borgos-${profile}`;
+    const tag = await this.defaultIsoTag(source, profile);
     return this.workspace(source)
       .withDirectory('out/ISO', this.isoBuild(source, profile, tag).directory('out/ISO'))
       .withFile('out/image/borgos-image.tar', this.image(source).asTarball())
@@ -151,12 +151,18 @@ export class Borgos {
     };
     await stage('lint', () => this.lint(source).sync());
     await stage('test', () => this.test(source).sync());
-    await stage('iso', () => this.buildIso(source, profile).sync());
+    await stage('iso', async () => (await this.buildIso(source, profile)).sync());
     await stage('image', () => this.image(source).sync());
     if (githubToken !== undefined && repository !== undefined) {
       await stage('release', () => this.release(source, githubToken, repository, releaseTag, profile));
     }
     return `ci passed: ${passed.join(', ')}`;
+  }
+
+  /** The tag `npm run iso` uses by default, so both runners publish the same file name. */
+  private async defaultIsoTag(source: Directory, profile: string): Promise<string> {
+    const { version } = JSON.parse(await source.file('package.json').contents()) as { version: string };
+    return `borgos-${profile}-${version}`;
   }
 
   /** The ISO build container, left with out/ISO/ filled in. */

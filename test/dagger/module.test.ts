@@ -12,7 +12,7 @@ import { execsOf, RecordingEngine, selectionsOf } from './recording-engine.js';
 interface Borgos {
   lint(source: Directory): Directory;
   test(source: Directory): Directory;
-  buildIso(source: Directory, profile?: string, isoTag?: string): File;
+  buildIso(source: Directory, profile?: string, isoTag?: string): Promise<File>;
   image(source: Directory): Container;
   publishImage(source: Directory, address: string): Promise<string>;
   release(source: Directory, githubToken: Secret, repository: string, releaseTag?: string, profile?: string): Promise<string>;
@@ -30,6 +30,7 @@ const repo = '/checkout/borgos';
 beforeAll(async () => {
   process.env.DAGGER_SESSION_PORT = String(await engine.start());
   process.env.DAGGER_SESSION_TOKEN = engine.token;
+  engine.files.set('package.json', JSON.stringify({ name: 'borgos', version: '9.8.7' }));
 });
 afterAll(() => engine.stop());
 beforeEach(() => {
@@ -103,7 +104,7 @@ describe('dagger module queries', () => {
   });
 
   it('buildIso runs S2 on Debian 12 with root capabilities and returns the tagged ISO', async () => {
-    await call((m, source) => m.buildIso(source, 'server', 'borgos-server-1').sync());
+    await call(async (m, source) => (await m.buildIso(source, 'server', 'borgos-server-1')).sync());
     const chain = lastEvaluation();
     expect(base(chain)).toBe('debian:12');
     const node = selectionsOf(chain, 'withDirectory').find((s) => s.args.path === '/usr/local');
@@ -119,9 +120,9 @@ describe('dagger module queries', () => {
     expect(chain.at(-2)).toEqual({ field: 'file', args: { path: 'out/ISO/borgos-server-1.iso' } });
   });
 
-  it('buildIso names the ISO after the profile when no tag is given', async () => {
-    await call((m, source) => m.buildIso(source, 'edge-iot').sync());
-    expect(lastEvaluation().at(-2)).toEqual({ field: 'file', args: { path: 'out/ISO/borgos-edge-iot.iso' } });
+  it('buildIso names the ISO as npm run iso does when no tag is given: borgos-<profile>-<package version>', async () => {
+    await call(async (m, source) => (await m.buildIso(source, 'edge-iot')).sync());
+    expect(lastEvaluation().at(-2)).toEqual({ field: 'file', args: { path: 'out/ISO/borgos-edge-iot-9.8.7.iso' } });
   });
 
   it('image builds the Dockerfile from the context S3 assembles, on the registry Node base', async () => {
@@ -154,7 +155,7 @@ describe('dagger module queries', () => {
     expect(selectionsOf(chain, 'withEnvVariable')).toContainEqual({ field: 'withEnvVariable', args: { name: 'GITHUB_REPOSITORY', value: 'borg/borgos' } });
     const isoDir = engine.resolve(selectionsOf(chain, 'withDirectory').find((s) => s.args.path === 'out/ISO')?.args.source);
     expect(isoDir.at(-1)).toEqual({ field: 'directory', args: { path: 'out/ISO' } });
-    expect(execsOf(isoDir)).toContainEqual(['npm', 'run', 'pipeline', '--', 'iso', '--profile', 'server', '--iso-tag', 'borgos-server']);
+    expect(execsOf(isoDir)).toContainEqual(['npm', 'run', 'pipeline', '--', 'iso', '--profile', 'server', '--iso-tag', 'borgos-server-9.8.7']);
     const tarball = engine.resolve(selectionsOf(chain, 'withFile').find((s) => s.args.path === 'out/image/borgos-image.tar')?.args.source);
     expect(tarball.slice(-2).map((s) => s.field)).toEqual(['dockerBuild', 'asTarball']);
     expect(chain.at(-1)?.field).toBe('stdout');
@@ -163,7 +164,8 @@ describe('dagger module queries', () => {
 
   it('ci runs lint, test, iso and image in order', async () => {
     const summary = await call((m, source) => m.ci(source));
-    const stages = engine.evaluations.map((q) => execsOf(q.chain).find((argv) => argv[2] === 'pipeline')?.[4]);
+    // Reading package.json for the ISO tag is an evaluation too, with no stage in it.
+    const stages = engine.evaluations.map((q) => execsOf(q.chain).find((argv) => argv[2] === 'pipeline')?.[4]).filter((name) => name !== undefined);
     expect(stages).toEqual(['lint', 'test', 'iso', 'image']);
     expect(summary).toBe('ci passed: lint, test, iso, image');
   });

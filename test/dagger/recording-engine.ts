@@ -19,11 +19,13 @@ export interface ExecFailure {
  * A stand-in for the Dagger engine's session endpoint: the SDK posts each query to
  * POST /query with HTTP basic auth (the session token as user). This server records the
  * queries and answers with the minimum the SDK needs to carry on: a fresh ID for `id` and
- * `sync`, a string for other scalars. IDs map back to the chain that made them, so a test
+ * `sync`, the registered text for a file's `contents`, a string for other scalars. IDs map back to the chain that made them, so a test
  * can see what a mounted cache, file or directory argument really was.
  */
 export class RecordingEngine {
   readonly queries: RecordedQuery[] = [];
+  /** What `contents` answers for a file, by the path the module asked for. */
+  readonly files = new Map<string, string>();
   private readonly ids = new Map<string, Selection[]>();
   private server: Server | undefined;
   private failWhen: ((chain: Selection[]) => ExecFailure | undefined) | undefined;
@@ -95,6 +97,8 @@ export class RecordingEngine {
         return `${leaf.args.address as string}@sha256:${'0'.repeat(64)}`;
       case 'stdout':
         return 'stdout of the last exec';
+      case 'contents':
+        return this.files.get(selectionsOf(chain, 'file').at(-1)?.args.path as string) ?? null;
       default:
         return null;
     }
