@@ -119,6 +119,7 @@ export class EngineControl {
       const before = this.platforms.get(input.id);
       const platform: Platform = { ...input, status: input.status ?? before?.status ?? 'active', updated_at: nowIso() };
       this.platforms.upsert(platform);
+      if (input.status) this.keepThroughWindows(input.id, input.status);
       this.record(by, before ? 'platform.updated' : 'platform.created', { before: before ?? null, after: { ...input, status: platform.status } }, { platform_id: input.id });
       return platform;
     });
@@ -128,9 +129,15 @@ export class EngineControl {
     return this.inTxn(() => {
       const platform = this.platform(id);
       this.platforms.setStatus(id, status, nowIso());
+      this.keepThroughWindows(id, status);
       this.record(by, 'platform.status', { from: platform.status, to: status }, { platform_id: id });
       return { ...platform, status };
     });
+  }
+
+  /** An operator's status set while a window runs is the one the platform keeps when the window ends. */
+  private keepThroughWindows(id: string, status: PlatformStatus): void {
+    if (this.platforms.statusAfterWindows(id) !== null) this.platforms.setStatusAfterWindows(id, status);
   }
 
   /**
@@ -280,8 +287,9 @@ export class EngineControl {
   }
 
   /**
-   * Moves a window and its platform together: active → platform in maintenance; completed/cancelled →
-   * active again, unless another window of that platform is still under way.
+   * Moves a window and its platform together: active → platform in maintenance; completed/cancelled → back
+   * to the status it had before the first window began (or that an operator set since), once no other window
+   * of that platform is under way. A disabled platform stays disabled throughout.
    */
   transitionWindow(by: Actor, id: string, status: Exclude<WindowStatus, 'scheduled'>): MaintenanceWindow {
     return this.inTxn(() => {
@@ -289,9 +297,18 @@ export class EngineControl {
       if (!w) throw new AppError(404, 'WINDOW_NOT_FOUND', `no maintenance window ${id}`);
       if (w.status === status || w.status === 'completed' || w.status === 'cancelled') return w;
       const platform = this.platform(w.platform_id);
-      const overlapped = (): boolean => this.windows.list(w.platform_id).some((o) => o.id !== id && o.status === 'active');
-      const target: PlatformStatus | undefined = status === 'active' ? 'maintenance' : w.status === 'active' && !overlapped() ? 'active' : undefined;
-      if (target && platform.status !== 'disabled') this.platforms.setStatus(w.platform_id, target, nowIso());
+      const alone = !this.windows.list(w.platform_id).some((o) => o.id !== id && o.status === 'active');
+      let target: PlatformStatus | undefined;
+      if (status === 'active' && platform.status !== 'disabled') {
+        if (alone) this.platforms.setStatusAfterWindows(w.platform_id, platform.status);
+        target = 'maintenance';
+      } else if (status !== 'active' && w.status === 'active' && alone) {
+        // Windows begun before this was recorded go back to active, as they always did.
+        const after = this.platforms.statusAfterWindows(w.platform_id) ?? 'active';
+        this.platforms.setStatusAfterWindows(w.platform_id, null);
+        if (platform.status === 'maintenance') target = after;
+      }
+      if (target) this.platforms.setStatus(w.platform_id, target, nowIso());
       this.windows.setStatus(id, status);
       this.record(by, `maintenance.${status}`, { window_id: id, platform_status: target ?? platform.status }, { platform_id: w.platform_id });
       return { ...w, status };

@@ -54,6 +54,15 @@ describe('maintenance window workflow', () => {
     expect(await windowStatus(res.body.id)).toBe('cancelled');
   });
 
+  it('leaves a platform an operator had put into maintenance in maintenance when a routine window ends', async () => {
+    await s.putPlatform('slack', 'maintenance');
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(2000) } });
+    await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
+    expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
+    await s.putPlatform('slack', 'active');
+    expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
+  });
+
   it('keeps the platform in maintenance until the last of two overlapping windows ends', async () => {
     const first = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(3000) } });
     const second = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(1000), ends_at: inMs(7000) } });

@@ -10,6 +10,8 @@ export interface Platform {
   updated_at: string;
 }
 
+const COLUMNS = 'id, name, status, version, updated_at';
+
 export class PlatformRepository {
   constructor(private readonly db: Db) {}
 
@@ -23,14 +25,23 @@ export class PlatformRepository {
   }
 
   get(id: string): Platform | undefined {
-    return this.db.prepare<[string], Platform>('SELECT * FROM platforms WHERE id = ?').get(id);
+    return this.db.prepare<[string], Platform>(`SELECT ${COLUMNS} FROM platforms WHERE id = ?`).get(id);
   }
 
   list(): Platform[] {
-    return this.db.prepare<[], Platform>('SELECT * FROM platforms ORDER BY id').all();
+    return this.db.prepare<[], Platform>(`SELECT ${COLUMNS} FROM platforms ORDER BY id`).all();
   }
 
   setStatus(id: string, status: PlatformStatus, at: string): void {
     this.db.prepare('UPDATE platforms SET status = ?, updated_at = ? WHERE id = ?').run(status, at, id);
+  }
+
+  /** Where the platform goes when its last maintenance window ends; null while no window is in force. */
+  statusAfterWindows(id: string): PlatformStatus | null {
+    return this.db.prepare<[string], PlatformStatus | null>('SELECT status_after_windows FROM platforms WHERE id = ?').pluck().get(id) ?? null;
+  }
+
+  setStatusAfterWindows(id: string, status: PlatformStatus | null): void {
+    this.db.prepare('UPDATE platforms SET status_after_windows = ? WHERE id = ?').run(status, id);
   }
 }

@@ -23,3 +23,57 @@ describe('EngineControl.settleGrantRequest', () => {
     expect(control.grants.list({ engine_id: engine.id })).toEqual([]);
   });
 });
+
+describe('EngineControl.transitionWindow', () => {
+  const db = openMigratedDatabase({ file: join(tempDir('borg-control-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
+  const control = new EngineControl(db);
+  const by = { actor: 'operator:test', requestId: null };
+  let n = 0;
+  afterAll(() => closeDatabase(db));
+
+  /** A platform in `status`, with a window already scheduled on it; the steps below drive it as its workflow would. */
+  function platformWithWindow(status: 'active' | 'maintenance' | 'disabled'): { id: string; window: () => string } {
+    n += 1;
+    const id = `p${n}`;
+    control.putPlatform(by, { id, name: id, version: '1', status });
+    const window = (): string => {
+      const w = control.createWindow(by, { id: `mw_${id}_${(n += 1)}`, platform_id: id, starts_at: '2030-01-01T00:00:00.000Z', ends_at: '2030-01-01T01:00:00.000Z', workflow_id: 'wf' });
+      return w.id;
+    };
+    return { id, window };
+  }
+  const status = (id: string) => control.platform(id).status;
+
+  it.each([
+    ['active', 'active'],
+    ['maintenance', 'maintenance'],
+    ['disabled', 'disabled'],
+  ] as const)('returns a platform that was %s before its window to %s', (before, after) => {
+    const { id, window } = platformWithWindow(before);
+    const w = window();
+    control.transitionWindow(by, w, 'active');
+    expect(status(id)).toBe(before === 'disabled' ? 'disabled' : 'maintenance');
+    control.transitionWindow(by, w, 'completed');
+    expect(status(id)).toBe(after);
+  });
+
+  it('returns to the status it had before the first of overlapping windows, when the last one ends', () => {
+    const { id, window } = platformWithWindow('active');
+    const [first, second] = [window(), window()];
+    control.transitionWindow(by, first, 'active');
+    control.transitionWindow(by, second, 'active');
+    control.transitionWindow(by, first, 'completed');
+    expect(status(id)).toBe('maintenance');
+    control.transitionWindow(by, second, 'cancelled');
+    expect(status(id)).toBe('active');
+  });
+
+  it.each(['maintenance', 'disabled', 'active'] as const)('keeps a status an operator set to %s while the window ran', (set) => {
+    const { id, window } = platformWithWindow('active');
+    const w = window();
+    control.transitionWindow(by, w, 'active');
+    control.putPlatform(by, { id, name: id, version: '2', status: set });
+    control.transitionWindow(by, w, 'completed');
+    expect(status(id)).toBe(set);
+  });
+});
