@@ -30,6 +30,9 @@ export async function startApiServer(config: Config, db: Db, log: Logger, tempor
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       throw new StartupError(`BORG_API_PORT ${config.api.port} on ${config.api.host} cannot be used (${code}); choose another port`, { cause: err });
     }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new StartupError(`BORG_API_HOST ${config.api.host} is not an address of this machine (${code}); use one it has, e.g. 127.0.0.1, or 0.0.0.0 for all`, { cause: err });
+    }
     throw err;
   }
   const address = app.server.address();

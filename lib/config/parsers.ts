@@ -1,4 +1,5 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 
 /** A parser turns a raw env string into a value or throws with what is allowed. */
@@ -46,6 +47,8 @@ export const host: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) {
     throw new InvalidValue('expected a hostname or IP address');
   }
+  // Digits and dots only is meant as an IPv4 address; otherwise it would be looked up as a name and fail late.
+  if (/^[\d.]+$/.test(raw) && isIPv4(raw) === false) throw new InvalidValue('expected a hostname or IP address; this is no IPv4 address');
   return raw;
 };
 
@@ -107,6 +110,18 @@ export const writableFile: Parser<string> = (raw) => {
     writableDir(dirname(file));
   } catch {
     throw new InvalidValue('expected a file path in a directory BorgOS can create and write');
+  }
+  return file;
+};
+
+/** A program BorgOS runs: a file it may execute, not merely read. */
+export const executableFile: Parser<string> = (raw) => {
+  const file = resolve(raw);
+  try {
+    accessSync(file, constants.X_OK);
+    if (!statSync(file).isFile()) throw new Error('EISDIR');
+  } catch (err) {
+    throw new InvalidValue(`expected an executable file (${describe(err)})`);
   }
   return file;
 };

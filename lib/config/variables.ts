@@ -39,7 +39,7 @@ export const variables = {
   temporalCli: v({
     name: 'BORG_TEMPORAL_CLI',
     default: undefined,
-    parse: p.readableFile,
+    parse: p.executableFile,
     description: 'Path to the `temporal` CLI for the embedded server (default: PATH, then Go\'s bin dir, else `go install`)',
   }),
   temporalPort: v({ name: 'BORG_TEMPORAL_PORT', default: '7233', parse: p.port, description: 'gRPC port of the embedded Temporal server' }),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../lib/db/database.js';
@@ -17,6 +17,10 @@ async function embeddedEnv() {
     BORG_TEMPORAL_CLI: inject('temporalCli'),
   };
 }
+
+/** A readable file without execute permission, as a mistyped BORG_TEMPORAL_CLI might name. */
+const notAProgram = join(tempDir('borg-cli-'), 'temporal.txt');
+writeFileSync(notAProgram, 'not a program\n', { mode: 0o644 });
 
 describe('npm start', () => {
   it('brings up embedded Temporal, worker and API, reports ready, and leaves nothing behind on SIGTERM', async () => {
@@ -131,6 +135,8 @@ describe('npm start', () => {
     [{ BORG_API_PORT: 'abc' }, 'borg: BORG_API_PORT="abc" is invalid: expected an integer port from 0 to 65535'],
     [{ BORG_LOG_LEVEL: 'chatty' }, 'borg: BORG_LOG_LEVEL="chatty" is invalid: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ BORG_DATA_DIR: '/proc/borg/data' }, 'borg: BORG_DATA_DIR="/proc/borg/data" is invalid: expected a directory BorgOS can create, read and write (ENOENT)'],
+    [{ BORG_API_HOST: '999.999.1.1' }, 'borg: BORG_API_HOST="999.999.1.1" is invalid: expected a hostname or IP address; this is no IPv4 address'],
+    [{ BORG_TEMPORAL_CLI: notAProgram }, `borg: BORG_TEMPORAL_CLI="${notAProgram}" is invalid: expected an executable file (EACCES)`],
   ])('refuses to start on %j with one line and exit code 2', async (env, line) => {
     const run = runScript('start', env);
     expect(await run.exited).toEqual({ code: 2, signal: null });
@@ -147,6 +153,13 @@ describe('npm start', () => {
     expect(second.output()).toContain(`borg-api: BORG_API_PORT ${port} on 127.0.0.1 cannot be used (EADDRINUSE); choose another port`);
     first.child.kill('SIGINT');
     expect(await first.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it.each(['10.99.99.99', 'nowhere.invalid'])('names BORG_API_HOST in one line when %s is no address of this machine', async (host) => {
+    const run = runScript('start:api', { BORG_DATA_DIR: tempDir(), BORG_API_HOST: host, BORG_API_PORT: '0', TEMPORAL_ADDRESS: inject('temporalAddress') });
+    expect((await run.exited).code).toBe(1);
+    expect(run.output()).toMatch(new RegExp(`^borg-api: BORG_API_HOST ${host} is not an address of this machine \\((EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN)\\); use one it has, e\\.g\\. 127\\.0\\.0\\.1, or 0\\.0\\.0\\.0 for all$`, 'm'));
+    expect(run.output()).not.toMatch(/^\s+at /m);
   });
 
   it('refuses a database from a newer BorgOS and leaves it untouched', async () => {
