@@ -114,25 +114,21 @@ export const writableFile: Parser<string> = (raw) => {
   return file;
 };
 
-/** A program BorgOS runs: a file it may execute, not merely read. */
-export const executableFile: Parser<string> = (raw) => {
-  const file = resolve(raw);
-  try {
-    accessSync(file, constants.X_OK);
-    if (!statSync(file).isFile()) throw new Error('EISDIR');
-  } catch (err) {
-    throw new InvalidValue(`expected an executable file (${describe(err)})`);
-  }
-  return file;
-};
+/** A regular file this process may access with `mode`, named in errors as `what`. */
+const fileWith =
+  (mode: number, what: string): Parser<string> =>
+  (raw) => {
+    const file = resolve(raw);
+    try {
+      accessSync(file, mode);
+      if (!statSync(file).isFile()) throw new Error('EISDIR');
+    } catch (err) {
+      throw new InvalidValue(`expected ${what} (${describe(err)})`);
+    }
+    return file;
+  };
 
-export const readableFile: Parser<string> = (raw) => {
-  const file = resolve(raw);
-  try {
-    accessSync(file, constants.R_OK);
-    if (!statSync(file).isFile()) throw new Error('EISDIR');
-  } catch (err) {
-    throw new InvalidValue(`expected a readable file (${describe(err)})`);
-  }
-  return file;
-};
+/** A program BorgOS runs: a file it may execute, not merely read. */
+export const executableFile = fileWith(constants.X_OK, 'an executable file');
+
+export const readableFile = fileWith(constants.R_OK, 'a readable file');

@@ -69,7 +69,7 @@ describe('loadConfig', () => {
     [{ BORG_LOG_ROTATE_SIZE: '10 megs' }, 'BORG_LOG_ROTATE_SIZE="10 megs" is invalid: expected a size like 512k, 10m or 1g'],
     [{ BORG_LOG_ROTATE_KEEP: '0' }, 'BORG_LOG_ROTATE_KEEP="0" is invalid: expected an integer from 1 to 1000'],
     [{ BORG_SHUTDOWN_TIMEOUT_MS: 'soon' }, 'BORG_SHUTDOWN_TIMEOUT_MS="soon" is invalid: expected an integer from 100 to 600000'],
-    [{ BORG_TEMPORAL_CLI: '/nonexistent/temporal' }, 'BORG_TEMPORAL_CLI="/nonexistent/temporal" is invalid: expected a readable file (ENOENT)'],
+    [{ BORG_TEMPORAL_CLI: '/nonexistent/temporal' }, 'BORG_TEMPORAL_CLI="/nonexistent/temporal" is invalid: expected an executable file (ENOENT)'],
     [{ BORG_TEMPORAL_PORT: 'x' }, 'BORG_TEMPORAL_PORT="x" is invalid: expected an integer port from 0 to 65535'],
     [{ BORG_TEMPORAL_UI_PORT: '99999' }, 'BORG_TEMPORAL_UI_PORT="99999" is invalid: expected an integer port from 0 to 65535'],
     [{ BORG_TEMPORAL_PORT: '9000', BORG_TEMPORAL_UI_PORT: '9000' }, 'BORG_TEMPORAL_PORT and BORG_TEMPORAL_UI_PORT are both 9000: the embedded server needs two different ports'],
