@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineUpdate, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EngineControlActivities, SettledRequest } from '../activities/engine-control.js';
 
 const { settleGrantRequest, endGrant } = proxyActivities<EngineControlActivities>({
@@ -22,11 +22,22 @@ export type GrantRequestState = 'pending' | SettledRequest['status'] | 'ended';
 
 export const decideUpdate = defineUpdate<SettledRequest, [OperatorDecision]>('decide');
 export const stateQuery = defineQuery<GrantRequestState>('state');
+/** What the flow waits on has ended in the database already (a grant revoked, a request closed with its engine): stop waiting. */
+export const closedSignal = defineSignal('closed');
 
-/** Sleeps until a time-boxed grant ends, then revokes it; durable across worker and server restarts. */
-export async function expireGrantAt(grantId: string, expiresAt: string): Promise<void> {
+/** A flag that `closedSignal` raises. */
+function closedFlag(): () => boolean {
+  let closed = false;
+  setHandler(closedSignal, () => {
+    closed = true;
+  });
+  return () => closed;
+}
+
+/** Waits until a time-boxed grant ends, then expires it; durable across worker and server restarts. A grant revoked sooner has nothing left to time. */
+async function expireGrantAt(grantId: string, expiresAt: string, closed: () => boolean): Promise<void> {
   const remaining = Date.parse(expiresAt) - Date.now();
-  if (remaining > 0) await sleep(remaining);
+  if (remaining > 0 && (await condition(closed, remaining))) return;
   await endGrant(grantId, 'expired', workflowInfo().workflowId);
 }
 
@@ -38,6 +49,7 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
   let state: GrantRequestState = 'pending';
   let decision: OperatorDecision | undefined;
   let settled: SettledRequest | undefined;
+  const closed = closedFlag();
 
   setHandler(stateQuery, () => state);
   setHandler(
@@ -55,12 +67,13 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
     },
   );
 
-  const decided = await condition(() => decision !== undefined, `${input.deadlineSeconds} seconds`);
-  const outcome = !decided ? 'expired' : decision!.approved ? 'approved' : 'denied';
+  await condition(() => decision !== undefined || closed(), `${input.deadlineSeconds} seconds`);
+  // Closed undecided: the request was settled in the database (its engine revoked), which settling again returns as it is.
+  const outcome = decision ? (decision.approved ? 'approved' : 'denied') : closed() ? 'denied' : 'expired';
   settled = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId);
   state = settled.status;
   if (settled.status === 'approved' && settled.grant_id && settled.expires_at) {
-    await expireGrantAt(settled.grant_id, settled.expires_at);
+    await expireGrantAt(settled.grant_id, settled.expires_at, closed);
     state = 'ended';
   }
   return state;
@@ -73,5 +86,5 @@ export interface GrantExpiryInput {
 
 /** The timer behind a time-boxed grant made directly by an operator. */
 export async function grantExpiryWorkflow(input: GrantExpiryInput): Promise<void> {
-  await expireGrantAt(input.grantId, input.expiresAt);
+  await expireGrantAt(input.grantId, input.expiresAt, closedFlag());
 }

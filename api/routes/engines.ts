@@ -13,7 +13,7 @@ interface RegisterBody {
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef };
 
 export default async function engineRoutes(app: FastifyInstance): Promise<void> {
-  const { control } = app.engineControl;
+  const { control, flows } = app.engineControl;
   const operator = app.requireRole('operator');
   const reader = app.requireRole('reader');
 
@@ -76,7 +76,13 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
     app.post<{ Params: { id: string } }>(
       `/engines/:id/${path}`,
       { onRequest: operator, schema: { summary, tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
-      async (request) => control.setEngineStatus(actorOf(request), request.params.id, status),
+      async (request) => {
+        const open = status === 'revoked' ? control.openFlowsOf(request.params.id) : [];
+        const changed = control.setEngineStatus(actorOf(request), request.params.id, status);
+        // Its grants and requests ended with it; their flows need not wait for their own timers.
+        flows.closeInBackground(open, request.log);
+        return changed;
+      },
     );
   }
 }

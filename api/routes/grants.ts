@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
 import type { GrantRequestStatus, GrantStatus } from '../../lib/db/repositories/grants.js';
 import { AppError } from '../../lib/errors.js';
-import { startOrUndo, workflowIds } from '../../lib/engines/flows.js';
+import { startOrUndo } from '../../lib/engines/flows.js';
+import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
@@ -79,6 +80,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
           `Temporal did not confirm the start of the expiry timer; the grant was revoked${replace ? ' and the one it was to replace stays' : ''}`,
         ));
       const superseded = control.supersede(by, created);
+      flows.closeInBackground(control.timerFlows(superseded), request.log);
       return reply.status(201).send({ ...created, ...(expiry_workflow_id ? { expiry_workflow_id } : {}), superseded });
     },
   );
@@ -86,7 +88,11 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
   app.delete<{ Params: { id: string } }>(
     '/grants/:id',
     { onRequest: operator, schema: { summary: 'Revoke a grant now', tags: ['grants'], security: operatorSecurity, params: idParams, response: { 200: grant, ...errors } } },
-    async (request) => control.endGrant(actorOf(request), request.params.id, 'revoked'),
+    async (request) => {
+      const ended = control.endGrant(actorOf(request), request.params.id, 'revoked');
+      flows.closeInBackground(control.timerFlows([ended.id]), request.log);
+      return ended;
+    },
   );
 
   app.post<{ Body: GrantRequestBody }>(

@@ -16,6 +16,7 @@ import type { MaintenanceWindow, WindowStatus } from '../db/repositories/mainten
 import { PlatformRepository } from '../db/repositories/platforms.js';
 import type { Platform, PlatformStatus } from '../db/repositories/platforms.js';
 import { AppError } from '../errors.js';
+import { workflowIds } from './workflow-ids.js';
 
 export type PublicEngine = Omit<Engine, 'key_hash'>;
 
@@ -194,6 +195,22 @@ export class EngineControl {
 
   private activeGrants(engineId: string, platform: string, actionType: string): Grant[] {
     return this.grants.list({ engine_id: engineId, platform, status: 'active' }).filter((g) => g.action_type === actionType);
+  }
+
+  /** The flows that time these grants: the approving request's, or the expiry timer of a grant made with expires_at. */
+  timerFlows(grantIds: string[]): string[] {
+    return grantIds.flatMap((id) => {
+      const request = this.grants.requestForGrant(id);
+      if (request) return [request.workflow_id];
+      return this.grants.get(id)?.expires_at ? [workflowIds.grantExpiry(id)] : [];
+    });
+  }
+
+  /** What still waits in Temporal on an engine's account: its grants' timers and its pending requests. */
+  openFlowsOf(engineId: string): string[] {
+    const grants = this.grants.list({ engine_id: engineId, status: 'active' }).map((g) => g.id);
+    const requests = this.grants.listRequests('pending').filter((r) => r.engine_id === engineId);
+    return [...this.timerFlows(grants), ...requests.map((r) => r.workflow_id)];
   }
 
   /** Idempotent: ending an already-ended grant changes nothing and records nothing. */

@@ -1,19 +1,14 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
+import type { BaseLogger } from 'pino';
 import type { SettledRequest } from '../../activities/engine-control.js';
-import { decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from '../../workflows/grant-request.js';
+import { closedSignal, decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from '../../workflows/grant-request.js';
 import type { OperatorDecision } from '../../workflows/grant-request.js';
 import { cancelSignal, maintenanceWindowWorkflow } from '../../workflows/maintenance-window.js';
 import { engineIdKey, flowKey, platformKey } from '../../workflows/search-attributes.js';
 import { AppError } from '../errors.js';
-
-/** Readable workflow ids: an operator can find a flow from what they already know. */
-export const workflowIds = {
-  grantRequest: (engineId: string, requestId: string) => `grant-request-${engineId}-${requestId}`,
-  grantExpiry: (grantId: string) => `grant-expiry-${grantId}`,
-  maintenance: (platform: string, windowId: string) => `maintenance-${platform}-${windowId}`,
-};
+import { workflowIds } from './workflow-ids.js';
 
 /**
  * Starts a flow whose row is already written. If Temporal cannot take it, `undo` closes the row
@@ -111,6 +106,18 @@ export class EngineFlows {
 
   async startMaintenance(workflowId: string, platform: string, windowId: string, startsAt: string, endsAt: string): Promise<void> {
     await this.start(maintenanceWindowWorkflow, workflowId, { windowId, startsAt, endsAt }, { flow: 'maintenance', platform });
+  }
+
+  /**
+   * Tells flows that what they wait on has ended in the database, so they finish now rather than at their timer.
+   * In the background and best effort: the database is already right, and a flow not told ends harmlessly later.
+   */
+  closeInBackground(workflowIds: string[], log: Pick<BaseLogger, 'warn'>): void {
+    for (const workflowId of workflowIds) {
+      this.bounded(() => this.client.workflow.getHandle(workflowId).signal(closedSignal)).catch((err: unknown) => {
+        if (!isNotFound(err)) log.warn({ err, workflow_id: workflowId }, 'could not tell a flow that what it waits on has ended; it ends at its own timer');
+      });
+    }
   }
 
   /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */

@@ -154,6 +154,29 @@ describe('grant request workflow', () => {
     expect(late.body.error).toMatchObject({ code: 'REQUEST_NOT_PENDING', message: `request ${req.body.id} is already denied` });
   });
 
+  it('ends the flows of grants and requests that end before their timers: a revoked grant, a revoked engine', async () => {
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    const flowStatus = async (workflowId: string) => (await new Client({ connection }).workflow.getHandle(workflowId).describe()).status.name;
+    try {
+      const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+      const timed = await s.grant(engine.id, 'calendar', 'update_event', ['calendar.write'], inAnHour);
+      expect(await flowStatus(timed.body.expiry_workflow_id)).toBe('RUNNING');
+      expect((await s.call('DELETE', `/grants/${timed.body.id}`)).status).toBe(200);
+      await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
+
+      const leaving = await s.registerEngine();
+      const asked = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
+      const boxed = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'read_event', scopes: ['x'], reason: 'r', duration_s: 3600 } });
+      expect((await s.call('POST', `/grant-requests/${boxed.body.id}/approve`)).status).toBe(200);
+      expect((await s.call('POST', `/engines/${leaving.id}/revoke`)).status).toBe(200);
+      await eventually(() => flowStatus(asked.body.workflow_id), (status) => status === 'COMPLETED');
+      await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
+      expect(await requestStatus(asked.body.id)).toBe('denied');
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('refuses a request from a suspended engine and starts no flow', async () => {
     const paused = await s.registerEngine();
     expect((await s.call('POST', `/engines/${paused.id}/suspend`)).status).toBe(200);

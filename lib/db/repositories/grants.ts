@@ -106,6 +106,12 @@ export class GrantRepository {
     return row && parse<GrantRequest>(row);
   }
 
+  /** The request whose approval made this grant, if one did. */
+  requestForGrant(grantId: string): GrantRequest | undefined {
+    const row = this.db.prepare<[string], WithJsonScopes<GrantRequest>>('SELECT * FROM grant_requests WHERE grant_id = ?').get(grantId);
+    return row && parse<GrantRequest>(row);
+  }
+
   listRequests(status?: GrantRequestStatus): GrantRequest[] {
     const rows = status
       ? this.db.prepare<[string], WithJsonScopes<GrantRequest>>('SELECT * FROM grant_requests WHERE status = ? ORDER BY created_at').all(status)
