@@ -1,11 +1,25 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { AppError } from '../../lib/errors.js';
 import { bodyErrors } from '../schemas/error.js';
 
 /** Methods whose requests Fastify parses a body for, whether or not the route reads one. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const NO_QUERY = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+/**
+ * For a route that reads no body: one sent anyway would be dropped without a word (`{"reason": "…"}` on a revoke,
+ * say), so it is refused like an unknown field. Nothing, null and `{}` pass: many clients send them on any POST.
+ */
+const refuseBody: preValidationHookHandler = (request, _reply, done) => {
+  const body: unknown = request.body;
+  if (body === undefined || body === null) return done();
+  const keys = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : null;
+  if (keys?.length === 0) return done();
+  const fields = (keys ?? ['']).map((key) => ({ field: key ? `body.${key}` : 'body', message: 'is not allowed' }));
+  done(new AppError(400, 'VALIDATION_FAILED', `${fields.map((f) => `${f.field} ${f.message}`).join('; ')}: this route takes no body`, { fields }));
+};
 
 /** What every documented route gets without saying so; register it before the routes. */
 export default fp(
@@ -20,6 +34,7 @@ export default fp(
       const takesBody = [route.method].flat().some((m) => BODY_METHODS.has(m));
       const response = takesBody ? { ...bodyErrors, ...(route.schema.response as object | undefined) } : route.schema.response;
       route.schema = { ...route.schema, querystring, response };
+      if (takesBody && !route.schema.body) route.preValidation = [...[route.preValidation ?? []].flat(), refuseBody];
     });
   },
   { name: 'route-defaults' },

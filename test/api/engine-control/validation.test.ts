@@ -32,6 +32,21 @@ describe('request bodies are refused with the field and what it must be', () => 
     expect(res.body.error).toEqual({ code: 'VALIDATION_FAILED', message: `${field} ${message}`, details: { fields: [{ field, message }] } });
   });
 
+  it('refuses a body on a route that reads none, rather than dropping it without a word', async () => {
+    const suspend = (raw?: string) => s.call('POST', `/engines/${engine.id}/suspend`, raw === undefined ? {} : { raw, headers: { 'content-type': 'application/json' } });
+    const refused = await suspend('{"reason":"incident 42"}');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'body.reason is not allowed: this route takes no body',
+      details: { fields: [{ field: 'body.reason', message: 'is not allowed' }] },
+    });
+    expect((await suspend('"now"')).body.error.details).toEqual({ fields: [{ field: 'body', message: 'is not allowed' }] });
+    expect((await s.call('GET', `/engines/${engine.id}`)).body.status).toBe('active');
+    for (const raw of [undefined, '{}', 'null']) expect((await suspend(raw)).status).toBe(200);
+    expect((await s.call('POST', `/engines/${engine.id}/resume`)).status).toBe(200);
+  });
+
   it('still takes names in any script, with inner spaces', async () => {
     expect((await s.call('POST', '/engines/register', { body: { name: 'Kalender – München 2' } })).status).toBe(201);
   });
