@@ -59,7 +59,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { engine_id?: string; limit: number } }>(
+  app.get<{ Querystring: { engine_id?: string; before?: string; limit: number } }>(
     '/log/engine_events',
     {
       onRequest: app.requireRole('reader'),
@@ -70,11 +70,21 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { engine_id: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          properties: {
+            engine_id: { type: 'string' },
+            before: { type: 'string', maxLength: 100, description: 'Page backwards: only events older than this event id (the last one of the previous page)' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
         },
         response: { 200: { type: 'array', items: event }, 400: errorRef, 401: errorRef, 403: errorRef },
       },
     },
-    async (request) => control.events.list(request.query.engine_id, request.query.limit),
+    async (request) => {
+      const { before, limit } = request.query;
+      if (before !== undefined && !control.events.has(before)) {
+        throw new AppError(400, 'VALIDATION_FAILED', `querystring.before names no event (${before})`, { fields: [{ field: 'querystring.before', message: 'names no event' }] });
+      }
+      return control.events.list(request.query, limit);
+    },
   );
 }

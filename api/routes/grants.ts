@@ -151,7 +151,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { status?: GrantRequestStatus } }>(
+  app.get<{ Querystring: { status?: GrantRequestStatus; engine_id?: string; platform?: string } }>(
     '/grant-requests',
     {
       onRequest: reader,
@@ -159,11 +159,15 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Grant requests, e.g. ?status=pending for what waits on an operator',
         tags: ['grants'],
         security: operatorSecurity,
-        querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] }, engine_id: { type: 'string', maxLength: 100 }, platform: { type: 'string', maxLength: 100 } },
+        },
         response: { 200: { type: 'array', items: grantRequest }, ...errors },
       },
     },
-    async (request) => control.grants.listRequests(request.query.status),
+    async (request) => control.grants.listRequests(request.query),
   );
 
   for (const [path, approved] of [

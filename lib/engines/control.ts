@@ -108,7 +108,7 @@ export class EngineControl {
       if (status === 'revoked') {
         for (const g of this.grants.list({ engine_id: id, status: 'active' })) this.grants.end(g.id, 'revoked', nowIso());
         // Nothing could be granted to it any more, so nothing it asked for may stay open for an operator to approve.
-        for (const r of this.grants.listRequests('pending').filter((r) => r.engine_id === id)) this.settleGrantRequest(by, r.id, 'denied', by.actor);
+        for (const r of this.grants.listRequests({ status: 'pending', engine_id: id })) this.settleGrantRequest(by, r.id, 'denied', by.actor);
       }
       return publicEngine({ ...engine, status });
     });
@@ -209,7 +209,7 @@ export class EngineControl {
   /** What still waits in Temporal on an engine's account: its grants' timers and its pending requests. */
   openFlowsOf(engineId: string): string[] {
     const grants = this.grants.list({ engine_id: engineId, status: 'active' }).map((g) => g.id);
-    const requests = this.grants.listRequests('pending').filter((r) => r.engine_id === engineId);
+    const requests = this.grants.listRequests({ status: 'pending', engine_id: engineId });
     return [...this.timerFlows(grants), ...requests.map((r) => r.workflow_id)];
   }
 
@@ -232,7 +232,7 @@ export class EngineControl {
       if (engine.status !== 'active') throw new AppError(403, 'ENGINE_SUSPENDED', `engine ${engine.id} is ${engine.status}; it cannot ask for permissions until resumed`);
       this.platform(input.platform_id);
       // One open question per action: a second would start a second approval flow an operator must decide twice.
-      const open = this.grants.listRequests('pending').find((r) => r.engine_id === input.engine_id && r.platform_id === input.platform_id && r.action_type === input.action_type);
+      const open = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id, platform: input.platform_id }).find((r) => r.action_type === input.action_type);
       if (open) {
         throw new AppError(409, 'REQUEST_PENDING', `request ${open.id} for ${input.platform_id}/${input.action_type} is still waiting for an operator`, { request_id: open.id });
       }

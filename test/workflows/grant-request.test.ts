@@ -62,6 +62,9 @@ describe('grant request workflow', () => {
       message: `request ${first.body.id} for calendar/delete_event is still waiting for an operator`,
       details: { request_id: first.body.id },
     });
+    const waiting = await s.call('GET', `/grant-requests?engine_id=${engine.id}&platform=calendar&status=pending`);
+    expect(waiting.body.map((r: { id: string }) => r.id)).toEqual([first.body.id]);
+    expect((await s.call('GET', `/grant-requests?engine_id=eng_nobody`)).body).toEqual([]);
     expect((await s.call('POST', `/grant-requests/${first.body.id}/deny`)).status).toBe(200);
     const after = await request({ platform: 'calendar', action_type: 'delete_event' });
     expect(after.status).toBe(202);

@@ -24,10 +24,18 @@ export class EngineEventRepository {
       .run({ ...e, data: JSON.stringify(e.data) });
   }
 
-  list(engineId: string | undefined, limit: number): EngineEvent[] {
-    const rows = engineId
-      ? this.db.prepare<[string, number], Row>('SELECT * FROM engine_events WHERE engine_id = ? ORDER BY created_at DESC LIMIT ?').all(engineId, limit)
-      : this.db.prepare<[number], Row>('SELECT * FROM engine_events ORDER BY created_at DESC LIMIT ?').all(limit);
+  has(id: string): boolean {
+    return this.db.prepare<[string], number>('SELECT 1 FROM engine_events WHERE id = ?').pluck().get(id) !== undefined;
+  }
+
+  /** Newest first; `before`, an event id, pages back to the events older than it (ties in time broken by id). */
+  list(filter: { engine_id?: string; before?: string }, limit: number): EngineEvent[] {
+    const where = ['1 = 1'];
+    if (filter.engine_id) where.push('engine_id = @engine_id');
+    if (filter.before) where.push('(created_at, id) < (SELECT created_at, id FROM engine_events WHERE id = @before)');
+    const rows = this.db
+      .prepare<Record<string, unknown>, Row>(`SELECT * FROM engine_events WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`)
+      .all({ engine_id: filter.engine_id ?? null, before: filter.before ?? null, limit });
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 }

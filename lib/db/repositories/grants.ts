@@ -112,11 +112,15 @@ export class GrantRepository {
     return row && parse<GrantRequest>(row);
   }
 
-  listRequests(status?: GrantRequestStatus): GrantRequest[] {
-    const rows = status
-      ? this.db.prepare<[string], WithJsonScopes<GrantRequest>>('SELECT * FROM grant_requests WHERE status = ? ORDER BY created_at').all(status)
-      : this.db.prepare<[], WithJsonScopes<GrantRequest>>('SELECT * FROM grant_requests ORDER BY created_at').all();
-    return rows.map((r) => parse<GrantRequest>(r));
+  listRequests(filter: { status?: GrantRequestStatus; engine_id?: string; platform?: string } = {}): GrantRequest[] {
+    const where = ['1 = 1'];
+    for (const [key, column] of [['status', 'status'], ['engine_id', 'engine_id'], ['platform', 'platform_id']] as const) {
+      if (filter[key]) where.push(`${column} = @${key}`);
+    }
+    return this.db
+      .prepare<Record<string, unknown>, WithJsonScopes<GrantRequest>>(`SELECT * FROM grant_requests WHERE ${where.join(' AND ')} ORDER BY created_at`)
+      .all({ status: filter.status ?? null, engine_id: filter.engine_id ?? null, platform: filter.platform ?? null })
+      .map((r) => parse<GrantRequest>(r));
   }
 
   /** Settles a pending request; false if it was already settled (the workflow retried). */

@@ -124,4 +124,22 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
     expect(asEngine.status).toBe(401);
     expect((await list('?limit=0')).status).toBe(400);
   });
+
+  it('pages back through every event with before, including events logged in the same millisecond', async () => {
+    const pager = await s.registerEngine('pager');
+    const sent: string[] = [];
+    for (let i = 0; i < 7; i++) sent.push((await post(pager, { type: 'tick', message: `tick ${i}` })).body.event_id);
+    const seen: string[] = [];
+    let before = '';
+    for (let page = 0; page < 10; page++) {
+      const res = await list(`?engine_id=${pager.id}&limit=3${before ? `&before=${before}` : ''}`);
+      const ids = (res.body as { id: string }[]).map((e) => e.id);
+      if (ids.length === 0) break;
+      seen.push(...ids);
+      before = ids.at(-1)!;
+    }
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen)).toEqual(new Set(sent));
+    expect((await list('?before=evt_nope')).body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [{ field: 'querystring.before', message: 'names no event' }] } });
+  });
 });
