@@ -15,21 +15,24 @@ import { cpuTimes, stealPercent } from './support/steal.js';
  * also records the machine's steal time, and pairs taken while the hypervisor held the CPU back
  * are reported apart.
  */
+const badSettings: string[] = [];
 const PAIRS = setting('BENCH_PAIRS', 8, 'count');
 const SLICE_S = setting('BENCH_SLICE_S', 4, 'count');
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 10, 'count');
 const QUIET_STEAL = setting('BENCH_QUIET_STEAL', 5, 'percent');
+if (badSettings.length > 0) {
+  for (const line of badSettings) process.stderr.write(`bench:check: ${line}\n`);
+  process.exit(2);
+}
 
-/** A whole number ≥ 1 (a count or seconds), or a percentage from 0 to 100. */
+/** A whole number ≥ 1 (a count or seconds), or a percentage from 0 to 100; a bad one is noted in badSettings. */
 function setting(name: string, fallback: number, kind: 'count' | 'percent'): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  // Digits only: Number() would read " " as 0 and "1e1" as 10.
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
   const ok = kind === 'count' ? Number.isInteger(value) && value >= 1 : value >= 0 && value <= 100;
-  if (!ok) {
-    process.stderr.write(`bench:check: ${name} must be ${kind === 'count' ? 'a whole number of at least 1' : 'a percentage from 0 to 100'}, got "${raw}"\n`);
-    process.exit(2);
-  }
+  if (!ok) badSettings.push(`${name} must be ${kind === 'count' ? 'a whole number of at least 1' : 'a percentage from 0 to 100'}, got "${raw}"`);
   return value;
 }
 
