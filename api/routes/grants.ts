@@ -124,7 +124,8 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       });
       await startOrUndo(
         () => flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s),
-        () => control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', null),
+        // decided_by tells this closing apart from a deadline nobody met.
+        () => control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', 'system:flow-not-started'),
         'Temporal did not confirm the start of the approval workflow; the request was closed',
       );
       return reply.status(202).send(created);

@@ -59,6 +59,12 @@ describe('one active grant per engine, platform and action', () => {
       expect(grants).toEqual([expect.objectContaining({ id: kept.body.id, scopes: ['chat:write'] })]);
       const check = await down.call('POST', '/actions/check', { engine: e, body: { engine_id: e.id, platform: 'slack', action_type: 'post' } });
       expect(check.body).toMatchObject({ allowed: true, required_scopes: ['chat:write'] });
+
+      // A request whose approval flow never started is closed, and says so, rather than looking like a missed deadline.
+      const asked = await down.call('POST', '/grants/request', { engine: e, body: { platform: 'slack', action_type: 'upload', scopes: ['files:write'], reason: 'r' } });
+      expect(asked.status).toBe(503);
+      const [closed] = (await down.call('GET', `/grant-requests?engine_id=${e.id}`)).body as { status: string; decided_by: string }[];
+      expect(closed).toMatchObject({ status: 'expired', decided_by: 'system:flow-not-started' });
     } finally {
       await down.close();
     }
