@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
 import type { GrantRequestStatus, GrantStatus } from '../../lib/db/repositories/grants.js';
 import { AppError } from '../../lib/errors.js';
-import { startOrUndo } from '../../lib/engines/flows.js';
+import { FlowGoneError, startOrUndo } from '../../lib/engines/flows.js';
 import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
@@ -79,9 +79,10 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
           () => control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked'),
           `Temporal did not confirm the start of the expiry timer; the grant was revoked${replace ? ' and the one it was to replace stays' : ''}`,
         ));
-      const superseded = control.supersede(by, created);
+      const superseded = replace ? control.supersede(by, created) : [];
       flows.closeInBackground(control.timerFlows(superseded), request.log);
-      return reply.status(201).send({ ...created, ...(expiry_workflow_id ? { expiry_workflow_id } : {}), superseded });
+      // Read again: a grant made meanwhile (an approval) may have replaced this one already.
+      return reply.status(201).send({ ...control.grants.get(created.id), ...(expiry_workflow_id ? { expiry_workflow_id } : {}), superseded });
     },
   );
 
@@ -125,7 +126,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       await startOrUndo(
         () => flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s),
         // decided_by tells this closing apart from a deadline nobody met.
-        () => control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', 'system:flow-not-started'),
+        () => control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', 'system:flow-start-unconfirmed'),
         'Temporal did not confirm the start of the approval workflow; the request was closed',
       );
       return reply.status(202).send(created);
@@ -191,7 +192,12 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         const pending = control.grants.getRequest(request.params.id);
         if (!pending) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${request.params.id}`);
         if (pending.status !== 'pending') throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} is already ${pending.status}`);
-        const settled = await flows.decide(pending.workflow_id, { approved, by: actorOf(request).actor });
+        const settled = await flows.decide(pending.workflow_id, { approved, by: actorOf(request).actor }).catch((err: unknown) => {
+          if (!(err instanceof FlowGoneError)) throw err;
+          // Nothing would ever settle it, and it would block the engine's next request for this action.
+          control.settleGrantRequest({ actor: 'system', requestId: request.id }, pending.id, 'expired', 'system:flow-gone');
+          throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} had no flow left in Temporal (terminated or failed there), so it was closed as expired; the engine may ask again`);
+        });
         // A retry after a 504 joins the decision already waiting, which may have been the other one.
         if (settled.status !== (approved ? 'approved' : 'denied')) {
           throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} is already ${settled.status}, by an earlier decision`);

@@ -87,7 +87,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
     {
       onRequest: operator,
       schema: {
-        summary: 'Cancel a window: before its start it is dropped, during it the platform returns to active',
+        summary: 'Cancel a window: before its start it is dropped, during it the platform returns to the status it had before the window',
         description: "202: the window's flow applies the cancel. 200: the flow no longer ran (ended or terminated in Temporal), so the window was cancelled here.",
         tags: ['platforms'],
         security: operatorSecurity,

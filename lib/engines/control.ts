@@ -120,7 +120,8 @@ export class EngineControl {
       const before = this.platforms.get(input.id);
       const platform: Platform = { ...input, status: input.status ?? before?.status ?? 'active', updated_at: nowIso() };
       this.platforms.upsert(platform);
-      if (input.status) this.keepThroughWindows(input.id, input.status);
+      // Only a change: a client that writes back the maintenance it just read has not asked to stay in it.
+      if (input.status && input.status !== before?.status) this.keepThroughWindows(input.id, input.status);
       this.record(by, before ? 'platform.updated' : 'platform.created', { before: before ?? null, after: { ...input, status: platform.status } }, { platform_id: input.id });
       return platform;
     });
@@ -130,7 +131,7 @@ export class EngineControl {
     return this.inTxn(() => {
       const platform = this.platform(id);
       this.platforms.setStatus(id, status, nowIso());
-      this.keepThroughWindows(id, status);
+      if (status !== platform.status) this.keepThroughWindows(id, status);
       this.record(by, 'platform.status', { from: platform.status, to: status }, { platform_id: id });
       return { ...platform, status };
     });
@@ -143,18 +144,18 @@ export class EngineControl {
 
   /**
    * Adds a grant beside the active ones; an active grant for the same engine, platform and action is a 409
-   * unless `replacing`, and then it stays in force until `supersede` ends it (the caller may still undo this one).
+   * unless `replacing`, and then the ones it saw are in `replaces`: they stay in force until `supersede` ends
+   * them (the caller may still undo this one).
    */
-  createGrant(by: Actor, input: { engine_id: string; platform: string; action_type: string; scopes: string[]; expires_at: string | null }, replacing = false): Grant {
+  createGrant(by: Actor, input: { engine_id: string; platform: string; action_type: string; scopes: string[]; expires_at: string | null }, replacing = false): Grant & { replaces: string[] } {
     return this.inTxn(() => {
       const engine = this.engine(input.engine_id);
       if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${engine.id} is revoked`);
       this.platform(input.platform);
-      const current = this.activeGrants(input.engine_id, input.platform, input.action_type);
+      const current = this.activeGrants(input.engine_id, input.platform, input.action_type).map((g) => g.id);
       if (current.length > 0 && !replacing) {
-        const ids = current.map((g) => g.id).join(', ');
-        throw new AppError(409, 'GRANT_EXISTS', `engine ${input.engine_id} already holds ${ids} for ${input.platform}/${input.action_type}; send "replace": true to replace it, or revoke it first`, {
-          grant_ids: current.map((g) => g.id),
+        throw new AppError(409, 'GRANT_EXISTS', `engine ${input.engine_id} already holds ${current.join(', ')} for ${input.platform}/${input.action_type}; send "replace": true to replace it, or revoke it first`, {
+          grant_ids: current,
         });
       }
       if (input.expires_at !== null && new Date(input.expires_at) <= new Date()) {
@@ -177,19 +178,24 @@ export class EngineControl {
         platform_id: grant.platform_id,
         action_type: grant.action_type,
       });
-      return grant;
+      return { ...grant, replaces: current };
     });
   }
 
-  /** Ends every other active grant for the same engine, platform and action as `grant`; returns their ids. */
-  supersede(by: Actor, grant: Grant): string[] {
+  /**
+   * Ends the grants `grant` replaces, the ones active when it was made and only those, once it stands; returns
+   * the ids it ended. Nothing, if `grant` itself has ended since: something newer replaced it, or it was undone.
+   */
+  supersede(by: Actor, grant: { id: string; replaces: string[] }): string[] {
     return this.inTxn(() => {
-      const older = this.activeGrants(grant.engine_id, grant.platform_id, grant.action_type).filter((g) => g.id !== grant.id);
-      for (const g of older) {
-        this.grants.end(g.id, 'revoked', nowIso());
-        this.record(by, 'grant.superseded', { grant_id: g.id, by_grant_id: grant.id }, { engine_id: g.engine_id, platform_id: g.platform_id, action_type: g.action_type });
+      if (this.grants.get(grant.id)?.status !== 'active') return [];
+      const ended: string[] = [];
+      for (const old of grant.replaces.map((id) => this.grants.get(id)!)) {
+        if (!this.grants.end(old.id, 'revoked', nowIso())) continue;
+        this.record(by, 'grant.superseded', { grant_id: old.id, by_grant_id: grant.id }, { engine_id: old.engine_id, platform_id: old.platform_id, action_type: old.action_type });
+        ended.push(old.id);
       }
-      return older.map((g) => g.id);
+      return ended;
     });
   }
 
@@ -316,10 +322,12 @@ export class EngineControl {
       const platform = this.platform(w.platform_id);
       const alone = !this.windows.list(w.platform_id).some((o) => o.id !== id && o.status === 'active');
       let target: PlatformStatus | undefined;
-      if (status === 'active' && platform.status !== 'disabled') {
-        if (alone) this.platforms.setStatusAfterWindows(w.platform_id, platform.status);
-        target = 'maintenance';
-      } else if (status !== 'active' && w.status === 'active' && alone) {
+      if (status === 'active') {
+        // Another window in force with nothing recorded began before this was recorded: its maintenance is its own doing.
+        const before = !alone && platform.status === 'maintenance' ? 'active' : platform.status;
+        if (this.platforms.statusAfterWindows(w.platform_id) === null) this.platforms.setStatusAfterWindows(w.platform_id, before);
+        if (platform.status !== 'disabled') target = 'maintenance';
+      } else if (w.status === 'active' && alone) {
         // Windows begun before this was recorded go back to active, as they always did.
         const after = this.platforms.statusAfterWindows(w.platform_id) ?? 'active';
         this.platforms.setStatusAfterWindows(w.platform_id, null);

@@ -30,6 +30,14 @@ function unavailable(message: string, err: unknown): AppError {
 
 const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
 
+/** The flow no longer runs in Temporal (terminated there, or failed), so nothing will ever settle what it held open. */
+export class FlowGoneError extends Error {
+  override name = 'FlowGoneError';
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} no longer runs in Temporal`);
+  }
+}
+
 /**
  * How long a request waits on Temporal. Without a deadline a server that accepts connections but does not answer,
  * or an update no worker picks up, holds an operator's request with no limit at all.
@@ -84,8 +92,9 @@ export class EngineFlows {
     try {
       return await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError || isNotFound(err)) {
-        throw new AppError(409, 'REQUEST_NOT_PENDING', (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : 'the request is no longer pending');
+      if (isNotFound(err)) throw new FlowGoneError(workflowId);
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new AppError(409, 'REQUEST_NOT_PENDING', err.cause instanceof Error ? err.cause.message : 'the request is no longer pending');
       }
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await this.reachable())) {
         throw new AppError(

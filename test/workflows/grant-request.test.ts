@@ -180,6 +180,27 @@ describe('grant request workflow', () => {
     }
   });
 
+  it('closes a request whose flow was terminated in Temporal when an operator decides it, so the engine may ask again', async () => {
+    const req = await request({ action_type: 'archive_event' });
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      await new Client({ connection }).workflow.getHandle(req.body.workflow_id).terminate('operator cleanup');
+    } finally {
+      await connection.close();
+    }
+    const decided = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    expect(decided.status).toBe(409);
+    expect(decided.body.error).toEqual({
+      code: 'REQUEST_NOT_PENDING',
+      message: `request ${req.body.id} had no flow left in Temporal (terminated or failed there), so it was closed as expired; the engine may ask again`,
+    });
+    const [closed] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter((r: { id: string }) => r.id === req.body.id);
+    expect(closed).toMatchObject({ decided_by: 'system:flow-gone' });
+    const again = await request({ action_type: 'archive_event' });
+    expect(again.status).toBe(202);
+    expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
+  });
+
   it('refuses a request from a suspended engine and starts no flow', async () => {
     const paused = await s.registerEngine();
     expect((await s.call('POST', `/engines/${paused.id}/suspend`)).status).toBe(200);

@@ -64,7 +64,7 @@ describe('one active grant per engine, platform and action', () => {
       const asked = await down.call('POST', '/grants/request', { engine: e, body: { platform: 'slack', action_type: 'upload', scopes: ['files:write'], reason: 'r' } });
       expect(asked.status).toBe(503);
       const [closed] = (await down.call('GET', `/grant-requests?engine_id=${e.id}`)).body as { status: string; decided_by: string }[];
-      expect(closed).toMatchObject({ status: 'expired', decided_by: 'system:flow-not-started' });
+      expect(closed).toMatchObject({ status: 'expired', decided_by: 'system:flow-start-unconfirmed' });
     } finally {
       await down.close();
     }

@@ -47,6 +47,13 @@ describe('request bodies are refused with the field and what it must be', () => 
     expect((await s.call('POST', `/engines/${engine.id}/resume`)).status).toBe(200);
   });
 
+  // A pattern that backtracks took minutes on this body, past the test timeout, and held the event loop all that time.
+  it('refuses a long name with a control character at its end without backtracking over it', async () => {
+    const res = await s.call('POST', '/engines/register', { body: { name: `${'a'.repeat(1_000_000)}\u0001` } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields).toEqual([{ field: 'body.name', message: 'must NOT have more than 100 characters' }, { field: 'body.name', message: visible }]);
+  });
+
   it('still takes names in any script, with inner spaces', async () => {
     expect((await s.call('POST', '/engines/register', { body: { name: 'Kalender – München 2' } })).status).toBe(201);
   });

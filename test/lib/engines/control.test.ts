@@ -68,12 +68,64 @@ describe('EngineControl.transitionWindow', () => {
     expect(status(id)).toBe('active');
   });
 
-  it.each(['maintenance', 'disabled', 'active'] as const)('keeps a status an operator set to %s while the window ran', (set) => {
+  it('does not pin a platform in maintenance when a client writes back the status it just read', () => {
+    const { id, window } = platformWithWindow('active');
+    const w = window();
+    control.transitionWindow(by, w, 'active');
+    control.putPlatform(by, { id, name: id, version: '2', status: 'maintenance' });
+    control.transitionWindow(by, w, 'completed');
+    expect(status(id)).toBe('active');
+  });
+
+  it('keeps what an operator set during overlapping windows on a platform that was disabled when they began', () => {
+    const { id, window } = platformWithWindow('disabled');
+    const [first, second] = [window(), window()];
+    control.transitionWindow(by, first, 'active');
+    control.putPlatform(by, { id, name: id, version: '2', status: 'maintenance' });
+    control.transitionWindow(by, second, 'active');
+    control.transitionWindow(by, first, 'completed');
+    control.transitionWindow(by, second, 'completed');
+    expect(status(id)).toBe('maintenance');
+  });
+
+  it.each(['disabled', 'active'] as const)('keeps a status an operator set to %s while the window ran', (set) => {
     const { id, window } = platformWithWindow('active');
     const w = window();
     control.transitionWindow(by, w, 'active');
     control.putPlatform(by, { id, name: id, version: '2', status: set });
     control.transitionWindow(by, w, 'completed');
     expect(status(id)).toBe(set);
+  });
+});
+
+describe('EngineControl grant replacement', () => {
+  const db = openMigratedDatabase({ file: join(tempDir('borg-control-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
+  const control = new EngineControl(db);
+  const by = { actor: 'operator:test', requestId: null };
+  afterAll(() => closeDatabase(db));
+  const { engine } = control.registerEngine(by, { name: 'racer', description: '', capabilities: [] });
+  control.putPlatform(by, { id: 'slack', name: 'Slack', version: '1' });
+  const grant = (scopes: string[], replacing = true) => control.createGrant(by, { engine_id: engine.id, platform: 'slack', action_type: 'post', scopes, expires_at: null }, replacing);
+  const active = () => control.grants.list({ engine_id: engine.id, status: 'active' }).map((g) => g.id);
+
+  it('ends only the grants a replacement saw, and none once something newer replaced the replacement', () => {
+    const first = grant(['a'], false);
+    // A replacement still waiting on its expiry timer, and one that lands meanwhile (an approval) and sees it.
+    const slow = grant(['b']);
+    const fast = grant(['c']);
+    expect([slow.replaces, fast.replaces]).toEqual([[first.id], [first.id, slow.id]]);
+    expect(control.supersede(by, fast)).toEqual([first.id, slow.id]);
+    expect(control.supersede(by, slow)).toEqual([]);
+    expect(active()).toEqual([fast.id]);
+  });
+
+  it('leaves a grant made after the replacement alone', () => {
+    const before = active();
+    const replacement = grant(['d']);
+    const later = grant(['e']);
+    expect(control.supersede(by, replacement)).toEqual(before);
+    expect(active()).toEqual([replacement.id, later.id]);
+    expect(control.supersede(by, later)).toEqual([replacement.id]);
+    expect(active()).toEqual([later.id]);
   });
 });
