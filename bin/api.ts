@@ -1,13 +1,16 @@
 import { startApiServer } from '../api/server.js';
 import { ApiKeys } from '../lib/auth/api-keys.js';
+import type { Usage } from '../lib/process/main.js';
 import { runService } from '../lib/process/service.js';
 import { temporalAddress } from '../lib/temporal/resolve.js';
 
+const usage: Usage = {
+  command: 'npm run start:api',
+  summary: 'Runs the API alone, against TEMPORAL_ADDRESS (or the address npm start gives its embedded server).',
+};
+
 /** The API alone, against TEMPORAL_ADDRESS (or the embedded server's address that `npm start` uses). */
-runService(
-  'borg-api',
-  { temporalRuntime: false, usage: { command: 'npm run start:api', summary: 'Runs the API alone, against TEMPORAL_ADDRESS (or the address npm start gives its embedded server).' } },
-  async ({ config, log, lifecycle, db }) => {
+runService('borg-api', { temporalRuntime: false, usage }, async ({ config, log, lifecycle, db }) => {
   const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
   const api = await startApiServer(config, db, log, temporalAddress(config));
   lifecycle.onStop('api', () => api.close());

@@ -1,20 +1,17 @@
 import { startApiServer } from '../api/server.js';
 import { ApiKeys } from '../lib/auth/api-keys.js';
+import type { Usage } from '../lib/process/main.js';
 import { runService } from '../lib/process/service.js';
 import { resolveTemporal } from '../lib/temporal/resolve.js';
 import { startWorker } from '../lib/temporal/worker.js';
 
+const usage: Usage = {
+  command: 'npm start',
+  summary: 'Runs the control plane: an embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the API.\nPrints the API, docs and Temporal UI addresses, and the first admin key on a first start. Ctrl-C stops it.',
+};
+
 /** `npm start`: Temporal (embedded unless TEMPORAL_ADDRESS), the worker and the API in one command. */
-runService(
-  'borg',
-  {
-    temporalRuntime: true,
-    usage: {
-      command: 'npm start',
-      summary: 'Runs the control plane: an embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the API.\nPrints the API, docs and Temporal UI addresses, and the first admin key on a first start. Ctrl-C stops it.',
-    },
-  },
-  async ({ config, log, lifecycle, db }) => {
+runService('borg', { temporalRuntime: true, usage }, async ({ config, log, lifecycle, db }) => {
   const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
   const temporal = await resolveTemporal(config, log, lifecycle);
   const worker = await startWorker({ temporal: config.temporal, address: temporal.address, db, log });

@@ -1,12 +1,15 @@
+import type { Usage } from '../lib/process/main.js';
 import { runService } from '../lib/process/service.js';
 import { temporalAddress } from '../lib/temporal/resolve.js';
 import { startWorker } from '../lib/temporal/worker.js';
 
+const usage: Usage = {
+  command: 'npm run start:worker',
+  summary: 'Runs the Temporal worker alone; run more of them against the same database to scale out.',
+};
+
 /** The Temporal worker alone; scale out by running more of these against the same database. */
-runService(
-  'borg-worker',
-  { temporalRuntime: true, usage: { command: 'npm run start:worker', summary: 'Runs the Temporal worker alone; run more of them against the same database to scale out.' } },
-  async ({ config, log, lifecycle, db }) => {
+runService('borg-worker', { temporalRuntime: true, usage }, async ({ config, log, lifecycle, db }) => {
   const worker = await startWorker({ temporal: config.temporal, address: temporalAddress(config), db, log });
   lifecycle.onStop('worker', () => worker.stop());
   await worker.running;

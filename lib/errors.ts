@@ -11,6 +11,18 @@ export class AppError extends Error {
   }
 }
 
+/** One field of a request and what is wrong with it, as `details.fields` of a 400 lists them. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** The 400 VALIDATION_FAILED that schema validation answers: every field named, the message saying each problem. */
+export function invalidFields(fields: FieldProblem[], note?: string): AppError {
+  const message = fields.map((f) => `${f.field} ${f.message}`).join('; ');
+  return new AppError(400, 'VALIDATION_FAILED', note ? `${message}: ${note}` : message, { fields });
+}
+
 /** A start-up problem the operator can fix; printed as one line without a stack. */
 export class StartupError extends Error {
   constructor(message: string, options?: ErrorOptions) {

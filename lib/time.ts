@@ -1,4 +1,4 @@
-import { AppError } from './errors.js';
+import { invalidFields } from './errors.js';
 
 // RFC 3339 as the schema's date-time format accepts it: any one separator, any fraction, an offset as hh, hhmm or hh:mm.
 const RFC3339 = /^(\d{4})-(\d\d)-(\d\d).(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:z|([+-])(\d\d)(?::?(\d\d))?)$/is;
@@ -25,8 +25,7 @@ export function utcTime(field: string, value: string): string {
     ms = t.getTime() - (sign === '-' ? -1 : 1) * (Number(offsetH) * 60 + Number(offsetM)) * 60_000;
   }
   if (!(ms >= EARLIEST && ms <= LATEST)) {
-    const message = 'must be an RFC 3339 time within the years 0000-9999 in UTC';
-    throw new AppError(400, 'VALIDATION_FAILED', `${field} ${message}`, { fields: [{ field, message }] });
+    throw invalidFields([{ field, message: 'must be an RFC 3339 time within the years 0000-9999 in UTC' }]);
   }
   return new Date(ms).toISOString();
 }

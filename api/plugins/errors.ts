@@ -2,15 +2,11 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../../lib/errors.js';
+import { AppError, invalidFields } from '../../lib/errors.js';
+import type { FieldProblem } from '../../lib/errors.js';
 import { errorSchema } from '../schemas/error.js';
 import type { ErrorBody } from '../schemas/error.js';
 import { logCompleted } from '../request-log.js';
-
-interface FieldProblem {
-  field: string;
-  message: string;
-}
 
 type SchemaProblem = NonNullable<FastifyError['validation']>[number];
 
@@ -35,11 +31,6 @@ function fieldProblems(err: FastifyError): FieldProblem[] {
   });
 }
 
-function validationFailed(fields: FieldProblem[]): { status: number; body: ErrorBody } {
-  const message = fields.map((f) => `${f.field} ${f.message}`).join('; ');
-  return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message, details: { fields } } } };
-}
-
 /** The router's limit on one path parameter (app.ts passes it to Fastify); the id schemas cap ids at the same 100. */
 export const MAX_PARAM_LENGTH = 100;
 
@@ -48,11 +39,11 @@ export function toErrorBody(err: FastifyError | AppError): { status: number; bod
   if (err instanceof AppError) {
     return { status: err.statusCode, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
   }
-  if (err.validation) return validationFailed(fieldProblems(err));
+  if (err.validation) return toErrorBody(invalidFields(fieldProblems(err)));
   // A 400 rather than Fastify's 414: an id over 100 characters is the same mistake whether the router
   // or a route's schema catches it, so the caller gets the same answer.
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return validationFailed([{ field: 'params', message: `must NOT have more than ${MAX_PARAM_LENGTH} characters each` }]);
+    return toErrorBody(invalidFields([{ field: 'params', message: `must NOT have more than ${MAX_PARAM_LENGTH} characters each` }]));
   }
   const status = err.statusCode ?? 500;
   if (status >= 500) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../../lib/errors.js';
+import { invalidFields } from '../../lib/errors.js';
 import { bodyErrors } from '../schemas/error.js';
 
 /** Methods whose requests Fastify parses a body for, whether or not the route reads one. */
@@ -18,7 +18,7 @@ const refuseBody: preValidationHookHandler = (request, _reply, done) => {
   const keys = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : null;
   if (keys?.length === 0) return done();
   const fields = (keys ?? ['']).map((key) => ({ field: key ? `body.${key}` : 'body', message: 'is not allowed' }));
-  done(new AppError(400, 'VALIDATION_FAILED', `${fields.map((f) => `${f.field} ${f.message}`).join('; ')}: this route takes no body`, { fields }));
+  done(invalidFields(fields, 'this route takes no body'));
 };
 
 /** What every documented route gets without saying so; register it before the routes. */

@@ -7,10 +7,6 @@ import fp from 'fastify-plugin';
 const common: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 
 /**
- * Bodies are validated as sent: a number where a string belongs is an error, not a string.
- * Query strings, params and headers arrive as text, so those parts coerce to their schema types.
- */
-/**
  * Text a person reads in a list: something visible, and no control characters (a newline, a NUL). Two linear
  * scans: one regex for both backtracks over a long failing string, and Ajv checks formats even past maxLength.
  */
@@ -18,6 +14,10 @@ const isDisplayText = (text: string): boolean => !/\p{Cc}/u.test(text) && /\S/u.
 
 const withFormats = (ajv: Ajv): Ajv => addFormats.default(ajv).addFormat('display-text', isDisplayText);
 
+/**
+ * Bodies are validated as sent: a number where a string belongs is an error, not a string.
+ * Query strings, params and headers arrive as text, so those parts coerce to their schema types.
+ */
 export default fp(
   async (app: FastifyInstance) => {
     const strict = withFormats(new Ajv({ ...common, coerceTypes: false }));

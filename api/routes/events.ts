@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../lib/errors.js';
+import { AppError, invalidFields } from '../../lib/errors.js';
 import { errorRef } from '../schemas/error.js';
 import { engineEventBody, engineSecurity, operatorSecurity } from '../schemas/engine-control.js';
 
@@ -51,8 +51,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       if (nestsDeeperThan(request.body.data, MAX_DATA_DEPTH)) {
-        const message = `must not nest objects and arrays more than ${MAX_DATA_DEPTH} levels deep`;
-        throw new AppError(400, 'VALIDATION_FAILED', `body.data ${message}`, { fields: [{ field: 'body.data', message }] });
+        throw invalidFields([{ field: 'body.data', message: `must not nest objects and arrays more than ${MAX_DATA_DEPTH} levels deep` }]);
       }
       const e = control.logEvent({ engine_id: request.engineId!, ...request.body, request_id: request.id });
       return reply.status(202).send({ event_id: e.id });

@@ -1,3 +1,5 @@
+import { HEAD_PATTERN } from '../../lib/audit/chain.js';
+
 /** JSON schemas shared by the engine-control routes; they also generate the OpenAPI document. */
 
 const slug = { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' } as const;
@@ -267,7 +269,7 @@ export const verifyQuery = {
   properties: {
     head: {
       type: 'string',
-      pattern: '^[0-9a-f]{64}$',
+      pattern: HEAD_PATTERN.source,
       description: 'A head an earlier verify returned, kept outside this database: the answer is not ok unless the chain still holds it, which catches entries removed from its end',
     },
   },

@@ -200,7 +200,7 @@ export class EngineControl {
   }
 
   private activeGrants(engineId: string, platform: string, actionType: string): Grant[] {
-    return this.grants.list({ engine_id: engineId, platform, status: 'active' }).filter((g) => g.action_type === actionType);
+    return this.grants.list({ engine_id: engineId, platform, action_type: actionType, status: 'active' });
   }
 
   /** The flows that time these grants: the approving request's, or the expiry timer of a grant made with expires_at. */
@@ -238,7 +238,7 @@ export class EngineControl {
       if (engine.status !== 'active') throw new AppError(403, 'ENGINE_SUSPENDED', `engine ${engine.id} is ${engine.status}; it cannot ask for permissions until resumed`);
       this.platform(input.platform_id);
       // One open question per action: a second would start a second approval flow an operator must decide twice.
-      const open = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id, platform: input.platform_id }).find((r) => r.action_type === input.action_type);
+      const [open] = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id, platform: input.platform_id, action_type: input.action_type });
       if (open) {
         throw new AppError(409, 'REQUEST_PENDING', `request ${open.id} for ${input.platform_id}/${input.action_type} is still waiting for an operator`, { request_id: open.id });
       }

@@ -38,7 +38,34 @@ const parse = <T extends { scopes: string[] }>(row: WithJsonScopes<T>): T => ({ 
 export interface GrantFilter {
   engine_id?: string;
   platform?: string;
+  action_type?: string;
   status?: GrantStatus;
+}
+
+export interface GrantRequestFilter {
+  engine_id?: string;
+  platform?: string;
+  action_type?: string;
+  status?: GrantRequestStatus;
+}
+
+const COLUMNS = { engine_id: 'engine_id', platform: 'platform_id', action_type: 'action_type', status: 'status' } as const;
+
+/**
+ * The conditions for the filters that are set, and their values as a plain object: better-sqlite3 refuses the
+ * null-prototype objects Fastify parses query strings into.
+ */
+function whereOf(filter: GrantFilter | GrantRequestFilter): { sql: string; params: Record<string, string> } {
+  const conditions = ['1 = 1'];
+  const params: Record<string, string> = {};
+  for (const key of Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]) {
+    const value = filter[key];
+    if (value) {
+      conditions.push(`${COLUMNS[key]} = @${key}`);
+      params[key] = value;
+    }
+  }
+  return { sql: conditions.join(' AND '), params };
 }
 
 export class GrantRepository {
@@ -59,18 +86,9 @@ export class GrantRepository {
   }
 
   list(filter: GrantFilter = {}): Grant[] {
-    const where = ['1 = 1'];
-    // A plain object: better-sqlite3 refuses the null-prototype objects Fastify parses query strings into.
-    const params: Record<string, string> = {};
-    for (const [key, column] of [['engine_id', 'engine_id'], ['platform', 'platform_id'], ['status', 'status']] as const) {
-      const value = filter[key];
-      if (value) {
-        where.push(`${column} = @${key}`);
-        params[key] = value;
-      }
-    }
+    const { sql, params } = whereOf(filter);
     return this.db
-      .prepare<Record<string, string>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${where.join(' AND ')} ORDER BY created_at`)
+      .prepare<Record<string, string>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${sql} ORDER BY created_at`)
       .all(params)
       .map((r) => parse<Grant>(r));
   }
@@ -112,14 +130,11 @@ export class GrantRepository {
     return row && parse<GrantRequest>(row);
   }
 
-  listRequests(filter: { status?: GrantRequestStatus; engine_id?: string; platform?: string } = {}): GrantRequest[] {
-    const where = ['1 = 1'];
-    for (const [key, column] of [['status', 'status'], ['engine_id', 'engine_id'], ['platform', 'platform_id']] as const) {
-      if (filter[key]) where.push(`${column} = @${key}`);
-    }
+  listRequests(filter: GrantRequestFilter = {}): GrantRequest[] {
+    const { sql, params } = whereOf(filter);
     return this.db
-      .prepare<Record<string, unknown>, WithJsonScopes<GrantRequest>>(`SELECT * FROM grant_requests WHERE ${where.join(' AND ')} ORDER BY created_at`)
-      .all({ status: filter.status ?? null, engine_id: filter.engine_id ?? null, platform: filter.platform ?? null })
+      .prepare<Record<string, string>, WithJsonScopes<GrantRequest>>(`SELECT * FROM grant_requests WHERE ${sql} ORDER BY created_at`)
+      .all(params)
       .map((r) => parse<GrantRequest>(r));
   }
 
