@@ -9,8 +9,16 @@ export interface SettledRequest {
   expires_at: string | null;
 }
 
+export interface Settlement extends SettledRequest {
+  /**
+   * The timer flows of the grants an approval replaced: they have nothing left to time. Absent from results
+   * recorded before it existed, so those histories replay unchanged.
+   */
+  replaced_timers?: string[];
+}
+
 export interface EngineControlActivities {
-  settleGrantRequest(requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string): Promise<SettledRequest>;
+  settleGrantRequest(requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string): Promise<Settlement>;
   endGrant(grantId: string, status: 'revoked' | 'expired', workflowId: string): Promise<void>;
   transitionWindow(windowId: string, status: Exclude<WindowStatus, 'scheduled'>, workflowId: string): Promise<Exclude<WindowStatus, 'scheduled'>>;
 }
@@ -23,7 +31,12 @@ export function createEngineControlActivities(db: Db): EngineControlActivities {
     async settleGrantRequest(requestId, outcome, decidedBy, workflowId) {
       const request = control.settleGrantRequest(actor(workflowId), requestId, outcome, decidedBy);
       const grant = request.grant_id ? control.grants.get(request.grant_id) : undefined;
-      return { status: request.status as SettledRequest['status'], grant_id: request.grant_id, expires_at: grant?.expires_at ?? null };
+      return {
+        status: request.status as SettledRequest['status'],
+        grant_id: request.grant_id,
+        expires_at: grant?.expires_at ?? null,
+        replaced_timers: control.timerFlows(request.superseded),
+      };
     },
     async endGrant(grantId, status, workflowId) {
       control.endGrant(actor(workflowId), grantId, status);

@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EngineControlActivities, SettledRequest } from '../activities/engine-control.js';
 
 const { settleGrantRequest, endGrant } = proxyActivities<EngineControlActivities>({
@@ -32,6 +32,15 @@ function closedFlag(): () => boolean {
     closed = true;
   });
   return () => closed;
+}
+
+/** Best effort: a flow that has ended meanwhile (its own timer fired, or it was terminated) needs no telling. */
+async function closeFlow(workflowId: string): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(workflowId).signal(closedSignal);
+  } catch {
+    // Nothing to end.
+  }
 }
 
 /** Waits until a time-boxed grant ends, then expires it; durable across worker and server restarts. A grant revoked sooner has nothing left to time. */
@@ -70,8 +79,10 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
   await condition(() => decision !== undefined || closed(), `${input.deadlineSeconds} seconds`);
   // Closed undecided: the request was settled in the database (its engine revoked), which settling again returns as it is.
   const outcome = decision ? (decision.approved ? 'approved' : 'denied') : closed() ? 'denied' : 'expired';
-  settled = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId);
+  const { replaced_timers = [], ...request } = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId);
+  settled = request;
   state = settled.status;
+  await Promise.all(replaced_timers.map(closeFlow));
   if (settled.status === 'approved' && settled.grant_id && settled.expires_at) {
     await expireGrantAt(settled.grant_id, settled.expires_at, closed);
     state = 'ended';

@@ -45,7 +45,12 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { engine_id: { type: 'string' }, platform: { type: 'string' }, status: { type: 'string', enum: ['active', 'revoked', 'expired'] } },
+          properties: {
+            engine_id: { type: 'string', maxLength: 100 },
+            platform: { type: 'string', maxLength: 100 },
+            action_type: { type: 'string', maxLength: 100 },
+            status: { type: 'string', enum: ['active', 'revoked', 'expired'] },
+          },
         },
         response: { 200: { type: 'array', items: grant }, ...errors },
       },
@@ -164,7 +169,12 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] }, engine_id: { type: 'string', maxLength: 100 }, platform: { type: 'string', maxLength: 100 } },
+          properties: {
+            status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] },
+            engine_id: { type: 'string', maxLength: 100 },
+            platform: { type: 'string', maxLength: 100 },
+            action_type: { type: 'string', maxLength: 100 },
+          },
         },
         response: { 200: { type: 'array', items: grantRequest }, ...errors },
       },

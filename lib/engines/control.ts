@@ -255,21 +255,23 @@ export class EngineControl {
 
   /**
    * Settles a pending request; on approval creates the grant (time-boxed from now when the request
-   * asked for a duration). Idempotent for workflow retries: a settled request is returned as it is.
+   * asked for a duration), and `superseded` lists the grants it replaced. Idempotent for workflow retries:
+   * a settled request is returned as it is, with nothing superseded.
    */
-  settleGrantRequest(by: Actor, id: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null): GrantRequest {
+  settleGrantRequest(by: Actor, id: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null): GrantRequest & { superseded: string[] } {
     return this.inTxn(() => {
       const request = this.grants.getRequest(id);
       if (!request) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${id}`);
-      if (request.status !== 'pending') return request;
+      if (request.status !== 'pending') return { ...request, superseded: [] };
       // An engine revoked since it asked can hold no grant: an approval arriving now denies instead of failing for ever.
       const settled = outcome === 'approved' && this.engine(request.engine_id).status === 'revoked' ? 'denied' : outcome;
       let grantId: string | null = null;
+      let superseded: string[] = [];
       if (settled === 'approved') {
         const expires_at = request.duration_s === null ? null : new Date(Date.now() + request.duration_s * 1000).toISOString();
         // The operator approved these scopes for this action: they replace whatever the engine held for it.
         const created = this.createGrant(by, { engine_id: request.engine_id, platform: request.platform_id, action_type: request.action_type, scopes: request.scopes, expires_at }, true);
-        this.supersede(by, created);
+        superseded = this.supersede(by, created);
         grantId = created.id;
       }
       this.grants.settleRequest(id, settled, decidedBy, grantId, nowIso());
@@ -278,7 +280,7 @@ export class EngineControl {
         platform_id: request.platform_id,
         action_type: request.action_type,
       });
-      return this.grants.getRequest(id)!;
+      return { ...this.grants.getRequest(id)!, superseded };
     });
   }
 

@@ -180,6 +180,30 @@ describe('grant request workflow', () => {
     }
   });
 
+  it('ends the timers of the grants an approved request replaces, and leaves the new grant standing', async () => {
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    const flowStatus = async (workflowId: string) => (await new Client({ connection }).workflow.getHandle(workflowId).describe()).status.name;
+    try {
+      const timed = await s.grant(engine.id, 'calendar', 'share_event', ['calendar.read'], new Date(Date.now() + 3_600_000).toISOString());
+      const boxed = await request({ action_type: 'share_event', duration_s: 3600 });
+      const first = await s.call('POST', `/grant-requests/${boxed.body.id}/approve`);
+      expect(first.status).toBe(200);
+      await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
+      expect(await flowStatus(boxed.body.workflow_id)).toBe('RUNNING');
+
+      const lasting = await request({ action_type: 'share_event' });
+      const second = await s.call('POST', `/grant-requests/${lasting.body.id}/approve`);
+      expect(second.status).toBe(200);
+      await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
+
+      const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&platform=calendar&action_type=share_event`)).body as { id: string; status: string }[];
+      expect(Object.fromEntries(grants.map((g) => [g.id, g.status]))).toEqual({ [timed.body.id]: 'revoked', [first.body.grant_id]: 'revoked', [second.body.grant_id]: 'active' });
+      await s.call('DELETE', `/grants/${second.body.grant_id}`);
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('closes a request whose flow was terminated in Temporal when an operator decides it, so the engine may ask again', async () => {
     const req = await request({ action_type: 'archive_event' });
     const connection = await Connection.connect({ address: inject('temporalAddress') });
