@@ -37,19 +37,28 @@ type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
+  const creations: (() => void)[] = [];
 
-  function read<T>(variable: Variable<T>): T | undefined {
-    const given = env[variable.name];
-    const raw = given === undefined || given === '' ? variable.default : given;
-    if (raw === undefined) return undefined;
+  /** Runs `step`; an InvalidValue it throws becomes the variable's problem line. */
+  function attempt<T>(variable: Pick<Variable<unknown>, 'name' | 'secret'>, raw: string, step: () => T): T | undefined {
     try {
-      return variable.parse(raw);
+      return step();
     } catch (err) {
       if (!(err instanceof InvalidValue)) throw err;
       const shown = variable.secret ? '<redacted>' : JSON.stringify(raw);
       problems.push(`${variable.name}=${shown} is invalid: ${err.message}`);
       return undefined;
     }
+  }
+
+  function read<T>(variable: Variable<T>): T | undefined {
+    const given = env[variable.name];
+    const raw = given === undefined || given === '' ? variable.default : given;
+    if (raw === undefined) return undefined;
+    const value = attempt(variable, raw, () => variable.parse(raw));
+    const { create } = variable;
+    if (value !== undefined && create) creations.push(() => attempt(variable, raw, () => create(value)));
+    return value;
   }
 
   const v = variables;
@@ -105,6 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
 
+  if (problems.length > 0) throw new ConfigError(problems);
+  // Only now: a start refused for any setting leaves no directory behind.
+  for (const create of creations) create();
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

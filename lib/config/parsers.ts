@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 
@@ -90,29 +90,60 @@ function makeDir(dir: string): void {
   }
 }
 
-/** A directory BorgOS may create, read and write; created when missing. */
+const DIR_EXPECTED = 'expected a directory BorgOS can create, read and write';
+const FILE_EXPECTED = 'expected a file path in a directory BorgOS can create and write';
+
+/** Where a missing `dir` would be made: the nearest of it and its parents that exists. */
+function nearestExisting(dir: string): string {
+  let path = dir;
+  while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
+  return path;
+}
+
+/** Checked without creating anything, so a start refused for another setting leaves nothing behind. */
+function checkDir(dir: string): void {
+  const existing = nearestExisting(dir);
+  if (!statSync(existing).isDirectory()) throw new Error('ENOTDIR');
+  accessSync(existing, existing === dir ? constants.R_OK | constants.W_OK | constants.X_OK : constants.W_OK | constants.X_OK);
+}
+
+/** A directory BorgOS may read and write, or create; `createDir` makes it once every setting is valid. */
 export const writableDir: Parser<string> = (raw) => {
   const dir = resolve(raw);
   try {
-    makeDir(dir);
-    if (!statSync(dir).isDirectory()) throw new Error('ENOTDIR');
-    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    checkDir(dir);
   } catch (err) {
-    throw new InvalidValue(`expected a directory BorgOS can create, read and write (${describe(err)})`);
+    throw new InvalidValue(`${DIR_EXPECTED} (${describe(err)})`);
   }
   return dir;
 };
 
-/** A file path whose directory is writable (the file itself may not exist yet). */
+export function createDir(dir: string): void {
+  try {
+    makeDir(dir);
+  } catch (err) {
+    throw new InvalidValue(`${DIR_EXPECTED} (${describe(err)})`);
+  }
+}
+
+/** A file path whose directory is writable or can be made (the file itself may not exist yet); `createFileDir` makes it. */
 export const writableFile: Parser<string> = (raw) => {
   const file = resolve(raw);
   try {
-    writableDir(dirname(file));
+    checkDir(dirname(file));
   } catch {
-    throw new InvalidValue('expected a file path in a directory BorgOS can create and write');
+    throw new InvalidValue(FILE_EXPECTED);
   }
   return file;
 };
+
+export function createFileDir(file: string): void {
+  try {
+    makeDir(dirname(file));
+  } catch {
+    throw new InvalidValue(FILE_EXPECTED);
+  }
+}
 
 /** A regular file this process may access with `mode`, named in errors as `what`. */
 const fileWith =

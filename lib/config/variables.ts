@@ -9,6 +9,8 @@ export interface Variable<T> {
   description: string;
   /** Never echo the value back (errors, logs). */
   secret?: boolean;
+  /** Makes what the value names (a directory), once every setting is valid. */
+  create?: (value: T) => void;
 }
 
 function v<T>(variable: Variable<T>): Variable<T> {
@@ -19,7 +21,7 @@ function v<T>(variable: Variable<T>): Variable<T> {
 export const variables = {
   apiHost: v({ name: 'BORG_API_HOST', default: '127.0.0.1', parse: p.host, description: 'Address the API listens on' }),
   apiPort: v({ name: 'BORG_API_PORT', default: '8080', parse: p.port, description: 'Port the API listens on (0 picks a free one)' }),
-  dataDir: v({ name: 'BORG_DATA_DIR', default: './data', parse: p.writableDir, description: 'Directory for the SQLite database and the embedded Temporal database' }),
+  dataDir: v({ name: 'BORG_DATA_DIR', default: './data', parse: p.writableDir, create: p.createDir, description: 'Directory for the SQLite database and the embedded Temporal database' }),
   autoMigrate: v({ name: 'BORG_AUTO_MIGRATE', default: 'true', parse: p.boolean, description: 'Apply pending database migrations at start' }),
   logLevel: v({
     name: 'BORG_LOG_LEVEL',
@@ -27,7 +29,7 @@ export const variables = {
     parse: p.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     description: 'Log level',
   }),
-  logFile: v({ name: 'BORG_LOG_FILE', default: undefined, parse: p.writableFile, description: 'Also write JSON logs to this file, rotated by size' }),
+  logFile: v({ name: 'BORG_LOG_FILE', default: undefined, parse: p.writableFile, create: p.createFileDir, description: 'Also write JSON logs to this file, rotated by size' }),
   logRotateSize: v({ name: 'BORG_LOG_ROTATE_SIZE', default: '10m', parse: p.size, description: 'Rotate the log file when it reaches this size' }),
   logRotateKeep: v({ name: 'BORG_LOG_ROTATE_KEEP', default: '5', parse: p.integer(1, 1000), description: 'Rotated log files to keep' }),
   shutdownTimeoutMs: v({

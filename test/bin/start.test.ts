@@ -137,10 +137,12 @@ describe('npm start', () => {
     [{ BORG_DATA_DIR: '/proc/borg/data' }, 'borg: BORG_DATA_DIR="/proc/borg/data" is invalid: expected a directory BorgOS can create, read and write (ENOENT)'],
     [{ BORG_API_HOST: '999.999.1.1' }, 'borg: BORG_API_HOST="999.999.1.1" is invalid: expected a hostname or IP address; this is no IPv4 address'],
     [{ BORG_TEMPORAL_CLI: notAProgram }, `borg: BORG_TEMPORAL_CLI="${notAProgram}" is invalid: expected an executable file (EACCES)`],
-  ])('refuses to start on %j with one line and exit code 2', async (env, line) => {
-    const run = runScript('start', env);
+  ])('refuses to start on %j with one line and exit code 2, and creates nothing', async (env, line) => {
+    const dataDir = join(tempDir('borg-refused-'), 'data');
+    const run = runScript('start', { BORG_DATA_DIR: dataDir, ...env });
     expect(await run.exited).toEqual({ code: 2, signal: null });
     expect(run.output().trim()).toBe(line);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('names the port when the API port is taken', async () => {

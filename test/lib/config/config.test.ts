@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,15 @@ describe('loadConfig', () => {
 
   it('never echoes a secret back', () => {
     expect(problemsFor({ TEMPORAL_API_KEY: ' ' })).toEqual(['TEMPORAL_API_KEY=<redacted> is invalid: expected a non-empty string']);
+  });
+
+  it('creates the data and log directories only once every setting is valid', () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'borg-config-')), 'deep', 'data');
+    const logFile = join(missing, '..', 'logs', 'borg.log');
+    expect(() => loadConfig({ BORG_DATA_DIR: missing, BORG_LOG_FILE: logFile, BORG_API_PORT: 'abc' })).toThrow(ConfigError);
+    expect(existsSync(join(missing, '..'))).toBe(false);
+    loadConfig({ BORG_DATA_DIR: missing, BORG_LOG_FILE: logFile });
+    expect([existsSync(missing), existsSync(join(missing, '..', 'logs'))]).toEqual([true, true]);
   });
 
   it('reports every bad variable at once, one line each', () => {
