@@ -38,6 +38,14 @@ describe('database migrations', () => {
     db.close();
   });
 
+  it('answers the grant-request lookups of a revoke and a new request from indexes', () => {
+    const db = openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log });
+    const plan = (sql: string): string => db.prepare<[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail).join('; ');
+    expect(plan("SELECT * FROM grant_requests WHERE grant_id = 'grt_1'")).toContain('USING INDEX grant_requests_by_grant');
+    expect(plan("SELECT * FROM grant_requests WHERE status = 'pending' AND engine_id = 'eng_1'")).toContain('USING INDEX grant_requests_pending');
+    db.close();
+  });
+
   it('applies only what is pending, once', () => {
     const file = join(tempDir(), 'borg.db');
     openMigratedDatabase({ file, autoMigrate: true, log, migrationsDir: migrationsDir(v1) }).close();
