@@ -35,6 +35,14 @@ declare module 'fastify' {
 
 const rank: Record<Role, number> = { reader: 0, operator: 1, admin: 2 };
 
+/** The least role each operator hook admits, so the API document can say what every route needs. */
+const hookRoles = new WeakMap<object, Role>();
+
+/** The least operator role an onRequest hook admits; undefined for a hook that admits no operator. */
+export function roleRequiredBy(hook: unknown): Role | undefined {
+  return typeof hook === 'function' ? hookRoles.get(hook) : undefined;
+}
+
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -100,17 +108,23 @@ export default fp(
 
     app.decorate('authenticateEngine', authenticateEngine);
     app.decorate('screenEngine', screenEngine);
-    app.decorate('requireRole', (role: Role) => async (request: FastifyRequest) => {
-      const operator = authenticateOperator(request);
-      if (rank[operator.role] < rank[role]) {
-        throw new AppError(403, 'FORBIDDEN', `this needs the ${role} role; the key has ${operator.role}`);
-      }
-      request.operator = operator;
+    app.decorate('requireRole', (role: Role) => {
+      const hook = async (request: FastifyRequest): Promise<void> => {
+        const operator = authenticateOperator(request);
+        if (rank[operator.role] < rank[role]) {
+          throw new AppError(403, 'FORBIDDEN', `this needs the ${role} role; the key has ${operator.role}`);
+        }
+        request.operator = operator;
+      };
+      hookRoles.set(hook, role);
+      return hook;
     });
-    app.decorate('authenticateEngineOrOperator', async (request: FastifyRequest) => {
+    const authenticateEngineOrOperator = async (request: FastifyRequest): Promise<void> => {
       if (header(request, 'x-engine-id') || header(request, 'x-engine-key')) return authenticateEngine(request);
       request.operator = authenticateOperator(request);
-    });
+    };
+    hookRoles.set(authenticateEngineOrOperator, 'reader');
+    app.decorate('authenticateEngineOrOperator', authenticateEngineOrOperator);
   },
   { name: 'auth', dependencies: ['engine-control'] },
 );

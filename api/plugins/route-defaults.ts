@@ -1,12 +1,27 @@
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Role } from '../../lib/db/repositories/api-keys.js';
 import { invalidFields } from '../../lib/errors.js';
 import { bodyErrors } from '../schemas/error.js';
+import { roleRequiredBy } from './auth.js';
 
 /** Methods whose requests Fastify parses a body for, whether or not the route reads one. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const NO_QUERY = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+const ROLES_ADMITTED: Record<Role, string> = {
+  reader: 'Operator keys: any role (reader, operator, admin).',
+  operator: 'Operator keys: the operator or admin role.',
+  admin: 'Operator keys: the admin role only.',
+};
+
+/** What the route's operator hook demands, in the document: `x-required-role` for tools, a sentence for people. */
+function roleDocs(onRequest: unknown, description: unknown): { 'x-required-role'?: Role; description?: string } {
+  const role = [onRequest ?? []].flat().map(roleRequiredBy).find((r) => r !== undefined);
+  if (!role) return {};
+  return { 'x-required-role': role, description: [description, ROLES_ADMITTED[role]].filter(Boolean).join('\n\n') };
+}
 
 /**
  * For a route that reads no body: one sent anyway would be dropped without a word (`{"reason": "…"}` on a revoke,
@@ -33,7 +48,7 @@ export default fp(
       // that is too large or not JSON: documented on every route such a request can reach.
       const takesBody = [route.method].flat().some((m) => BODY_METHODS.has(m));
       const response = takesBody ? { ...bodyErrors, ...(route.schema.response as object | undefined) } : route.schema.response;
-      route.schema = { ...route.schema, querystring, response };
+      route.schema = { ...route.schema, querystring, response, ...roleDocs(route.onRequest, route.schema.description) };
       if (takesBody && !route.schema.body) route.preValidation = [...[route.preValidation ?? []].flat(), refuseBody];
     });
   },

@@ -42,6 +42,31 @@ describe('zero trust', () => {
     expect(JSON.stringify((await s.call('GET', '/api-keys')).body)).not.toContain(made.body.key.split('.')[0]);
   });
 
+  it('documents the least role each operator route admits, and that is the one it enforces', async () => {
+    type Operation = { security?: Record<string, string[]>[]; 'x-required-role'?: string; description?: string };
+    const spec = (await s.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, Operation>> };
+    const below: Record<string, string | undefined> = { reader: undefined, operator: 'reader', admin: 'operator' };
+    const seen = new Set<string>();
+    for (const [path, methods] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const forOperators = op.security?.some((s) => 'operatorKey' in s) ?? false;
+        const role = op['x-required-role'];
+        expect([method, path, forOperators]).toEqual([method, path, role !== undefined]);
+        if (!role) continue;
+        seen.add(role);
+        expect(op.description).toMatch(/Operator keys: /);
+        const url = `${s.url}${path.replace(/\{(\w+)\}/g, 'x')}`;
+        const send = (key: string) =>
+          fetch(url, { method: method.toUpperCase(), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: method === 'get' || method === 'delete' ? undefined : '{}' });
+        const admitted = await send(s.keyFor(role));
+        expect([method, path, [401, 403].includes(admitted.status)]).toEqual([method, path, false]);
+        const lower = below[role];
+        if (lower) expect([method, path, (await send(s.keyFor(lower))).status]).toEqual([method, path, 403]);
+      }
+    }
+    expect([...seen].sort()).toEqual(['admin', 'operator', 'reader']);
+  });
+
   it('accepts the key as X-API-Key too, and refuses a tampered one', async () => {
     const key = s.keyFor('reader');
     expect((await s.call('GET', '/platforms/list', { operator: '', headers: { 'x-api-key': key } })).status).toBe(200);
