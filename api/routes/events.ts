@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, invalidFields } from '../../lib/errors.js';
+import { invalidFields } from '../../lib/errors.js';
 import { errorRef } from '../schemas/error.js';
 import { engineEventBody, engineSecurity, operatorSecurity } from '../schemas/engine-control.js';
 
@@ -81,7 +81,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { before, limit } = request.query;
       if (before !== undefined && !control.events.has(before)) {
-        throw new AppError(400, 'VALIDATION_FAILED', `querystring.before names no event (${before})`, { fields: [{ field: 'querystring.before', message: 'names no event' }] });
+        throw invalidFields([{ field: 'querystring.before', message: 'names no event' }], before);
       }
       return control.events.list(request.query, limit);
     },

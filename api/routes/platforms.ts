@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
 import type { PlatformStatus } from '../../lib/db/repositories/platforms.js';
-import { AppError } from '../../lib/errors.js';
+import { AppError, invalidFields } from '../../lib/errors.js';
 import { startOrUndo } from '../../lib/engines/flows.js';
 import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
@@ -50,10 +50,10 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
       const starts_at = utcTime('body.starts_at', request.body.starts_at);
       const ends_at = utcTime('body.ends_at', request.body.ends_at);
       if (Date.parse(ends_at) <= Date.parse(starts_at)) {
-        throw new AppError(400, 'VALIDATION_FAILED', 'body.ends_at must be after body.starts_at', { fields: [{ field: 'body.ends_at', message: 'must be after starts_at' }] });
+        throw invalidFields([{ field: 'body.ends_at', message: 'must be after body.starts_at' }]);
       }
       if (Date.parse(ends_at) <= Date.now()) {
-        throw new AppError(400, 'VALIDATION_FAILED', 'body.ends_at must be in the future', { fields: [{ field: 'body.ends_at', message: 'must be in the future' }] });
+        throw invalidFields([{ field: 'body.ends_at', message: 'must be in the future' }]);
       }
       const id = newId('mw');
       const workflow_id = workflowIds.maintenance(request.params.id, id);

@@ -15,7 +15,7 @@ import { MaintenanceRepository } from '../db/repositories/maintenance.js';
 import type { MaintenanceWindow, WindowStatus } from '../db/repositories/maintenance.js';
 import { PlatformRepository } from '../db/repositories/platforms.js';
 import type { Platform, PlatformStatus } from '../db/repositories/platforms.js';
-import { AppError } from '../errors.js';
+import { AppError, invalidFields } from '../errors.js';
 import { workflowIds } from './workflow-ids.js';
 
 export type PublicEngine = Omit<Engine, 'key_hash'>;
@@ -159,7 +159,7 @@ export class EngineControl {
         });
       }
       if (input.expires_at !== null && new Date(input.expires_at) <= new Date()) {
-        throw new AppError(400, 'VALIDATION_FAILED', 'expires_at must be in the future', { fields: [{ field: 'body.expires_at', message: 'must be in the future' }] });
+        throw invalidFields([{ field: 'body.expires_at', message: 'must be in the future' }]);
       }
       const grant: Grant = {
         id: newId('grt'),

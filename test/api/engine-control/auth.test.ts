@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Role } from '../../../lib/db/repositories/api-keys.js';
 import { startTestStack } from '../../support/engine-control.js';
 import type { TestStack } from '../../support/engine-control.js';
 
@@ -43,10 +44,10 @@ describe('zero trust', () => {
   });
 
   it('documents the least role each operator route admits, and that is the one it enforces', async () => {
-    type Operation = { security?: Record<string, string[]>[]; 'x-required-role'?: string; description?: string };
+    type Operation = { security?: Record<string, string[]>[]; 'x-required-role'?: Role; description?: string };
     const spec = (await s.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, Operation>> };
-    const below: Record<string, string | undefined> = { reader: undefined, operator: 'reader', admin: 'operator' };
-    const seen = new Set<string>();
+    const below: Record<Role, Role | undefined> = { reader: undefined, operator: 'reader', admin: 'operator' };
+    const seen = new Set<Role>();
     for (const [path, methods] of Object.entries(spec.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         const forOperators = op.security?.some((s) => 'operatorKey' in s) ?? false;
