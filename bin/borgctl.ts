@@ -8,11 +8,12 @@ import { ApiKeys } from '../lib/auth/api-keys.js';
 import { loadConfig } from '../lib/config/config.js';
 import { variables } from '../lib/config/variables.js';
 import { closeDatabase } from '../lib/db/database.js';
+import { UsageError } from '../lib/errors.js';
 import { openMigratedDatabase } from '../lib/db/open.js';
 import { AuditLogRepository } from '../lib/db/repositories/audit-log.js';
 import type { Role } from '../lib/db/repositories/api-keys.js';
 import { createLogger } from '../lib/logging/logger.js';
-import { runMain, UsageError } from '../lib/process/main.js';
+import { runMain } from '../lib/process/main.js';
 
 const HELP = `borgctl: operator tasks that work on the database file directly (no API needed)
 

@@ -23,6 +23,11 @@ export function invalidFields(fields: FieldProblem[], note?: string): AppError {
   return new AppError(400, 'VALIDATION_FAILED', note ? `${message}: ${note}` : message, { fields });
 }
 
+/** A command line that cannot be carried out as given: one line, exit code 2, like a bad setting. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 /** A start-up problem the operator can fix; printed as one line without a stack. */
 export class StartupError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from '../lib/errors.js';
 import { listProfiles } from '../profiles/load-profile.js';
 
 /** Stage names accepted on the command line, in matrix order. */
@@ -22,9 +23,6 @@ export interface PipelineOptions {
 export type ParsedCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'run'; readonly command: Command; readonly plan: readonly StageName[]; readonly options: PipelineOptions };
-
-/** A usage mistake: the message says what was wrong and what is allowed. */
-export class UsageError extends Error {}
 
 const defaultProfile = 'edge-iot';
 const tagPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

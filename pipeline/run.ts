@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { helpText, parseCommand, UsageError } from './cli.js';
+import { UsageError } from '../lib/errors.js';
+import { helpText, parseCommand } from './cli.js';
 import { artifactsDir } from './paths.js';
 import { runStages } from './runner.js';
 import { stages } from './stages.js';

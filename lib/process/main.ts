@@ -1,10 +1,6 @@
 import { ConfigError } from '../config/config.js';
 import { configText } from '../config/docs.js';
-
-/** A command line that cannot be carried out as given: one line, exit code 2, like a bad setting. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../errors.js';
 
 /** What an entry point that takes no arguments says to `--help`: what it does, then the settings it reads. */
 export interface Usage {
