@@ -88,7 +88,7 @@ export class GrantRepository {
   list(filter: GrantFilter = {}): Grant[] {
     const { sql, params } = whereOf(filter);
     return this.db
-      .prepare<Record<string, string>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${sql} ORDER BY created_at`)
+      .prepare<Record<string, string>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${sql} ORDER BY created_at, rowid`)
       .all(params)
       .map((r) => parse<Grant>(r));
   }
@@ -97,9 +97,7 @@ export class GrantRepository {
   latestExpired(): Grant[] {
     return this.db
       .prepare<[], WithJsonScopes<Grant>>(
-        `SELECT * FROM grants WHERE id IN (
-           SELECT id FROM (SELECT id, status, row_number() OVER (PARTITION BY engine_id, platform_id, action_type ORDER BY ended_at DESC) AS n FROM grants WHERE status != 'active')
-           WHERE n = 1 AND status = 'expired')`,
+        "SELECT g.* FROM grant_last_ended e JOIN grants g ON g.id = e.grant_id WHERE g.status = 'expired'",
       )
       .all()
       .map((r) => parse<Grant>(r));

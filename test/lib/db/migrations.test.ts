@@ -38,11 +38,43 @@ describe('database migrations', () => {
     db.close();
   });
 
-  it('answers the grant-request lookups of a revoke and a new request from indexes', () => {
+  it('answers the lookups of revokes, new requests and newest-first pages from indexes, sorting nothing', () => {
     const db = openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log });
     const plan = (sql: string): string => db.prepare<[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail).join('; ');
     expect(plan("SELECT * FROM grant_requests WHERE grant_id = 'grt_1'")).toContain('USING INDEX grant_requests_by_grant');
     expect(plan("SELECT * FROM grant_requests WHERE status = 'pending' AND engine_id = 'eng_1'")).toContain('USING INDEX grant_requests_pending');
+    const pages = {
+      decisions: "SELECT * FROM audit_log WHERE kind = 'decision' ORDER BY seq DESC LIMIT 100",
+      'decisions of an engine': "SELECT * FROM audit_log WHERE kind = 'decision' AND engine_id = 'e' AND seq < 9 ORDER BY seq DESC LIMIT 100",
+      'decisions on a platform': "SELECT * FROM audit_log WHERE kind = 'decision' AND platform_id = 'p' ORDER BY seq DESC LIMIT 100",
+      events: 'SELECT * FROM engine_events ORDER BY created_at DESC, id DESC LIMIT 100',
+      'events of an engine': "SELECT * FROM engine_events WHERE engine_id = 'e' ORDER BY created_at DESC, id DESC LIMIT 100",
+    };
+    for (const [name, sql] of Object.entries(pages)) {
+      expect([name, plan(sql)]).toEqual([name, expect.stringContaining('USING INDEX')]);
+      expect([name, plan(sql)]).toEqual([name, expect.not.stringContaining('TEMP B-TREE')]);
+    }
+    db.close();
+  });
+
+  it('keeps, for each engine action, the grant that ended last, backfilled from the history a database already has', () => {
+    const file = join(tempDir(), 'borg.db');
+    const before = readMigrations().filter((m) => m.version < 7);
+    const dir = migrationsDir(Object.fromEntries(before.map((m) => [`${String(m.version).padStart(4, '0')}_${m.name}.sql`, m.sql])));
+    const old = openMigratedDatabase({ file, autoMigrate: true, log, migrationsDir: dir });
+    old.exec(`INSERT INTO engines (id, name, status, key_hash, created_at, key_rotated_at) VALUES ('e', 'e', 'active', '${'0'.repeat(64)}', '2030-01-01', '2030-01-01');
+              INSERT INTO platforms (id, name, status, version, updated_at) VALUES ('p', 'P', 'active', '1', '2030-01-01')`);
+    const grant = old.prepare("INSERT INTO grants (id, engine_id, platform_id, action_type, scopes, status, created_at, ended_at) VALUES (?, 'e', 'p', ?, '[]', ?, '2030-01-01', ?)");
+    grant.run('g1', 'send', 'expired', '2030-01-02');
+    grant.run('g2', 'send', 'revoked', '2030-01-03');
+    grant.run('g3', 'read', 'expired', '2030-01-02');
+    old.close();
+    const db = openMigratedDatabase({ file, autoMigrate: true, log });
+    const lastEnded = () => db.prepare<[], { action_type: string; grant_id: string }>('SELECT action_type, grant_id FROM grant_last_ended ORDER BY action_type').all();
+    expect(lastEnded()).toEqual([{ action_type: 'read', grant_id: 'g3' }, { action_type: 'send', grant_id: 'g2' }]);
+    db.exec(`INSERT INTO grants (id, engine_id, platform_id, action_type, scopes, status, created_at) VALUES ('g4', 'e', 'p', 'send', '[]', 'active', '2030-01-04');
+             UPDATE grants SET status = 'expired', ended_at = '2030-01-05' WHERE id = 'g4'`);
+    expect(lastEnded()).toEqual([{ action_type: 'read', grant_id: 'g3' }, { action_type: 'send', grant_id: 'g4' }]);
     db.close();
   });
 
