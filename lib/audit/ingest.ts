@@ -2,9 +2,10 @@ import { closeSync, fstatSync, openSync, readSync, readdirSync, rmSync } from 'n
 import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import { AuditLogRepository } from '../db/repositories/audit-log.js';
+import { tryLock } from '../process/file-lock.js';
 import { parseCanonicalJson } from './chain.js';
 import type { AuditFields } from './chain.js';
-import { SEGMENT_NAME } from './journal.js';
+import { RUN_LOCK_NAME, SEGMENT_NAME, runLockFile } from './journal.js';
 
 /** Lines moved per transaction at most, so one round never holds the write lock for long. */
 const MAX_READ_BYTES = 4 * 1024 * 1024;
@@ -14,8 +15,13 @@ export interface IngestReport {
   rows: number;
   /** Segments deleted because everything in them is in the chain and nobody will write to them again. */
   removed: number;
-  /** Bytes of a torn last line left by a writer that died mid-write (its request never got a reply). */
+  /** Bytes of a torn last line left by a writer that died mid-write or by a failed write (its request never got a reply). */
   discardedBytes: number;
+}
+
+interface Segment {
+  name: string;
+  run: string;
 }
 
 function parseLine(path: string, line: string, index: number): AuditFields {
@@ -26,13 +32,14 @@ function parseLine(path: string, line: string, index: number): AuditFields {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * Whether the writer of `run` has ended: its lock is free. A run without a lock file was written before runs
+ * had one; nothing can tell whether its writer still appends, so it is never judged ended (see ingest).
+ */
+function writerEnded(dir: string, run: string): boolean {
+  const lock = tryLock(runLockFile(dir, run), { create: false });
+  lock?.release();
+  return lock !== undefined;
 }
 
 /**
@@ -54,32 +61,61 @@ export class JournalIngester {
     this.saveOffsetStmt = db.prepare('INSERT INTO journal_offsets (segment, offset) VALUES (?, ?) ON CONFLICT (segment) DO UPDATE SET offset = excluded.offset');
   }
 
-  /** Ingests every complete line written so far, in segment order; `closedRuns` will not be written to again. */
+  /**
+   * Ingests every complete line written so far, in segment order; `closedRuns` will not be written to again.
+   * Segments from before runs had lock files are ingested but kept, with any torn last line, for an operator
+   * to remove once no older BorgOS runs: deleting one whose writer still appends would lose what it appends.
+   */
   ingest(closedRuns: readonly string[] = []): IngestReport {
     const report: IngestReport = { rows: 0, removed: 0, discardedBytes: 0 };
     const segments = this.segments();
     segments.forEach((segment, i) => {
       const next = segments[i + 1];
-      // A writer only ever appends to the newest segment of its run; a dead writer appends to none.
-      const finished = closedRuns.includes(segment.run) || !isAlive(segment.pid) || (next !== undefined && next.run === segment.run);
+      // A writer only ever appends to the newest segment of its run, and to none once its lock is free.
+      const finished = closedRuns.includes(segment.run) || next?.run === segment.run || writerEnded(this.dir, segment.run);
       this.ingestSegment(segment.name, finished, report);
     });
+    this.removeEndedRunLocks();
     return report;
   }
 
-  private segments(): { name: string; run: string; pid: number }[] {
-    let names: string[];
+  private names(): string[] {
     try {
-      names = readdirSync(this.dir);
+      return readdirSync(this.dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+  }
+
+  private segments(names = this.names()): Segment[] {
     return names
       .map((name) => ({ name, match: SEGMENT_NAME.exec(name) }))
       .filter((s) => s.match !== null)
-      .map(({ name, match }) => ({ name, run: `${match![1]}-${match![2]}`, pid: Number(match![1]) }))
+      .map(({ name, match }) => ({ name, run: match![1]! }))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * Removes the lock file of each run that has ended and has no segment left. Only while holding its lock: a
+   * writer creates the file before it locks it and its first segment after, so a file that is unlocked and has
+   * no segments is a leftover or a writer still starting, and that writer sees the file gone and picks another run.
+   */
+  private removeEndedRunLocks(): void {
+    const names = this.names();
+    const runs = new Set(this.segments(names).map((s) => s.run));
+    for (const name of names) {
+      const run = RUN_LOCK_NAME.exec(name)?.[1];
+      if (run === undefined || runs.has(run)) continue;
+      const file = runLockFile(this.dir, run);
+      const lock = tryLock(file, { create: false });
+      if (!lock) continue;
+      try {
+        if (!this.segments().some((s) => s.run === run)) rmSync(file, { force: true });
+      } finally {
+        lock.release();
+      }
+    }
   }
 
   private ingestSegment(name: string, finished: boolean, report: IngestReport): void {

@@ -6,13 +6,23 @@ export interface FileLock {
 }
 
 /**
- * Takes an exclusive lock on `file` (created if missing), or returns undefined at once when another process holds
- * it. Node has no flock; SQLite's exclusive locking mode keeps the fcntl lock of its first write transaction for
- * as long as the connection stays open, which is exactly a lock that a SIGKILL cannot leave behind.
+ * Takes an exclusive lock on `file`, or returns undefined at once when another holder has it (or, with
+ * `create: false`, when the file is missing). Node has no flock; SQLite's exclusive locking mode keeps the fcntl
+ * lock of its first write transaction for as long as the connection stays open, which is exactly a lock that a
+ * SIGKILL cannot leave behind. SQLite also tracks its locks per process, so a holder in another thread of this
+ * process counts as another holder.
  */
-export function tryLock(file: string): FileLock | undefined {
-  const db = new Database(file, { timeout: 0 });
+export function tryLock(file: string, { create = true } = {}): FileLock | undefined {
+  let db: Database.Database;
   try {
+    db = new Database(file, { timeout: 0, fileMustExist: !create });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_CANTOPEN' && !create) return undefined;
+    throw err;
+  }
+  try {
+    // Nothing is stored in it, so no rollback journal: a holder killed mid-hold would leave `<file>-journal` behind.
+    db.pragma('journal_mode = MEMORY');
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE; COMMIT');
   } catch (err) {

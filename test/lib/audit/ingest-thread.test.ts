@@ -21,6 +21,8 @@ describe('journal ingest thread', () => {
     journal.append([decisionRow(), decisionRow()]);
     await thread.flush();
     expect(count()).toBe(2);
+    // The thread runs in this process, where the journal's own lock on its run still counts as held.
+    expect(readdirSync(journalDir(dbFile)).sort()).toEqual([`${journal.run}-000001.jsonl`, `${journal.run}.lock`]);
 
     await (thread as unknown as { worker: Worker }).worker.terminate();
     await expect(thread.flush()).rejects.toThrow('the decision log cannot be brought up to date: the journal thread is restarting');
