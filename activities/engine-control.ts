@@ -39,7 +39,8 @@ export function createEngineControlActivities(db: Db): EngineControlActivities {
       };
     },
     async endGrant(grantId, status, workflowId) {
-      control.endGrant(actor(workflowId), grantId, status);
+      // A timer starts before its grant is written; if the write never happened there is nothing to end.
+      if (control.grants.get(grantId)) control.endGrant(actor(workflowId), grantId, status);
     },
     async transitionWindow(windowId, status, workflowId) {
       return control.transitionWindow(actor(workflowId), windowId, status).status as Exclude<WindowStatus, 'scheduled'>;

@@ -75,7 +75,11 @@ export default fp(
     };
 
     const admit = (request: FastifyRequest, id: string, keyDigest: Buffer, refused: EngineAuthFailure | null): void => {
-      if (refused) throw engineRefused(refused, id);
+      if (refused) {
+        // At warn, so it shows on /actions/check too: a revoked or guessed key in use is what an operator must see.
+        request.log.warn({ engine_id: id.slice(0, 100), code: refused }, 'engine credentials refused');
+        throw engineRefused(refused, id);
+      }
       request.engineId = id;
       request.engineKeyDigest = keyDigest;
     };

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
 import type { GrantRequestStatus, GrantStatus } from '../../lib/db/repositories/grants.js';
 import { AppError } from '../../lib/errors.js';
-import { FlowGoneError, startOrUndo } from '../../lib/engines/flows.js';
+import { FlowGoneError, startOr503, startOrUndo } from '../../lib/engines/flows.js';
 import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
@@ -74,16 +74,25 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { expires_at, replace = false, ...rest } = request.body;
       const by = actorOf(request);
-      const created = control.createGrant(by, { ...rest, expires_at: expires_at ? utcTime('body.expires_at', expires_at) : null }, replace);
-      const expiresAt = created.expires_at;
-      // The grant it replaces ends only once this one stands: if the timer cannot start, this one is undone and that one stays.
+      const input = { ...rest, expires_at: expires_at ? utcTime('body.expires_at', expires_at) : null };
+      control.checkGrant(input, replace);
+      const id = newId('grt');
+      const expiresAt = input.expires_at;
+      // The timer first: a grant whose timer Temporal did not confirm is never in force, not even for a moment.
       const expiry_workflow_id =
         expiresAt &&
-        (await startOrUndo(
-          () => flows.startGrantExpiry(created.id, created.engine_id, created.platform_id, expiresAt),
-          () => control.endGrant({ actor: 'system', requestId: request.id }, created.id, 'revoked'),
-          `Temporal did not confirm the start of the expiry timer; the grant was revoked${replace ? ' and the one it was to replace stays' : ''}`,
+        (await startOr503(
+          () => flows.startGrantExpiry(id, input.engine_id, input.platform, expiresAt),
+          `Temporal did not confirm the start of the expiry timer; no grant was made${replace ? ' and the one it was to replace stays' : ''}`,
         ));
+      let created;
+      try {
+        created = control.createGrant(by, input, replace, id);
+      } catch (err) {
+        if (expiry_workflow_id) flows.closeInBackground([expiry_workflow_id], request.log);
+        throw err;
+      }
+      // The grant it replaces ends only once this one stands.
       const superseded = replace ? control.supersede(by, created) : [];
       flows.closeInBackground(control.timerFlows(superseded), request.log);
       // Read again: a grant made meanwhile (an approval) may have replaced this one already.

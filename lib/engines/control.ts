@@ -26,6 +26,15 @@ const publicEngine = ({ key_hash: _hash, ...rest }: Engine): PublicEngine => res
  * Every state change of engine control. Each method changes rows and appends its audit entry in
  * one transaction, so there is never a change without its record or a record without its change.
  */
+/** A grant as an operator or an approval asks for it. */
+export interface GrantInput {
+  engine_id: string;
+  platform: string;
+  action_type: string;
+  scopes: string[];
+  expires_at: string | null;
+}
+
 export class EngineControl {
   readonly engines: EngineRepository;
   readonly platforms: PlatformRepository;
@@ -106,7 +115,7 @@ export class EngineControl {
       this.engines.setStatus(id, status);
       this.record(by, `engine.${status === 'active' ? 'resumed' : status}`, { from: engine.status }, { engine_id: id });
       if (status === 'revoked') {
-        for (const g of this.grants.list({ engine_id: id, status: 'active' })) this.grants.end(g.id, 'revoked', nowIso());
+        for (const g of this.grants.list({ engine_id: id, status: 'active' })) this.endGrant(by, g.id, 'revoked');
         // Nothing could be granted to it any more, so nothing it asked for may stay open for an operator to approve.
         for (const r of this.grants.listRequests({ status: 'pending', engine_id: id })) this.settleGrantRequest(by, r.id, 'denied', by.actor);
       }
@@ -143,26 +152,35 @@ export class EngineControl {
   }
 
   /**
+   * What `createGrant` would refuse, checked without writing: the grants it would replace (a 409 unless
+   * `replacing`). Lets a caller start the grant's timer before the grant is in force.
+   */
+  checkGrant(input: GrantInput, replacing = false): string[] {
+    const engine = this.engine(input.engine_id);
+    if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${engine.id} is revoked`);
+    this.platform(input.platform);
+    if (input.expires_at !== null && new Date(input.expires_at) <= new Date()) {
+      throw invalidFields([{ field: 'body.expires_at', message: 'must be in the future' }]);
+    }
+    const current = this.activeGrants(input.engine_id, input.platform, input.action_type).map((g) => g.id);
+    if (current.length > 0 && !replacing) {
+      throw new AppError(409, 'GRANT_EXISTS', `engine ${input.engine_id} already holds ${current.join(', ')} for ${input.platform}/${input.action_type}; send "replace": true to replace it, or revoke it first`, {
+        grant_ids: current,
+      });
+    }
+    return current;
+  }
+
+  /**
    * Adds a grant beside the active ones; an active grant for the same engine, platform and action is a 409
    * unless `replacing`, and then the ones it saw are in `replaces`: they stay in force until `supersede` ends
-   * them (the caller may still undo this one).
+   * them (the caller may still undo this one). `id` is one the caller chose already, for a timer it started.
    */
-  createGrant(by: Actor, input: { engine_id: string; platform: string; action_type: string; scopes: string[]; expires_at: string | null }, replacing = false): Grant & { replaces: string[] } {
+  createGrant(by: Actor, input: GrantInput, replacing = false, id = newId('grt')): Grant & { replaces: string[] } {
     return this.inTxn(() => {
-      const engine = this.engine(input.engine_id);
-      if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${engine.id} is revoked`);
-      this.platform(input.platform);
-      const current = this.activeGrants(input.engine_id, input.platform, input.action_type).map((g) => g.id);
-      if (current.length > 0 && !replacing) {
-        throw new AppError(409, 'GRANT_EXISTS', `engine ${input.engine_id} already holds ${current.join(', ')} for ${input.platform}/${input.action_type}; send "replace": true to replace it, or revoke it first`, {
-          grant_ids: current,
-        });
-      }
-      if (input.expires_at !== null && new Date(input.expires_at) <= new Date()) {
-        throw invalidFields([{ field: 'body.expires_at', message: 'must be in the future' }]);
-      }
+      const current = this.checkGrant(input, replacing);
       const grant: Grant = {
-        id: newId('grt'),
+        id,
         engine_id: input.engine_id,
         platform_id: input.platform,
         action_type: input.action_type,

@@ -10,16 +10,22 @@ import { engineIdKey, flowKey, platformKey } from '../../workflows/search-attrib
 import { AppError } from '../errors.js';
 import { workflowIds } from './workflow-ids.js';
 
-/**
- * Starts a flow whose row is already written. If Temporal cannot take it, `undo` closes the row
- * (so nothing waits on a flow that does not exist) and the caller gets 503 saying what happened.
- */
-export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, message: string): Promise<T> {
+/** Starts a flow; if Temporal cannot take it, the caller gets 503 saying what happened. */
+export async function startOr503<T>(start: () => Promise<T>, message: string): Promise<T> {
   try {
     return await start();
   } catch (err) {
-    undo();
     throw unavailable(message, err);
+  }
+}
+
+/** Starts a flow whose row is already written; if Temporal cannot take it, `undo` closes the row, so nothing waits on a flow that does not exist. */
+export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, message: string): Promise<T> {
+  try {
+    return await startOr503(start, message);
+  } catch (err) {
+    undo();
+    throw err;
   }
 }
 

@@ -110,15 +110,20 @@ describe('POST /actions/check', () => {
     expect((await ask({ id: e.id, key: rotated.body.key as string })).body).toMatchObject({ allowed: true });
   });
 
-  it('rejects a revoked engine with 401 and ends its grants', async () => {
+  it('rejects a revoked engine with 401 and ends its grants, each one audited', async () => {
     const e = await s.registerEngine();
-    await s.grant(e.id, 'gmail', 'send_email');
+    const held = await s.grant(e.id, 'gmail', 'send_email');
     await s.call('POST', `/engines/${e.id}/revoke`);
     const res = await ask(e);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('ENGINE_REVOKED');
     const grants = await s.call('GET', `/grants?engine_id=${e.id}`);
     expect(grants.body.map((g: { status: string }) => g.status)).toEqual(['revoked']);
+    const ended = s.db.prepare<[string], { action: string; details: string }>("SELECT action, details FROM audit_log WHERE engine_id = ? AND kind = 'change' ORDER BY seq").all(e.id);
+    expect(ended.slice(-2)).toEqual([
+      { action: 'engine.revoked', details: JSON.stringify({ from: 'active' }) },
+      { action: 'grant.revoked', details: JSON.stringify({ grant_id: held.body.id }) },
+    ]);
   });
 
   it('rejects missing or wrong engine credentials with 401', async () => {

@@ -1,3 +1,6 @@
+import { EventEmitter, once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestStack } from '../../support/engine-control.js';
 import type { EngineCreds, TestStack } from '../../support/engine-control.js';
@@ -45,6 +48,32 @@ describe('one active grant per engine, platform and action', () => {
     expect((await ask()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
   });
 
+  it('puts a time-boxed grant in force only once Temporal has confirmed its timer', async () => {
+    // A Temporal that takes connections and never answers: the timer's start waits out its whole deadline.
+    const reached = new EventEmitter();
+    const silent = createServer((socket) => socket.on('data', () => reached.emit('data')));
+    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+    const hung = await startTestStack(`127.0.0.1:${(silent.address() as AddressInfo).port}`);
+    try {
+      await hung.putPlatform('slack');
+      const e = await hung.registerEngine();
+      const expires_at = new Date(Date.now() + 3_600_000).toISOString();
+      const calling = once(reached, 'data');
+      const granting = hung.call('POST', '/grants', { body: { engine_id: e.id, platform: 'slack', action_type: 'dm', scopes: ['im:write'], expires_at } });
+      const check = () => hung.call('POST', '/actions/check', { engine: e, body: { engine_id: e.id, platform: 'slack', action_type: 'dm' } });
+      // The route has reached Temporal: anything it writes before the timer is confirmed is written by now.
+      await calling;
+      const during = await check();
+      expect((await granting).status).toBe(503);
+      expect(during.body).toMatchObject({ allowed: false, reason: 'no_grant' });
+      expect((await check()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
+      expect((await hung.call('GET', `/grants?engine_id=${e.id}`)).body).toEqual([]);
+    } finally {
+      await hung.close();
+      silent.close();
+    }
+  });
+
   it('keeps the grant it was to replace when the replacement cannot get its expiry timer', async () => {
     const down = await startTestStack('127.0.0.1:1');
     try {
@@ -54,8 +83,8 @@ describe('one active grant per engine, platform and action', () => {
       const expires_at = new Date(Date.now() + 3_600_000).toISOString();
       const res = await down.call('POST', '/grants', { body: { engine_id: e.id, platform: 'slack', action_type: 'post', scopes: ['admin'], expires_at, replace: true } });
       expect(res.status).toBe(503);
-      expect(res.body.error.message).toMatch(/^Temporal did not confirm the start of the expiry timer; the grant was revoked and the one it was to replace stays/);
-      const grants = (await down.call('GET', `/grants?engine_id=${e.id}&status=active`)).body as { id: string; scopes: string[] }[];
+      expect(res.body.error.message).toMatch(/^Temporal did not confirm the start of the expiry timer; no grant was made and the one it was to replace stays/);
+      const grants = (await down.call('GET', `/grants?engine_id=${e.id}`)).body as { id: string; scopes: string[] }[];
       expect(grants).toEqual([expect.objectContaining({ id: kept.body.id, scopes: ['chat:write'] })]);
       const check = await down.call('POST', '/actions/check', { engine: e, body: { engine_id: e.id, platform: 'slack', action_type: 'post' } });
       expect(check.body).toMatchObject({ allowed: true, required_scopes: ['chat:write'] });

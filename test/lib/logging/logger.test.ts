@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../lib/config/config.js';
+import { EngineControl } from '../../../lib/engines/control.js';
 import { createLogger } from '../../../lib/logging/logger.js';
 import { startTestApi, tempDir } from '../../support/stack.js';
 import type { TestApi } from '../../support/stack.js';
@@ -43,6 +44,28 @@ describe('request logging to BORG_LOG_FILE', () => {
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('s3cr3t');
     expect(lines.find((l) => l.msg === 'login attempt')).toMatchObject({ user: { password: '[redacted]', name: 'ann' } });
+  });
+
+  it('warns of refused engine credentials, even on the quiet check route, without the key', async () => {
+    const control = new EngineControl(api.db);
+    const by = { actor: 'test', requestId: null };
+    const { engine, key } = control.registerEngine(by, { name: 'log-watch', description: '', capabilities: [] });
+    control.setEngineStatus(by, engine.id, 'revoked');
+    const check = (id: string, secret: string, requestId: string) =>
+      fetch(`${api.url}/actions/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-engine-id': id, 'x-engine-key': secret, 'x-request-id': requestId },
+        body: JSON.stringify({ engine_id: id, platform: 'gmail', action_type: 'send_email' }),
+      });
+    expect((await check(engine.id, key, 'req-revoked')).status).toBe(401);
+    expect((await check(engine.id, 'bek_guessed', 'req-guessed')).status).toBe(401);
+    const refused = () => readLines(current).filter((l) => l.msg === 'engine credentials refused');
+    await until(() => existsSync(current) && refused().length === 2);
+    expect(refused()).toEqual([
+      expect.objectContaining({ level: 40, request_id: 'req-revoked', engine_id: engine.id, code: 'ENGINE_REVOKED' }),
+      expect.objectContaining({ level: 40, request_id: 'req-guessed', engine_id: engine.id, code: 'ENGINE_AUTH_FAILED' }),
+    ]);
+    expect(readFileSync(current, 'utf8')).not.toContain(key);
   });
 
   it('writes the completion line for requests the router refuses, too', async () => {
