@@ -14,7 +14,9 @@ type SchemaProblem = NonNullable<FastifyError['validation']>[number];
 function problemOf(v: SchemaProblem): string {
   const params = v.params as { allowedValues?: unknown[]; format?: string };
   if (v.keyword === 'enum') return `must be one of ${params.allowedValues!.join(', ')}`;
-  if (v.keyword === 'format' && params.format === 'display-text') return 'must hold visible text and no control characters';
+  if (v.keyword === 'format' && params.format === 'display-text') {
+    return 'must hold visible text without control characters, bidirectional overrides, zero-width spaces, unpaired surrogates or spaces at either end';
+  }
   if (v.keyword === 'uniqueItems') return 'must not repeat an item';
   return v.message ?? 'is invalid';
 }
@@ -45,6 +47,9 @@ export function toErrorBody(err: FastifyError | AppError): { status: number; bod
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     return toErrorBody(invalidFields([{ field: 'params', message: `must NOT have more than ${MAX_PARAM_LENGTH} characters each` }]));
   }
+  if (/^SQLITE_(BUSY|LOCKED)/.test(String(err.code))) {
+    return { status: 503, body: { error: { code: 'DATABASE_BUSY', message: 'another process (borgctl, a migration, a backup) held the database write lock too long; retry in a moment' } } };
+  }
   const status = err.statusCode ?? 500;
   if (status >= 500) {
     return { status, body: { error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } } };
@@ -65,6 +70,7 @@ function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyRep
   body.error.message = bodyProblem(status, request) ?? body.error.message;
   if (status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.error.code }, body.error.message);
+  if (body.error.code === 'DATABASE_BUSY') reply.header('retry-after', '1');
   return reply.status(status).send(body);
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../../lib/db/repositories/api-keys.js';
 import { invalidFields } from '../../lib/errors.js';
-import { bodyErrors } from '../schemas/error.js';
+import { bodyErrors, errorRef } from '../schemas/error.js';
 import { roleRequiredBy } from './auth.js';
 
 /** Methods whose requests Fastify parses a body for, whether or not the route reads one. */
@@ -47,7 +47,8 @@ export default fp(
       // A body is parsed before any handler runs, so a route that reads none still answers 413 or 415 to one
       // that is too large or not JSON: documented on every route such a request can reach.
       const takesBody = [route.method].flat().some((m) => BODY_METHODS.has(m));
-      const response = takesBody ? { ...bodyErrors, ...(route.schema.response as object | undefined) } : route.schema.response;
+      // Such a route may also write, and find the database locked by another process for too long: 503.
+      const response = takesBody ? { ...bodyErrors, 503: errorRef, ...(route.schema.response as object | undefined) } : route.schema.response;
       route.schema = { ...route.schema, querystring, response, ...roleDocs(route.onRequest, route.schema.description) };
       if (takesBody && !route.schema.body) route.preValidation = [...[route.preValidation ?? []].flat(), refuseBody];
     });

@@ -7,10 +7,14 @@ import fp from 'fastify-plugin';
 const common: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 
 /**
- * Text a person reads in a list: something visible, and no control characters (a newline, a NUL). Two linear
- * scans: one regex for both backtracks over a long failing string, and Ajv checks formats even past maxLength.
+ * Text a person reads in a list: something visible, and nothing that shows other than it is stored or compared:
+ * no control characters (a newline, a NUL), no bidirectional overrides or zero-width spaces (`a\u202eb` reads
+ * backwards), no unpaired surrogate (SQLite stores it as bytes no client can decode), no space at either end
+ * ("mailer " beside "mailer"). Linear scans only: one regex for all of it backtracks over a long failing string,
+ * and Ajv checks formats even past maxLength.
  */
-const isDisplayText = (text: string): boolean => !/\p{Cc}/u.test(text) && /\S/u.test(text);
+const isDisplayText = (text: string): boolean =>
+  text.isWellFormed() && !/[\p{Cc}\u200B\u202A-\u202E\u2066-\u2069]/u.test(text) && /\S/u.test(text) && text.trim() === text;
 
 const withFormats = (ajv: Ajv): Ajv => addFormats.default(ajv).addFormat('display-text', isDisplayText);
 

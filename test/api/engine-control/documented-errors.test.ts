@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestStack } from '../../support/engine-control.js';
 import type { EngineCreds, TestStack } from '../../support/engine-control.js';
@@ -35,6 +36,24 @@ describe('OpenAPI lists the error statuses engine routes answer', () => {
     const res = await call();
     expect(res).toEqual({ status, type: 'application/json; charset=utf-8', body: { error: expect.objectContaining({ code, message: expect.any(String) }) } });
     expect(documented(method, path)).toContain(String(status));
+  });
+
+  it('answers 503 DATABASE_BUSY with Retry-After, documented, while another process holds the write lock too long', async () => {
+    const other = new Database(s.db.name);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const res = await fetch(`${s.url}/platforms/slack`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${s.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Slack', version: '2' }),
+      });
+      expect([res.status, res.headers.get('retry-after'), ((await res.json()) as { error: { code: string } }).error.code]).toEqual([503, '1', 'DATABASE_BUSY']);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(documented('PUT', '/platforms/{id}')).toContain('503');
+    expect((await s.call('PUT', '/platforms/slack', { body: { name: 'Slack', version: '2' } })).status).toBe(200);
   });
 
   it('says which limit a body broke and which field a query string must not have', async () => {

@@ -14,10 +14,14 @@ describe('request bodies are refused with the field and what it must be', () => 
   });
   afterAll(() => s.close());
 
-  const visible = 'must hold visible text and no control characters';
+  const visible = 'must hold visible text without control characters, bidirectional overrides, zero-width spaces, unpaired surrogates or spaces at either end';
   it.each([
     ['POST', '/engines/register', { name: '   ' }, 'body.name', visible],
     ['POST', '/engines/register', { name: 'nul\u0000byte' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: 'half\ud800' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: 'invoice\u202efdp.exe' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: 'mail\u200ber' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: 'mailer ' }, 'body.name', visible],
     ['PUT', '/platforms/slack', { name: '\n', version: '1' }, 'body.name', visible],
     ['PUT', '/platforms/slack', { name: 'Slack', version: ' ' }, 'body.version', visible],
     ['POST', '/api-keys', { name: ' ', role: 'reader' }, 'body.name', visible],
@@ -56,5 +60,6 @@ describe('request bodies are refused with the field and what it must be', () => 
 
   it('still takes names in any script, with inner spaces', async () => {
     expect((await s.call('POST', '/engines/register', { body: { name: 'Kalender – München 2' } })).status).toBe(201);
+    expect((await s.call('POST', '/engines/register', { body: { name: '👩‍💻 שלום bot' } })).status).toBe(201);
   });
 });
