@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { verifyChain } from '../../lib/audit/chain.js';
+import { ChainVerifyThread } from '../../lib/audit/verify-thread.js';
 import type { DecisionFilter } from '../../lib/db/repositories/audit-log.js';
 import { utcTime } from '../../lib/time.js';
 import { errorRef } from '../schemas/error.js';
@@ -8,6 +8,9 @@ import { chainReport, decision, decisionQuery, operatorSecurity, verifyQuery } f
 export default async function auditRoutes(app: FastifyInstance): Promise<void> {
   const { audit, journal } = app.engineControl;
   const reader = app.requireRole('reader');
+  const verifier = new ChainVerifyThread(app.db.name);
+  // preClose, not onClose: the server waits for requests in flight before onClose, and a walk can take seconds.
+  app.addHook('preClose', () => verifier.close());
 
   app.get<{ Querystring: DecisionFilter }>(
     '/decisions',
@@ -53,7 +56,7 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       await journal.flush();
-      return verifyChain(audit.rows(), request.query.head);
+      return verifier.verify(request.query.head);
     },
   );
 }

@@ -88,28 +88,30 @@ export const HEAD_PATTERN = /^[0-9a-f]{64}$/;
  * end still links up, so `keptHead`, a head recorded earlier and kept elsewhere, must also be found in it.
  */
 export function verifyChain(rows: Iterable<StoredAuditRow>, keptHead?: string): ChainReport {
-  let found = keptHead === undefined || keptHead === GENESIS_HASH;
+  return verifyChainAgainst(rows, [keptHead])[0]!;
+}
+
+/** `verifyChain` for several kept heads (undefined: none) in one walk: their reports, in their order. */
+export function verifyChainAgainst(rows: Iterable<StoredAuditRow>, keptHeads: readonly (string | undefined)[]): ChainReport[] {
+  const wanted = new Set(keptHeads);
+  // Every chain holds the genesis hash (the head of an empty one), and asking for no head asks for nothing.
+  const found = new Set([undefined, GENESIS_HASH]);
   let prev = GENESIS_HASH;
   let checked = 0;
   let expectedSeq: number | undefined;
+  const broken = (row: StoredAuditRow, problem: string): ChainReport[] => keptHeads.map(() => ({ ok: false, checked, first_broken: { seq: row.seq, id: row.id, problem } }));
   for (const row of rows) {
-    if (expectedSeq !== undefined && row.seq !== expectedSeq) {
-      return { ok: false, checked, first_broken: { seq: row.seq, id: row.id, problem: `rows missing before seq ${row.seq} (expected ${expectedSeq})` } };
-    }
-    if (row.prev_hash !== prev) {
-      return { ok: false, checked, first_broken: { seq: row.seq, id: row.id, problem: 'prev_hash does not match the hash of the row before' } };
-    }
-    if (chainHash(prev, row) !== row.hash) {
-      return { ok: false, checked, first_broken: { seq: row.seq, id: row.id, problem: 'content does not match its hash (row was altered)' } };
-    }
+    if (expectedSeq !== undefined && row.seq !== expectedSeq) return broken(row, `rows missing before seq ${row.seq} (expected ${expectedSeq})`);
+    if (row.prev_hash !== prev) return broken(row, 'prev_hash does not match the hash of the row before');
+    if (chainHash(prev, row) !== row.hash) return broken(row, 'content does not match its hash (row was altered)');
     prev = row.hash;
     checked++;
     expectedSeq = row.seq + 1;
-    if (row.hash === keptHead) found = true;
+    if (wanted.has(row.hash)) found.add(row.hash);
   }
-  if (!found) {
+  return keptHeads.map((keptHead): ChainReport => {
+    if (found.has(keptHead)) return { ok: true, checked, head: prev };
     const problem = `the kept head is not in the chain, which holds ${checked} intact entries: entries were removed from its end, or the head is from another database`;
     return { ok: false, checked, head: prev, missing_head: { hash: keptHead!, problem } };
-  }
-  return { ok: true, checked, head: prev };
+  });
 }
