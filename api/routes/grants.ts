@@ -64,7 +64,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       onRequest: operator,
       schema: {
         summary: 'Grant an engine an action on a platform; with expires_at a durable timer revokes it then',
-        description: 'An engine holds one active grant per platform and action: another one is a 409 GRANT_EXISTS, unless the body says replace: true, which ends the old one (listed in superseded) once the new one stands.',
+        description: 'An engine holds one active grant per platform and action: another one is a 409 GRANT_EXISTS, unless the body says replace: true, which ends the old one (listed in superseded) in the same step, so the engine never holds both or neither.',
         tags: ['grants'],
         security: operatorSecurity,
         body: createGrantBody,
@@ -92,11 +92,9 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         if (expiry_workflow_id) flows.closeInBackground([expiry_workflow_id], request.log);
         throw err;
       }
-      // The grant it replaces ends only once this one stands.
-      const superseded = replace ? control.supersede(by, created) : [];
-      flows.closeInBackground(control.timerFlows(superseded), request.log);
+      flows.closeInBackground(control.timerFlows(created.superseded), request.log);
       // Read again: a grant made meanwhile (an approval) may have replaced this one already.
-      return reply.status(201).send({ ...control.grants.get(created.id), ...(expiry_workflow_id ? { expiry_workflow_id } : {}), superseded });
+      return reply.status(201).send({ ...control.grants.get(created.id), ...(expiry_workflow_id ? { expiry_workflow_id } : {}), superseded: created.superseded });
     },
   );
 

@@ -172,11 +172,11 @@ export class EngineControl {
   }
 
   /**
-   * Adds a grant beside the active ones; an active grant for the same engine, platform and action is a 409
-   * unless `replacing`, and then the ones it saw are in `replaces`: they stay in force until `supersede` ends
-   * them (the caller may still undo this one). `id` is one the caller chose already, for a timer it started.
+   * Adds a grant. An active grant for the same engine, platform and action is a 409 unless `replacing`, and then
+   * it ends in the same transaction (audited as `grant.superseded`, listed in `superseded`): there is never a
+   * moment with both, or with neither. `id` is one the caller chose already, for a timer it started.
    */
-  createGrant(by: Actor, input: GrantInput, replacing = false, id = newId('grt')): Grant & { replaces: string[] } {
+  createGrant(by: Actor, input: GrantInput, replacing = false, id = newId('grt')): Grant & { superseded: string[] } {
     return this.inTxn(() => {
       const current = this.checkGrant(input, replacing);
       const grant: Grant = {
@@ -190,30 +190,14 @@ export class EngineControl {
         created_at: nowIso(),
         ended_at: null,
       };
-      this.grants.insert(grant);
-      this.record(by, 'grant.created', { grant_id: grant.id, scopes: grant.scopes, expires_at: grant.expires_at }, {
-        engine_id: grant.engine_id,
-        platform_id: grant.platform_id,
-        action_type: grant.action_type,
-      });
-      return { ...grant, replaces: current };
-    });
-  }
-
-  /**
-   * Ends the grants `grant` replaces, the ones active when it was made and only those, once it stands; returns
-   * the ids it ended. Nothing, if `grant` itself has ended since: something newer replaced it, or it was undone.
-   */
-  supersede(by: Actor, grant: { id: string; replaces: string[] }): string[] {
-    return this.inTxn(() => {
-      if (this.grants.get(grant.id)?.status !== 'active') return [];
-      const ended: string[] = [];
-      for (const old of grant.replaces.map((id) => this.grants.get(id)!)) {
-        if (!this.grants.end(old.id, 'revoked', nowIso())) continue;
-        this.record(by, 'grant.superseded', { grant_id: old.id, by_grant_id: grant.id }, { engine_id: old.engine_id, platform_id: old.platform_id, action_type: old.action_type });
-        ended.push(old.id);
+      const where = { engine_id: grant.engine_id, platform_id: grant.platform_id, action_type: grant.action_type };
+      for (const old of current) {
+        this.grants.end(old, 'revoked', nowIso());
+        this.record(by, 'grant.superseded', { grant_id: old, by_grant_id: grant.id }, where);
       }
-      return ended;
+      this.grants.insert(grant);
+      this.record(by, 'grant.created', { grant_id: grant.id, scopes: grant.scopes, expires_at: grant.expires_at }, where);
+      return { ...grant, superseded: current };
     });
   }
 
@@ -289,7 +273,7 @@ export class EngineControl {
         const expires_at = request.duration_s === null ? null : new Date(Date.now() + request.duration_s * 1000).toISOString();
         // The operator approved these scopes for this action: they replace whatever the engine held for it.
         const created = this.createGrant(by, { engine_id: request.engine_id, platform: request.platform_id, action_type: request.action_type, scopes: request.scopes, expires_at }, true);
-        superseded = this.supersede(by, created);
+        superseded = created.superseded;
         grantId = created.id;
       }
       this.grants.settleRequest(id, settled, decidedBy, grantId, nowIso());

@@ -48,7 +48,7 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
   if (platform.status === 'disabled') return deny('platform_disabled', `platform ${req.platform} is disabled`);
 
   const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type)) ?? [];
-  // Newest first: a replacing grant decides from the moment it is written, before the one it replaces has ended.
+  // Newest first: a database from before the one-grant-per-action rule may still hold several.
   const live = grants.findLast((g) => g.status === 'active' && (g.expires_at === null || new Date(g.expires_at) > now));
   if (!live) {
     return grants.length > 0

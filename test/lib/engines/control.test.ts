@@ -108,24 +108,15 @@ describe('EngineControl grant replacement', () => {
   const grant = (scopes: string[], replacing = true) => control.createGrant(by, { engine_id: engine.id, platform: 'slack', action_type: 'post', scopes, expires_at: null }, replacing);
   const active = () => control.grants.list({ engine_id: engine.id, status: 'active' }).map((g) => g.id);
 
-  it('ends only the grants a replacement saw, and none once something newer replaced the replacement', () => {
+  it('ends the grant it replaces in the same step, and leaves it in force when the replacement is refused', () => {
     const first = grant(['a'], false);
-    // A replacement still waiting on its expiry timer, and one that lands meanwhile (an approval) and sees it.
-    const slow = grant(['b']);
-    const fast = grant(['c']);
-    expect([slow.replaces, fast.replaces]).toEqual([[first.id], [first.id, slow.id]]);
-    expect(control.supersede(by, fast)).toEqual([first.id, slow.id]);
-    expect(control.supersede(by, slow)).toEqual([]);
-    expect(active()).toEqual([fast.id]);
-  });
-
-  it('leaves a grant made after the replacement alone', () => {
-    const before = active();
-    const replacement = grant(['d']);
-    const later = grant(['e']);
-    expect(control.supersede(by, replacement)).toEqual(before);
-    expect(active()).toEqual([replacement.id, later.id]);
-    expect(control.supersede(by, later)).toEqual([replacement.id]);
-    expect(active()).toEqual([later.id]);
+    expect(() => grant(['b'], false)).toThrow(`engine ${engine.id} already holds ${first.id} for slack/post`);
+    const second = grant(['b']);
+    expect(second.superseded).toEqual([first.id]);
+    expect(active()).toEqual([second.id]);
+    expect(control.grants.get(first.id)).toMatchObject({ status: 'revoked' });
+    const past = { engine_id: engine.id, platform: 'slack', action_type: 'post', scopes: ['c'], expires_at: '2020-01-01T00:00:00.000Z' };
+    expect(() => control.createGrant(by, past, true)).toThrow('body.expires_at must be in the future');
+    expect(active()).toEqual([second.id]);
   });
 });
