@@ -43,8 +43,8 @@ export function changeEntry(by: Actor, action: string, details: Record<string, u
   };
 }
 
-// SQLite stores text as UTF-8, so a lone surrogate (a JSON body may carry "\ud800") is stored as U+FFFD.
-// The hash covers the stored form, or such a row would read back as altered.
+// A lone surrogate ("\ud800") has no UTF-8 form: a decision's journal line, parsed back into its row, holds
+// U+FFFD in its place, so the hash covers that form, or the row would read back as altered.
 const stored = (text: string | null): string | null => text?.toWellFormed() ?? null;
 
 /** The fields a hash covers, as stored, in one JSON array: also the decision journal's line format. */

@@ -90,7 +90,7 @@ export class JournalIngestThread {
 
   private settle(message: FromIngestWorker): void {
     if (message.type === 'failed') this.log.error({ error: message.error }, 'decision journal ingest failed; it will be retried');
-    else if (message.report.discardedBytes > 0) this.log.warn({ ...message.report }, 'a torn journal line from a crashed run was dropped (its request got no reply)');
+    else if (message.report.discardedBytes > 0) this.log.warn({ ...message.report }, 'a torn journal line was dropped: a run crashed or a journal write failed mid-line, and its request got no reply');
     if (message.seq === null) return;
     const waiter = this.waiters.get(message.seq);
     this.waiters.delete(message.seq);
