@@ -91,19 +91,25 @@ export function migrationStatus(db: Db, migrations: Migration[]): MigrationStatu
   return { current, latest, pending: migrations.slice(current) };
 }
 
-/** Applies each pending migration in its own transaction; returns the versions applied. */
+/** Applies each pending migration in its own transaction; returns the versions this call applied. */
 export function migrate(db: Db, migrations: Migration[] = readMigrations()): number[] {
   const { pending } = migrationStatus(db, migrations);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
+  const done = db.prepare<[number], number>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const applied: number[] = [];
   for (const m of pending) {
     db.transaction(() => {
+      // Two processes starting on one new database both see every migration pending; under the write lock only
+      // the first applies each, and the other finds it done.
+      if (done.get(m.version)) return;
       try {
         db.exec(m.sql);
       } catch (err) {
         throw new MigrationError(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
       }
       record.run(m.version, m.name, m.checksum, new Date().toISOString());
-    })();
+      applied.push(m.version);
+    }).immediate();
   }
-  return pending.map((m) => m.version);
+  return applied;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../lib/db/database.js';
-import { MigrationError, readMigrations } from '../../../lib/db/migrations.js';
+import { migrate, MigrationError, readMigrations } from '../../../lib/db/migrations.js';
 import { openMigratedDatabase } from '../../../lib/db/open.js';
 import { tempDir } from '../../support/stack.js';
 
@@ -86,6 +86,28 @@ describe('database migrations', () => {
     expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
     db.close();
     openMigratedDatabase({ file, autoMigrate: true, log, migrationsDir: migrationsDir(v2) }).close();
+  });
+
+  it('applies each migration once when two processes migrate one new database at the same moment', () => {
+    const file = join(tempDir(), 'borg.db');
+    const shipped = readMigrations();
+    const first = openDatabase(file);
+    const second = openDatabase(file);
+    // The second reads its status (everything pending) and, before it applies anything, the first migrates.
+    let overtaken = false;
+    const racing = new Proxy(shipped, {
+      get(target, key, receiver) {
+        if (key === 'slice' && !overtaken) {
+          overtaken = true;
+          expect(migrate(first, shipped)).toEqual(shipped.map((m) => m.version));
+        }
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    expect(migrate(second, racing)).toEqual([]);
+    expect(second.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: shipped.length });
+    first.close();
+    second.close();
   });
 
   it('refuses a database written by newer code', () => {
