@@ -125,16 +125,18 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       const id = newId('greq');
       const workflow_id = workflowIds.grantRequest(engineId, id);
       const { platform, action_type, scopes, duration_s, reason, deadline_s } = request.body;
-      const created = control.createGrantRequest(actorOf(request), {
-        id,
-        engine_id: engineId,
-        platform_id: platform,
-        action_type,
-        scopes,
-        duration_s: duration_s ?? null,
-        reason,
-        workflow_id,
-      });
+      const ask = () =>
+        control.createGrantRequest(actorOf(request), { id, engine_id: engineId, platform_id: platform, action_type, scopes, duration_s: duration_s ?? null, reason, workflow_id });
+      let created;
+      try {
+        created = ask();
+      } catch (err) {
+        // A request left pending by a crash before its flow started, or whose flow was terminated, would block this action for good.
+        const open = err instanceof AppError && err.code === 'REQUEST_PENDING' ? control.grants.getRequest(String(err.details?.request_id)) : undefined;
+        if (!open || !(await flows.isGone(open.workflow_id))) throw err;
+        control.settleGrantRequest({ actor: 'system', requestId: request.id }, open.id, 'expired', 'system:flow-gone');
+        created = ask();
+      }
       await startOrUndo(
         () => flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s),
         // decided_by tells this closing apart from a deadline nobody met.

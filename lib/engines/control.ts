@@ -26,6 +26,9 @@ const publicEngine = ({ key_hash: _hash, ...rest }: Engine): PublicEngine => res
  * Every state change of engine control. Each method changes rows and appends its audit entry in
  * one transaction, so there is never a change without its record or a record without its change.
  */
+/** Requests one engine may have waiting for an operator at once. */
+export const MAX_PENDING_REQUESTS = 100;
+
 /** A grant as an operator or an approval asks for it. */
 export interface GrantInput {
   engine_id: string;
@@ -240,9 +243,14 @@ export class EngineControl {
       if (engine.status !== 'active') throw new AppError(403, 'ENGINE_SUSPENDED', `engine ${engine.id} is ${engine.status}; it cannot ask for permissions until resumed`);
       this.platform(input.platform_id);
       // One open question per action: a second would start a second approval flow an operator must decide twice.
-      const [open] = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id, platform: input.platform_id, action_type: input.action_type });
+      const waiting = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id });
+      const open = waiting.find((r) => r.platform_id === input.platform_id && r.action_type === input.action_type);
       if (open) {
         throw new AppError(409, 'REQUEST_PENDING', `request ${open.id} for ${input.platform_id}/${input.action_type} is still waiting for an operator`, { request_id: open.id });
+      }
+      // Action names are free, so without a bound one engine key could open flows and audit entries without end.
+      if (waiting.length >= MAX_PENDING_REQUESTS) {
+        throw new AppError(409, 'TOO_MANY_PENDING', `engine ${engine.id} already has ${waiting.length} requests waiting for an operator, the most it may; ask again once some are decided`);
       }
       const request: GrantRequest = { ...input, status: 'pending', decided_by: null, grant_id: null, created_at: nowIso(), decided_at: null };
       this.grants.insertRequest(request);

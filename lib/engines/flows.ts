@@ -135,6 +135,16 @@ export class EngineFlows {
     }
   }
 
+  /** True only when Temporal answers that the flow is not running (terminated, failed, or never there); unreachable is false. */
+  async isGone(workflowId: string): Promise<boolean> {
+    try {
+      const { status } = await this.bounded(() => this.client.workflow.getHandle(workflowId).describe());
+      return status.name !== 'RUNNING';
+    } catch (err) {
+      return isNotFound(err);
+    }
+  }
+
   /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */
   async cancelMaintenance(workflowId: string): Promise<boolean> {
     try {

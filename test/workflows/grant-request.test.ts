@@ -225,6 +225,24 @@ describe('grant request workflow', () => {
     expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
   });
 
+  it('lets the engine ask again when the flow of its pending request is gone from Temporal', async () => {
+    const stuck = await request({ action_type: 'move_event' });
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      await new Client({ connection }).workflow.getHandle(stuck.body.workflow_id).terminate('lost in a crash');
+    } finally {
+      await connection.close();
+    }
+    const again = await request({ action_type: 'move_event' });
+    expect(again.status).toBe(202);
+    expect(await requestStatus(stuck.body.id)).toBe('expired');
+    const [closed] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter((r: { id: string }) => r.id === stuck.body.id);
+    expect(closed).toMatchObject({ decided_by: 'system:flow-gone' });
+    // A flow still running keeps its request, and the second ask is refused as before.
+    expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: again.body.id } });
+    expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
+  });
+
   it('refuses a request from a suspended engine and starts no flow', async () => {
     const paused = await s.registerEngine();
     expect((await s.call('POST', `/engines/${paused.id}/suspend`)).status).toBe(200);

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../../lib/db/database.js';
 import { openMigratedDatabase } from '../../../lib/db/open.js';
-import { EngineControl } from '../../../lib/engines/control.js';
+import { EngineControl, MAX_PENDING_REQUESTS } from '../../../lib/engines/control.js';
 import { tempDir } from '../../support/stack.js';
 
 describe('EngineControl.settleGrantRequest', () => {
@@ -21,6 +21,26 @@ describe('EngineControl.settleGrantRequest', () => {
     const settled = control.settleGrantRequest(by, 'req_1', 'approved', 'operator:test');
     expect(settled).toMatchObject({ status: 'denied', grant_id: null });
     expect(control.grants.list({ engine_id: engine.id })).toEqual([]);
+  });
+});
+
+describe('EngineControl.createGrantRequest', () => {
+  const db = openMigratedDatabase({ file: join(tempDir('borg-control-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
+  const control = new EngineControl(db);
+  const by = { actor: 'engine:test', requestId: null };
+  afterAll(() => closeDatabase(db));
+
+  it(`keeps at most ${MAX_PENDING_REQUESTS} requests of one engine waiting, whatever actions they name`, () => {
+    const { engine } = control.registerEngine(by, { name: 'asker', description: '', capabilities: [] });
+    const { engine: other } = control.registerEngine(by, { name: 'other', description: '', capabilities: [] });
+    control.putPlatform(by, { id: 'gmail', name: 'Gmail', version: '1' });
+    const ask = (engineId: string, n: number) =>
+      control.createGrantRequest(by, { id: `req_${engineId}_${n}`, engine_id: engineId, platform_id: 'gmail', action_type: `act_${n}`, scopes: ['x'], duration_s: null, reason: '', workflow_id: 'wf' });
+    for (let n = 0; n < MAX_PENDING_REQUESTS; n++) ask(engine.id, n);
+    expect(() => ask(engine.id, MAX_PENDING_REQUESTS)).toThrow(`engine ${engine.id} already has ${MAX_PENDING_REQUESTS} requests waiting for an operator, the most it may`);
+    expect(ask(other.id, 0).status).toBe('pending');
+    control.settleGrantRequest(by, `req_${engine.id}_0`, 'denied', 'operator:test');
+    expect(ask(engine.id, MAX_PENDING_REQUESTS).status).toBe('pending');
   });
 });
 
