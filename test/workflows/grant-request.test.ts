@@ -9,6 +9,14 @@ describe('grant request workflow', () => {
   const ask = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'create_event' } });
   const request = (extra: Record<string, unknown> = {}) =>
     s.call('POST', '/grants/request', { engine, body: { platform: 'calendar', action_type: 'create_event', scopes: ['calendar.write'], reason: 'sync meetings', ...extra } });
+  const terminate = async (workflowId: string, reason: string) => {
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      await new Client({ connection }).workflow.getHandle(workflowId).terminate(reason);
+    } finally {
+      await connection.close();
+    }
+  };
   const requestStatus = async (id: string) => ((await s.call('GET', '/grant-requests')).body as { id: string; status: string }[]).find((r) => r.id === id)?.status;
 
   beforeAll(async () => {
@@ -206,12 +214,7 @@ describe('grant request workflow', () => {
 
   it('closes a request whose flow was terminated in Temporal when an operator decides it, so the engine may ask again', async () => {
     const req = await request({ action_type: 'archive_event' });
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    try {
-      await new Client({ connection }).workflow.getHandle(req.body.workflow_id).terminate('operator cleanup');
-    } finally {
-      await connection.close();
-    }
+    await terminate(req.body.workflow_id, 'operator cleanup');
     const decided = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
     expect(decided.status).toBe(409);
     expect(decided.body.error).toEqual({
@@ -227,12 +230,7 @@ describe('grant request workflow', () => {
 
   it('lets the engine ask again when the flow of its pending request is gone from Temporal', async () => {
     const stuck = await request({ action_type: 'move_event' });
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    try {
-      await new Client({ connection }).workflow.getHandle(stuck.body.workflow_id).terminate('lost in a crash');
-    } finally {
-      await connection.close();
-    }
+    await terminate(stuck.body.workflow_id, 'lost in a crash');
     const again = await request({ action_type: 'move_event' });
     expect(again.status).toBe(202);
     expect(await requestStatus(stuck.body.id)).toBe('expired');
