@@ -85,7 +85,8 @@ describe('API with Temporal down', () => {
     expect(body.failing).toEqual(['temporal']);
     expect(body.checks.database.ok).toBe(true);
     expect(body.checks.temporal.ok).toBe(false);
-    expect(body.checks.temporal.error).not.toBe('');
+    // Told without the driver's words, which name the address it tried.
+    expect(body.checks.temporal.error).toBe('Temporal did not answer; the server log has why');
   });
 });
 
@@ -98,7 +99,7 @@ describe('API with the database gone', () => {
       expect(res.status).toBe(503);
       const body = (await res.json()) as { failing: string[]; checks: { database: { error: string } } };
       expect(body.failing).toEqual(['database']);
-      expect(body.checks.database.error).toMatch(/database connection is not open/);
+      expect(body.checks.database.error).toBe('the database did not answer; the server log has why');
     } finally {
       await api.server.close();
     }
