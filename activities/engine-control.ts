@@ -1,7 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../lib/db/database.js';
 import type { GrantRequestStatus } from '../lib/db/repositories/grants.js';
 import type { WindowStatus } from '../lib/db/repositories/maintenance.js';
 import { EngineControl } from '../lib/engines/control.js';
+import { AppError } from '../lib/errors.js';
 
 export interface SettledRequest {
   status: Exclude<GrantRequestStatus, 'pending'>;
@@ -18,17 +20,29 @@ export interface Settlement extends SettledRequest {
 }
 
 export interface EngineControlActivities {
-  settleGrantRequest(requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string): Promise<Settlement>;
-  endGrant(grantId: string, status: 'revoked' | 'expired', workflowId: string): Promise<void>;
-  transitionWindow(windowId: string, status: Exclude<WindowStatus, 'scheduled'>, workflowId: string): Promise<Exclude<WindowStatus, 'scheduled'>>;
+  settleGrantRequest: (requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string) => Promise<Settlement>;
+  endGrant: (grantId: string, status: 'revoked' | 'expired', workflowId: string) => Promise<void>;
+  transitionWindow: (windowId: string, status: Exclude<WindowStatus, 'scheduled'>, workflowId: string) => Promise<Exclude<WindowStatus, 'scheduled'>>;
+}
+
+/** A refusal (no such request, say) is final: retrying it would only repeat it, with no limit on attempts. */
+function finalOnRefusal<A extends unknown[], R>(run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await run(...args);
+    } catch (err) {
+      if (err instanceof AppError) throw ApplicationFailure.nonRetryable(err.message, err.code);
+      throw err;
+    }
+  };
 }
 
 /** Each activity is idempotent, so Temporal's retries never apply a change twice. */
 export function createEngineControlActivities(db: Db): EngineControlActivities {
   const control = new EngineControl(db);
   const actor = (workflowId: string) => ({ actor: `workflow:${workflowId}`, requestId: null });
-  return {
-    async settleGrantRequest(requestId, outcome, decidedBy, workflowId) {
+  const activities: EngineControlActivities = {
+    settleGrantRequest: async (requestId, outcome, decidedBy, workflowId) => {
       const request = control.settleGrantRequest(actor(workflowId), requestId, outcome, decidedBy);
       const grant = request.grant_id ? control.grants.get(request.grant_id) : undefined;
       return {
@@ -38,12 +52,17 @@ export function createEngineControlActivities(db: Db): EngineControlActivities {
         replaced_timers: control.timerFlows(request.superseded),
       };
     },
-    async endGrant(grantId, status, workflowId) {
+    endGrant: async (grantId, status, workflowId) => {
       // A timer starts before its grant is written; if the write never happened there is nothing to end.
       if (control.grants.get(grantId)) control.endGrant(actor(workflowId), grantId, status);
     },
-    async transitionWindow(windowId, status, workflowId) {
+    transitionWindow: async (windowId, status, workflowId) => {
       return control.transitionWindow(actor(workflowId), windowId, status).status as Exclude<WindowStatus, 'scheduled'>;
     },
+  };
+  return {
+    settleGrantRequest: finalOnRefusal(activities.settleGrantRequest),
+    endGrant: finalOnRefusal(activities.endGrant),
+    transitionWindow: finalOnRefusal(activities.transitionWindow),
   };
 }

@@ -3,7 +3,9 @@ import type { EngineControlActivities, SettledRequest } from '../activities/engi
 
 const { settleGrantRequest, endGrant } = proxyActivities<EngineControlActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 10 },
+  // No limit on attempts: a database down for an hour must not lose a grant's expiry or a window's end. A refusal
+  // the activity knows to be final comes back non-retryable instead.
+  retry: { maximumInterval: '1 minute' },
 });
 
 export interface OperatorDecision {
