@@ -29,9 +29,9 @@ export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, 
   }
 }
 
+/** The driver's error goes to the server log only: it names internal addresses, and engines get this reply too. */
 function unavailable(message: string, err: unknown): AppError {
-  const { message: what, cause } = err as Error;
-  return new AppError(503, 'TEMPORAL_UNAVAILABLE', message, { cause: cause instanceof Error ? `${what}: ${cause.message}` : what });
+  return new AppError(503, 'TEMPORAL_UNAVAILABLE', message, undefined, { cause: err });
 }
 
 const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;

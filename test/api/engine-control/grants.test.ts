@@ -83,7 +83,7 @@ describe('one active grant per engine, platform and action', () => {
       const expires_at = new Date(Date.now() + 3_600_000).toISOString();
       const res = await down.call('POST', '/grants', { body: { engine_id: e.id, platform: 'slack', action_type: 'post', scopes: ['admin'], expires_at, replace: true } });
       expect(res.status).toBe(503);
-      expect(res.body.error.message).toMatch(/^Temporal did not confirm the start of the expiry timer; no grant was made and the one it was to replace stays/);
+      expect(res.body.error).toEqual({ code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal did not confirm the start of the expiry timer; no grant was made and the one it was to replace stays' });
       const grants = (await down.call('GET', `/grants?engine_id=${e.id}`)).body as { id: string; scopes: string[] }[];
       expect(grants).toEqual([expect.objectContaining({ id: kept.body.id, scopes: ['chat:write'] })]);
       const check = await down.call('POST', '/actions/check', { engine: e, body: { engine_id: e.id, platform: 'slack', action_type: 'post' } });
