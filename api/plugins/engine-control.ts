@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { ApiKeys } from '../../lib/auth/api-keys.js';
 import { EngineControl } from '../../lib/engines/control.js';
 import { EngineFlows } from '../../lib/engines/flows.js';
+import { reconcileFlows } from '../../lib/engines/reconcile.js';
 import { AuditLogRepository } from '../../lib/db/repositories/audit-log.js';
 import { JournalIngestThread } from '../../lib/audit/ingest-thread.js';
 import { DecisionJournal, journalDir } from '../../lib/audit/journal.js';
@@ -37,14 +38,20 @@ export default fp(
       journal.close();
       await ingest.stop([journal.run]);
     });
+    const control = new EngineControl(app.db);
+    const flows = new EngineFlows(app.temporal.client, app.temporal.taskQueue);
     app.decorate('engineControl', {
-      control: new EngineControl(app.db),
+      control,
       cache,
       decisions: new DecisionService(cache, journal, app.log),
       journal: ingest,
-      flows: new EngineFlows(app.temporal.client, app.temporal.taskQueue),
+      flows,
       apiKeys: new ApiKeys(app.db),
       audit: new AuditLogRepository(app.db),
+    });
+    // In the background: the API serves meanwhile, and a Temporal that is down only defers this to the next start.
+    app.addHook('onReady', async () => {
+      reconcileFlows(control, flows, app.log).catch((err: unknown) => app.log.warn({ err }, 'could not check for flows a crash left behind; the next start checks again'));
     });
   },
   { name: 'engine-control', dependencies: ['db', 'temporal'] },

@@ -135,14 +135,20 @@ export class EngineFlows {
     }
   }
 
-  /** True only when Temporal answers that the flow is not running (terminated, failed, or never there); unreachable is false. */
-  async isGone(workflowId: string): Promise<boolean> {
+  /** What Temporal says of a flow: running, ended (terminated, failed, completed), or never started; throws when it does not answer. */
+  async state(workflowId: string): Promise<'running' | 'ended' | 'missing'> {
     try {
       const { status } = await this.bounded(() => this.client.workflow.getHandle(workflowId).describe());
-      return status.name !== 'RUNNING';
+      return status.name === 'RUNNING' ? 'running' : 'ended';
     } catch (err) {
-      return isNotFound(err);
+      if (isNotFound(err)) return 'missing';
+      throw err;
     }
+  }
+
+  /** True only when Temporal answers that the flow is not running; unreachable is false. */
+  async isGone(workflowId: string): Promise<boolean> {
+    return (await this.state(workflowId).catch(() => 'running')) !== 'running';
   }
 
   /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */
