@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
-import type { GrantRequestStatus, GrantStatus } from '../../lib/db/repositories/grants.js';
-import { AppError } from '../../lib/errors.js';
+import type { GrantFilter, GrantRequestFilter } from '../../lib/db/repositories/grants.js';
+import { AppError, invalidFields } from '../../lib/errors.js';
 import { FlowGoneError, startOr503, startOrUndo } from '../../lib/engines/flows.js';
 import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
-import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity } from '../schemas/engine-control.js';
+import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity, pageQuery } from '../schemas/engine-control.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
 
@@ -29,12 +29,15 @@ interface GrantRequestBody {
   deadline_s: number;
 }
 
+/** A page cursor that names nothing would page from nowhere; say so rather than answer with an empty page. */
+const noSuchRow = (what: string, id: string) => invalidFields([{ field: 'querystring.after', message: `names no ${what}` }], id);
+
 export default async function grantRoutes(app: FastifyInstance): Promise<void> {
   const { control, flows } = app.engineControl;
   const operator = app.requireRole('operator');
   const reader = app.requireRole('reader');
 
-  app.get<{ Querystring: { engine_id?: string; platform?: string; status?: GrantStatus } }>(
+  app.get<{ Querystring: GrantFilter }>(
     '/grants',
     {
       onRequest: reader,
@@ -50,12 +53,16 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
             platform: { type: 'string', maxLength: 100 },
             action_type: { type: 'string', maxLength: 100 },
             status: { type: 'string', enum: ['active', 'revoked', 'expired'] },
+            ...pageQuery,
           },
         },
         response: { 200: { type: 'array', items: grant }, ...errors },
       },
     },
-    async (request) => control.grants.list(request.query),
+    async (request) => {
+      if (request.query.after && !control.grants.get(request.query.after)) throw noSuchRow('grant', request.query.after);
+      return control.grants.list(request.query);
+    },
   );
 
   app.post<{ Body: CreateGrantBody }>(
@@ -167,7 +174,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { status?: GrantRequestStatus; engine_id?: string; platform?: string } }>(
+  app.get<{ Querystring: GrantRequestFilter }>(
     '/grant-requests',
     {
       onRequest: reader,
@@ -183,12 +190,16 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
             engine_id: { type: 'string', maxLength: 100 },
             platform: { type: 'string', maxLength: 100 },
             action_type: { type: 'string', maxLength: 100 },
+            ...pageQuery,
           },
         },
         response: { 200: { type: 'array', items: grantRequest }, ...errors },
       },
     },
-    async (request) => control.grants.listRequests(request.query),
+    async (request) => {
+      if (request.query.after && !control.grants.getRequest(request.query.after)) throw noSuchRow('grant request', request.query.after);
+      return control.grants.listRequests(request.query);
+    },
   );
 
   for (const [path, approved] of [

@@ -35,14 +35,20 @@ export interface GrantRequest {
 type WithJsonScopes<T> = Omit<T, 'scopes'> & { scopes: string };
 const parse = <T extends { scopes: string[] }>(row: WithJsonScopes<T>): T => ({ ...row, scopes: JSON.parse(row.scopes) as string[] }) as T;
 
-export interface GrantFilter {
+/** A page of a list, oldest first: at most `limit` rows, those made after the row `after` names. */
+export interface Page {
+  after?: string;
+  limit?: number;
+}
+
+export interface GrantFilter extends Page {
   engine_id?: string;
   platform?: string;
   action_type?: string;
   status?: GrantStatus;
 }
 
-export interface GrantRequestFilter {
+export interface GrantRequestFilter extends Page {
   engine_id?: string;
   platform?: string;
   action_type?: string;
@@ -55,9 +61,9 @@ const COLUMNS = { engine_id: 'engine_id', platform: 'platform_id', action_type: 
  * The conditions for the filters that are set, and their values as a plain object: better-sqlite3 refuses the
  * null-prototype objects Fastify parses query strings into.
  */
-function whereOf(filter: GrantFilter | GrantRequestFilter): { sql: string; params: Record<string, string> } {
+function whereOf(table: 'grants' | 'grant_requests', filter: GrantFilter | GrantRequestFilter): { sql: string; params: Record<string, string | number> } {
   const conditions = ['1 = 1'];
-  const params: Record<string, string> = {};
+  const params: Record<string, string | number> = { limit: filter.limit ?? -1 };
   for (const key of Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]) {
     const value = filter[key];
     if (value) {
@@ -65,7 +71,12 @@ function whereOf(filter: GrantFilter | GrantRequestFilter): { sql: string; param
       params[key] = value;
     }
   }
-  return { sql: conditions.join(' AND '), params };
+  if (filter.after) {
+    // rowid breaks ties in time, so a page never skips or repeats a row made in the same millisecond.
+    conditions.push(`(created_at, rowid) > (SELECT created_at, rowid FROM ${table} WHERE id = @after)`);
+    params.after = filter.after;
+  }
+  return { sql: `${conditions.join(' AND ')} ORDER BY created_at, rowid LIMIT @limit`, params };
 }
 
 export class GrantRepository {
@@ -86,9 +97,9 @@ export class GrantRepository {
   }
 
   list(filter: GrantFilter = {}): Grant[] {
-    const { sql, params } = whereOf(filter);
+    const { sql, params } = whereOf('grants', filter);
     return this.db
-      .prepare<Record<string, string>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${sql} ORDER BY created_at, rowid`)
+      .prepare<Record<string, string | number>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${sql}`)
       .all(params)
       .map((r) => parse<Grant>(r));
   }
@@ -129,9 +140,9 @@ export class GrantRepository {
   }
 
   listRequests(filter: GrantRequestFilter = {}): GrantRequest[] {
-    const { sql, params } = whereOf(filter);
+    const { sql, params } = whereOf('grant_requests', filter);
     return this.db
-      .prepare<Record<string, string>, WithJsonScopes<GrantRequest>>(`SELECT * FROM grant_requests WHERE ${sql} ORDER BY created_at`)
+      .prepare<Record<string, string | number>, WithJsonScopes<GrantRequest>>(`SELECT * FROM grant_requests WHERE ${sql}`)
       .all(params)
       .map((r) => parse<GrantRequest>(r));
   }

@@ -48,6 +48,26 @@ describe('one active grant per engine, platform and action', () => {
     expect((await ask()).body).toMatchObject({ allowed: false, reason: 'no_grant' });
   });
 
+  it('pages grants oldest first with limit and after, and says when after names no grant', async () => {
+    const pager = await s.registerEngine();
+    const made: string[] = [];
+    for (const action of ['a1', 'a2', 'a3', 'a4', 'a5']) made.push((await s.grant(pager.id, 'slack', action, ['x'])).body.id as string);
+    const page = async (query: string) => ((await s.call('GET', `/grants?engine_id=${pager.id}${query}`)).body as { id: string }[]).map((g) => g.id);
+    expect(await page('')).toEqual(made);
+    expect(await page('&limit=2')).toEqual(made.slice(0, 2));
+    expect(await page(`&limit=2&after=${made[1]}`)).toEqual(made.slice(2, 4));
+    expect(await page(`&limit=2&after=${made[3]}`)).toEqual(made.slice(4));
+    const lost = await s.call('GET', '/grants?after=grt_nothing');
+    expect(lost.status).toBe(400);
+    expect(lost.body.error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'querystring.after names no grant: grt_nothing',
+      details: { fields: [{ field: 'querystring.after', message: 'names no grant' }] },
+    });
+    expect((await s.call('GET', '/grants?limit=1001')).status).toBe(400);
+    expect((await s.call('GET', '/grant-requests?after=greq_nothing')).body.error.message).toBe('querystring.after names no grant request: greq_nothing');
+  });
+
   it('puts a time-boxed grant in force only once Temporal has confirmed its timer', async () => {
     // A Temporal that takes connections and never answers: the timer's start waits out its whole deadline.
     const reached = new EventEmitter();
