@@ -3,6 +3,7 @@ import { newId } from '../../lib/crypto/secrets.js';
 import type { GrantFilter, GrantRequestFilter } from '../../lib/db/repositories/grants.js';
 import { AppError, invalidFields } from '../../lib/errors.js';
 import { FlowGoneError, startOr503, startOrUndo } from '../../lib/engines/flows.js';
+import { flowLeftBehind } from '../../lib/engines/reconcile.js';
 import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
@@ -140,7 +141,8 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       } catch (err) {
         // A request left pending by a crash before its flow started, or whose flow was terminated, would block this action for good.
         const open = err instanceof AppError && err.code === 'REQUEST_PENDING' ? control.grants.getRequest(String(err.details?.request_id)) : undefined;
-        if (!open || !(await flows.isGone(open.workflow_id))) throw err;
+        const state = open ? await flows.state(open.workflow_id).catch(() => 'running' as const) : 'running';
+        if (!open || !flowLeftBehind(state, open.created_at)) throw err;
         control.settleGrantRequest({ actor: 'system', requestId: request.id }, open.id, 'expired', 'system:flow-gone');
         created = ask();
       }

@@ -36,6 +36,8 @@ function unavailable(message: string, err: unknown): AppError {
 
 const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
 
+export type FlowState = 'running' | 'ended' | 'missing';
+
 /** The flow no longer runs in Temporal (terminated there, or failed), so nothing will ever settle what it held open. */
 export class FlowGoneError extends Error {
   override name = 'FlowGoneError';
@@ -136,7 +138,7 @@ export class EngineFlows {
   }
 
   /** What Temporal says of a flow: running, ended (terminated, failed, completed), or never started; throws when it does not answer. */
-  async state(workflowId: string): Promise<'running' | 'ended' | 'missing'> {
+  async state(workflowId: string): Promise<FlowState> {
     try {
       const { status } = await this.bounded(() => this.client.workflow.getHandle(workflowId).describe());
       return status.name === 'RUNNING' ? 'running' : 'ended';
@@ -144,11 +146,6 @@ export class EngineFlows {
       if (isNotFound(err)) return 'missing';
       throw err;
     }
-  }
-
-  /** True only when Temporal answers that the flow is not running; unreachable is false. */
-  async isGone(workflowId: string): Promise<boolean> {
-    return (await this.state(workflowId).catch(() => 'running')) !== 'running';
   }
 
   /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */

@@ -239,6 +239,13 @@ describe('grant request workflow', () => {
     // A flow still running keeps its request, and the second ask is refused as before.
     expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: again.body.id } });
     expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
+    // So does a request a moment old whose flow Temporal does not have yet: another call may be starting it now.
+    const starting = s.server.app.engineControl.control.createGrantRequest(
+      { actor: 'test', requestId: null },
+      { id: 'greq_starting', engine_id: engine.id, platform_id: 'calendar', action_type: 'move_event', scopes: ['x'], duration_s: null, reason: '', workflow_id: 'grant-request-not-yet' },
+    );
+    expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: starting.id } });
+    s.server.app.engineControl.control.settleGrantRequest({ actor: 'test', requestId: null }, starting.id, 'denied', 'operator:test');
   });
 
   it('refuses a request from a suspended engine and starts no flow', async () => {
