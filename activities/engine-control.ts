@@ -20,9 +20,9 @@ export interface Settlement extends SettledRequest {
 }
 
 export interface EngineControlActivities {
-  settleGrantRequest: (requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string) => Promise<Settlement>;
-  endGrant: (grantId: string, status: 'revoked' | 'expired', workflowId: string) => Promise<void>;
-  transitionWindow: (windowId: string, status: Exclude<WindowStatus, 'scheduled'>, workflowId: string) => Promise<Exclude<WindowStatus, 'scheduled'>>;
+  settleGrantRequest(requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string): Promise<Settlement>;
+  endGrant(grantId: string, status: 'revoked' | 'expired', workflowId: string): Promise<void>;
+  transitionWindow(windowId: string, status: Exclude<WindowStatus, 'scheduled'>, workflowId: string): Promise<Exclude<WindowStatus, 'scheduled'>>;
 }
 
 /** A refusal (no such request, say) is final: retrying it would only repeat it, with no limit on attempts. */
@@ -41,8 +41,8 @@ function finalOnRefusal<A extends unknown[], R>(run: (...args: A) => Promise<R>)
 export function createEngineControlActivities(db: Db): EngineControlActivities {
   const control = new EngineControl(db);
   const actor = (workflowId: string) => ({ actor: `workflow:${workflowId}`, requestId: null });
-  const activities: EngineControlActivities = {
-    settleGrantRequest: async (requestId, outcome, decidedBy, workflowId) => {
+  return {
+    settleGrantRequest: finalOnRefusal(async (requestId, outcome, decidedBy, workflowId) => {
       const request = control.settleGrantRequest(actor(workflowId), requestId, outcome, decidedBy);
       const grant = request.grant_id ? control.grants.get(request.grant_id) : undefined;
       return {
@@ -51,18 +51,13 @@ export function createEngineControlActivities(db: Db): EngineControlActivities {
         expires_at: grant?.expires_at ?? null,
         replaced_timers: control.timerFlows(request.superseded),
       };
-    },
-    endGrant: async (grantId, status, workflowId) => {
+    }),
+    endGrant: finalOnRefusal(async (grantId, status, workflowId) => {
       // A timer starts before its grant is written; if the write never happened there is nothing to end.
       if (control.grants.get(grantId)) control.endGrant(actor(workflowId), grantId, status);
-    },
-    transitionWindow: async (windowId, status, workflowId) => {
+    }),
+    transitionWindow: finalOnRefusal(async (windowId, status, workflowId) => {
       return control.transitionWindow(actor(workflowId), windowId, status).status as Exclude<WindowStatus, 'scheduled'>;
-    },
-  };
-  return {
-    settleGrantRequest: finalOnRefusal(activities.settleGrantRequest),
-    endGrant: finalOnRefusal(activities.endGrant),
-    transitionWindow: finalOnRefusal(activities.transitionWindow),
+    }),
   };
 }

@@ -1,12 +1,8 @@
 import { condition, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EngineControlActivities, SettledRequest } from '../activities/engine-control.js';
+import { engineControlActivityOptions } from './activity-options.js';
 
-const { settleGrantRequest, endGrant } = proxyActivities<EngineControlActivities>({
-  startToCloseTimeout: '30 seconds',
-  // No limit on attempts: a database down for an hour must not lose a grant's expiry or a window's end. A refusal
-  // the activity knows to be final comes back non-retryable instead.
-  retry: { maximumInterval: '1 minute' },
-});
+const { settleGrantRequest, endGrant } = proxyActivities<EngineControlActivities>(engineControlActivityOptions);
 
 export interface OperatorDecision {
   approved: boolean;

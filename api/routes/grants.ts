@@ -143,7 +143,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         const open = err instanceof AppError && err.code === 'REQUEST_PENDING' ? control.grants.getRequest(String(err.details?.request_id)) : undefined;
         const state = open ? await flows.state(open.workflow_id).catch(() => 'running' as const) : 'running';
         if (!open || !flowLeftBehind(state, open.created_at)) throw err;
-        control.settleGrantRequest({ actor: 'system', requestId: request.id }, open.id, 'expired', 'system:flow-gone');
+        control.closeRequestOfGoneFlow({ actor: 'system', requestId: request.id }, open.id);
         created = ask();
       }
       await startOrUndo(
@@ -227,7 +227,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         const settled = await flows.decide(pending.workflow_id, { approved, by: actorOf(request).actor }).catch((err: unknown) => {
           if (!(err instanceof FlowGoneError)) throw err;
           // Nothing would ever settle it, and it would block the engine's next request for this action.
-          control.settleGrantRequest({ actor: 'system', requestId: request.id }, pending.id, 'expired', 'system:flow-gone');
+          control.closeRequestOfGoneFlow({ actor: 'system', requestId: request.id }, pending.id);
           throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} had no flow left in Temporal (terminated or failed there), so it was closed as expired; the engine may ask again`);
         });
         // A retry after a 504 joins the decision already waiting, which may have been the other one.

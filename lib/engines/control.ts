@@ -294,6 +294,11 @@ export class EngineControl {
     });
   }
 
+  /** Closes a pending request whose flow Temporal no longer runs: nothing else would ever settle it. */
+  closeRequestOfGoneFlow(by: Actor, id: string): GrantRequest {
+    return this.settleGrantRequest(by, id, 'expired', 'system:flow-gone');
+  }
+
   putFlag(by: Actor, input: Omit<FeatureFlag, 'updated_at'>): FeatureFlag {
     return this.inTxn(() => {
       const flag: FeatureFlag = { ...input, updated_at: nowIso() };

@@ -25,17 +25,17 @@ export interface Reconciled {
  * A window's flow is started again only when Temporal never had it; one an operator terminated stays as it is.
  */
 export async function reconcileFlows(control: EngineControl, flows: EngineFlows, log: Pick<BaseLogger, 'info'>): Promise<Reconciled> {
-  const settledBefore = new Date(Date.now() - SETTLED_MS).toISOString();
   const by = { actor: 'system', requestId: null };
   const done: Reconciled = { restarted: [], closed: [] };
-  for (const w of control.windows.list().filter((w) => (w.status === 'scheduled' || w.status === 'active') && w.created_at < settledBefore)) {
-    if ((await flows.state(w.workflow_id)) !== 'missing') continue;
+  for (const w of control.windows.list().filter((w) => w.status === 'scheduled' || w.status === 'active')) {
+    const state = await flows.state(w.workflow_id);
+    if (state !== 'missing' || !flowLeftBehind(state, w.created_at)) continue;
     await flows.startMaintenance(w.workflow_id, w.platform_id, w.id, w.starts_at, w.ends_at);
     done.restarted.push(w.id);
   }
   for (const r of control.grants.listRequests({ status: 'pending' })) {
     if (!flowLeftBehind(await flows.state(r.workflow_id), r.created_at)) continue;
-    control.settleGrantRequest(by, r.id, 'expired', 'system:flow-gone');
+    control.closeRequestOfGoneFlow(by, r.id);
     done.closed.push(r.id);
   }
   if (done.restarted.length + done.closed.length > 0) log.info({ ...done }, 'flows a crash or a terminate left behind were put right');
