@@ -9,14 +9,10 @@ describe('grant request workflow', () => {
   const ask = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'create_event' } });
   const request = (extra: Record<string, unknown> = {}) =>
     s.call('POST', '/grants/request', { engine, body: { platform: 'calendar', action_type: 'create_event', scopes: ['calendar.write'], reason: 'sync meetings', ...extra } });
-  const terminate = async (workflowId: string, reason: string) => {
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    try {
-      await new Client({ connection }).workflow.getHandle(workflowId).terminate(reason);
-    } finally {
-      await connection.close();
-    }
-  };
+  // One client for what a test reads or does in Temporal directly, beside the API.
+  let temporal: Client;
+  const flowStatus = async (workflowId: string) => (await temporal.workflow.getHandle(workflowId).describe()).status.name;
+  const terminate = (workflowId: string, reason: string) => temporal.workflow.getHandle(workflowId).terminate(reason);
   const requestStatus = async (id: string) => ((await s.call('GET', '/grant-requests')).body as { id: string; status: string }[]).find((r) => r.id === id)?.status;
 
   beforeAll(async () => {
@@ -24,8 +20,12 @@ describe('grant request workflow', () => {
     await s.startWorker();
     await s.putPlatform('calendar');
     engine = await s.registerEngine('scheduler');
+    temporal = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
   });
-  afterAll(() => s.close());
+  afterAll(async () => {
+    await temporal.connection.close();
+    await s.close();
+  });
 
   it('waits for an operator across a worker restart, then applies the approved grant', async () => {
     const req = await request();
@@ -166,50 +166,38 @@ describe('grant request workflow', () => {
   });
 
   it('ends the flows of grants and requests that end before their timers: a revoked grant, a revoked engine', async () => {
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    const flowStatus = async (workflowId: string) => (await new Client({ connection }).workflow.getHandle(workflowId).describe()).status.name;
-    try {
-      const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
-      const timed = await s.grant(engine.id, 'calendar', 'update_event', ['calendar.write'], inAnHour);
-      expect(await flowStatus(timed.body.expiry_workflow_id)).toBe('RUNNING');
-      expect((await s.call('DELETE', `/grants/${timed.body.id}`)).status).toBe(200);
-      await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const timed = await s.grant(engine.id, 'calendar', 'update_event', ['calendar.write'], inAnHour);
+    expect(await flowStatus(timed.body.expiry_workflow_id)).toBe('RUNNING');
+    expect((await s.call('DELETE', `/grants/${timed.body.id}`)).status).toBe(200);
+    await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
 
-      const leaving = await s.registerEngine();
-      const asked = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
-      const boxed = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'read_event', scopes: ['x'], reason: 'r', duration_s: 3600 } });
-      expect((await s.call('POST', `/grant-requests/${boxed.body.id}/approve`)).status).toBe(200);
-      expect((await s.call('POST', `/engines/${leaving.id}/revoke`)).status).toBe(200);
-      await eventually(() => flowStatus(asked.body.workflow_id), (status) => status === 'COMPLETED');
-      await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
-      expect(await requestStatus(asked.body.id)).toBe('denied');
-    } finally {
-      await connection.close();
-    }
+    const leaving = await s.registerEngine();
+    const asked = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
+    const boxed = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'read_event', scopes: ['x'], reason: 'r', duration_s: 3600 } });
+    expect((await s.call('POST', `/grant-requests/${boxed.body.id}/approve`)).status).toBe(200);
+    expect((await s.call('POST', `/engines/${leaving.id}/revoke`)).status).toBe(200);
+    await eventually(() => flowStatus(asked.body.workflow_id), (status) => status === 'COMPLETED');
+    await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
+    expect(await requestStatus(asked.body.id)).toBe('denied');
   });
 
   it('ends the timers of the grants an approved request replaces, and leaves the new grant standing', async () => {
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    const flowStatus = async (workflowId: string) => (await new Client({ connection }).workflow.getHandle(workflowId).describe()).status.name;
-    try {
-      const timed = await s.grant(engine.id, 'calendar', 'share_event', ['calendar.read'], new Date(Date.now() + 3_600_000).toISOString());
-      const boxed = await request({ action_type: 'share_event', duration_s: 3600 });
-      const first = await s.call('POST', `/grant-requests/${boxed.body.id}/approve`);
-      expect(first.status).toBe(200);
-      await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
-      expect(await flowStatus(boxed.body.workflow_id)).toBe('RUNNING');
+    const timed = await s.grant(engine.id, 'calendar', 'share_event', ['calendar.read'], new Date(Date.now() + 3_600_000).toISOString());
+    const boxed = await request({ action_type: 'share_event', duration_s: 3600 });
+    const first = await s.call('POST', `/grant-requests/${boxed.body.id}/approve`);
+    expect(first.status).toBe(200);
+    await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
+    expect(await flowStatus(boxed.body.workflow_id)).toBe('RUNNING');
 
-      const lasting = await request({ action_type: 'share_event' });
-      const second = await s.call('POST', `/grant-requests/${lasting.body.id}/approve`);
-      expect(second.status).toBe(200);
-      await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
+    const lasting = await request({ action_type: 'share_event' });
+    const second = await s.call('POST', `/grant-requests/${lasting.body.id}/approve`);
+    expect(second.status).toBe(200);
+    await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
 
-      const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&platform=calendar&action_type=share_event`)).body as { id: string; status: string }[];
-      expect(Object.fromEntries(grants.map((g) => [g.id, g.status]))).toEqual({ [timed.body.id]: 'revoked', [first.body.grant_id]: 'revoked', [second.body.grant_id]: 'active' });
-      await s.call('DELETE', `/grants/${second.body.grant_id}`);
-    } finally {
-      await connection.close();
-    }
+    const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&platform=calendar&action_type=share_event`)).body as { id: string; status: string }[];
+    expect(Object.fromEntries(grants.map((g) => [g.id, g.status]))).toEqual({ [timed.body.id]: 'revoked', [first.body.grant_id]: 'revoked', [second.body.grant_id]: 'active' });
+    await s.call('DELETE', `/grants/${second.body.grant_id}`);
   });
 
   it('closes a request whose flow was terminated in Temporal when an operator decides it, so the engine may ask again', async () => {
@@ -265,20 +253,14 @@ describe('grant request workflow', () => {
   });
 
   it('tags every flow with search attributes so operators can find an engine’s flows', async () => {
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    try {
-      const client = new Client({ connection });
-      const ids = await eventually(
-        async () => {
-          const found: string[] = [];
-          for await (const wf of client.workflow.list({ query: `BorgEngineId = "${engine.id}"` })) found.push(wf.workflowId);
-          return found;
-        },
-        (found) => found.length >= 5,
-      );
-      expect(ids.every((id) => id.startsWith(`grant-request-${engine.id}-`) || id.startsWith('grant-expiry-'))).toBe(true);
-    } finally {
-      await connection.close();
-    }
+    const ids = await eventually(
+      async () => {
+        const found: string[] = [];
+        for await (const wf of temporal.workflow.list({ query: `BorgEngineId = "${engine.id}"` })) found.push(wf.workflowId);
+        return found;
+      },
+      (found) => found.length >= 5,
+    );
+    expect(ids.every((id) => id.startsWith(`grant-request-${engine.id}-`) || id.startsWith('grant-expiry-'))).toBe(true);
   });
 });
