@@ -6,11 +6,16 @@ import { openMigratedDatabase } from '../../../lib/db/open.js';
 import { EngineControl, MAX_PENDING_REQUESTS } from '../../../lib/engines/control.js';
 import { tempDir } from '../../support/stack.js';
 
-describe('EngineControl.settleGrantRequest', () => {
+/** Engine control over a database of its own, closed when the surrounding describe ends. */
+function controlOverNewDatabase(): EngineControl {
   const db = openMigratedDatabase({ file: join(tempDir('borg-control-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  const control = new EngineControl(db);
-  const by = { actor: 'operator:test', requestId: null };
   afterAll(() => closeDatabase(db));
+  return new EngineControl(db);
+}
+
+describe('EngineControl.settleGrantRequest', () => {
+  const control = controlOverNewDatabase();
+  const by = { actor: 'operator:test', requestId: null };
 
   it('denies, rather than fails for ever, an approval for an engine that was revoked behind its back', () => {
     const { engine } = control.registerEngine(by, { name: 'gone', description: '', capabilities: [] });
@@ -25,10 +30,8 @@ describe('EngineControl.settleGrantRequest', () => {
 });
 
 describe('EngineControl.createGrantRequest', () => {
-  const db = openMigratedDatabase({ file: join(tempDir('borg-control-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  const control = new EngineControl(db);
+  const control = controlOverNewDatabase();
   const by = { actor: 'engine:test', requestId: null };
-  afterAll(() => closeDatabase(db));
 
   it(`keeps at most ${MAX_PENDING_REQUESTS} requests of one engine waiting, whatever actions they name`, () => {
     const { engine } = control.registerEngine(by, { name: 'asker', description: '', capabilities: [] });
@@ -45,11 +48,9 @@ describe('EngineControl.createGrantRequest', () => {
 });
 
 describe('EngineControl.transitionWindow', () => {
-  const db = openMigratedDatabase({ file: join(tempDir('borg-control-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  const control = new EngineControl(db);
+  const control = controlOverNewDatabase();
   const by = { actor: 'operator:test', requestId: null };
   let n = 0;
-  afterAll(() => closeDatabase(db));
 
   /** A platform in `status`, with a window already scheduled on it; the steps below drive it as its workflow would. */
   function platformWithWindow(status: 'active' | 'maintenance' | 'disabled'): { id: string; window: () => string } {
@@ -119,10 +120,8 @@ describe('EngineControl.transitionWindow', () => {
 });
 
 describe('EngineControl grant replacement', () => {
-  const db = openMigratedDatabase({ file: join(tempDir('borg-control-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  const control = new EngineControl(db);
+  const control = controlOverNewDatabase();
   const by = { actor: 'operator:test', requestId: null };
-  afterAll(() => closeDatabase(db));
   const { engine } = control.registerEngine(by, { name: 'racer', description: '', capabilities: [] });
   control.putPlatform(by, { id: 'slack', name: 'Slack', version: '1' });
   const grant = (scopes: string[], replacing = true) => control.createGrant(by, { engine_id: engine.id, platform: 'slack', action_type: 'post', scopes, expires_at: null }, replacing);
