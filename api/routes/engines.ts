@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Capability } from '../../lib/db/repositories/engines.js';
+import type { Capability, EngineFilter } from '../../lib/db/repositories/engines.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { engine, engineSecurity, engineWithKey, idParams, operatorSecurity, registerEngineBody } from '../schemas/engine-control.js';
+import { cursorNamesNothing, pageQuery } from '../schemas/page.js';
 
 interface RegisterBody {
   name: string;
@@ -46,8 +47,22 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
     },
   );
 
-  app.get('/engines', { onRequest: reader, schema: { summary: 'List engines', tags: ['engines'], security: operatorSecurity, response: { 200: { type: 'array', items: engine }, ...errors } } }, async () =>
-    control.listEngines(),
+  app.get<{ Querystring: EngineFilter }>(
+    '/engines',
+    {
+      onRequest: reader,
+      schema: {
+        summary: 'Engines, oldest first, filtered',
+        tags: ['engines'],
+        security: operatorSecurity,
+        querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['active', 'suspended', 'revoked'] }, ...pageQuery } },
+        response: { 200: { type: 'array', items: engine }, ...errors },
+      },
+    },
+    async (request) => {
+      if (request.query.after && !control.engines.get(request.query.after)) throw cursorNamesNothing('after', 'engine', request.query.after);
+      return control.listEngines(request.query);
+    },
   );
 
   app.get<{ Params: { id: string } }>(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidFields } from '../../lib/errors.js';
 import { errorRef } from '../schemas/error.js';
 import { engineEventBody, engineSecurity, operatorSecurity } from '../schemas/engine-control.js';
+import { cursorNamesNothing } from '../schemas/page.js';
 
 const event = {
   type: 'object',
@@ -81,7 +82,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { before, limit } = request.query;
       if (before !== undefined && !control.events.has(before)) {
-        throw invalidFields([{ field: 'querystring.before', message: 'names no event' }], before);
+        throw cursorNamesNothing('before', 'event', before);
       }
       return control.events.list(request.query, limit);
     },

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
 import type { GrantFilter, GrantRequestFilter } from '../../lib/db/repositories/grants.js';
-import { AppError, invalidFields } from '../../lib/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { FlowGoneError, startOr503, startOrUndo } from '../../lib/engines/flows.js';
 import { flowLeftBehind } from '../../lib/engines/reconcile.js';
 import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
-import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity, pageQuery } from '../schemas/engine-control.js';
+import { createGrantBody, engineSecurity, grant, grantRequest, grantRequestBody, idParams, operatorSecurity } from '../schemas/engine-control.js';
+import { cursorNamesNothing, pageQuery } from '../schemas/page.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
 
@@ -29,9 +30,6 @@ interface GrantRequestBody {
   reason: string;
   deadline_s: number;
 }
-
-/** A page cursor that names nothing would page from nowhere; say so rather than answer with an empty page. */
-const noSuchRow = (what: string, id: string) => invalidFields([{ field: 'querystring.after', message: `names no ${what}` }], id);
 
 export default async function grantRoutes(app: FastifyInstance): Promise<void> {
   const { control, flows } = app.engineControl;
@@ -61,7 +59,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      if (request.query.after && !control.grants.get(request.query.after)) throw noSuchRow('grant', request.query.after);
+      if (request.query.after && !control.grants.get(request.query.after)) throw cursorNamesNothing('after', 'grant', request.query.after);
       return control.grants.list(request.query);
     },
   );
@@ -199,7 +197,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      if (request.query.after && !control.grants.getRequest(request.query.after)) throw noSuchRow('grant request', request.query.after);
+      if (request.query.after && !control.grants.getRequest(request.query.after)) throw cursorNamesNothing('after', 'grant request', request.query.after);
       return control.grants.listRequests(request.query);
     },
   );

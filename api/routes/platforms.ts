@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../lib/crypto/secrets.js';
+import type { WindowFilter } from '../../lib/db/repositories/maintenance.js';
 import type { PlatformStatus } from '../../lib/db/repositories/platforms.js';
 import { AppError, invalidFields } from '../../lib/errors.js';
 import { startOrUndo } from '../../lib/engines/flows.js';
@@ -8,6 +9,7 @@ import { utcTime } from '../../lib/time.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { eitherSecurity, idParams, maintenanceBody, maintenanceWindow, operatorSecurity, platform, platformParams, putPlatformBody } from '../schemas/engine-control.js';
+import { cursorNamesNothing, pageQuery } from '../schemas/page.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
 
@@ -67,19 +69,26 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
     },
   );
 
-  app.get<{ Querystring: { platform?: string } }>(
+  app.get<{ Querystring: WindowFilter }>(
     '/maintenance',
     {
       onRequest: app.requireRole('reader'),
       schema: {
-        summary: 'Maintenance windows',
+        summary: 'Maintenance windows in order of start, filtered',
         tags: ['platforms'],
         security: operatorSecurity,
-        querystring: { type: 'object', additionalProperties: false, properties: { platform: { type: 'string' } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { platform: { type: 'string', maxLength: 100 }, status: { type: 'string', enum: ['scheduled', 'active', 'completed', 'cancelled'] }, ...pageQuery },
+        },
         response: { 200: { type: 'array', items: maintenanceWindow }, ...errors },
       },
     },
-    async (request) => control.windows.list(request.query.platform),
+    async (request) => {
+      if (request.query.after && !control.windows.get(request.query.after)) throw cursorNamesNothing('after', 'maintenance window', request.query.after);
+      return control.windows.list(request.query);
+    },
   );
 
   app.post<{ Params: { id: string } }>(

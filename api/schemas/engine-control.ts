@@ -16,12 +16,6 @@ export const engineSecurity = [{ engineId: [], engineKey: [] }];
 export const operatorSecurity = [{ operatorKey: [] }];
 export const eitherSecurity = [...engineSecurity, ...operatorSecurity];
 
-/** Paging of a list that grows with history: oldest first, at most `limit` a page, `after` the last id of the one before. */
-export const pageQuery = {
-  after: { type: 'string', maxLength: 100, description: 'Next page: only what was made after this id (the last one of the previous page)' },
-  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 1000, description: 'At most this many; a shorter page is the last' },
-} as const;
-
 export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 
 export const capability = { type: 'object', required: ['platform', 'action_type'], additionalProperties: false, properties: { platform: slug, action_type: slug } } as const;

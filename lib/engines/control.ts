@@ -6,7 +6,7 @@ import { AuditLogRepository } from '../db/repositories/audit-log.js';
 import { EngineEventRepository } from '../db/repositories/engine-events.js';
 import type { EngineEvent } from '../db/repositories/engine-events.js';
 import { EngineRepository } from '../db/repositories/engines.js';
-import type { Capability, Engine } from '../db/repositories/engines.js';
+import type { Capability, Engine, EngineFilter } from '../db/repositories/engines.js';
 import { FlagRepository } from '../db/repositories/flags.js';
 import type { FeatureFlag } from '../db/repositories/flags.js';
 import { GrantRepository } from '../db/repositories/grants.js';
@@ -77,8 +77,8 @@ export class EngineControl {
     return platform;
   }
 
-  listEngines(): PublicEngine[] {
-    return this.engines.list().map(publicEngine);
+  listEngines(filter: EngineFilter): PublicEngine[] {
+    return this.engines.list(filter).map(publicEngine);
   }
 
   getEngine(id: string): PublicEngine {
@@ -337,7 +337,7 @@ export class EngineControl {
       if (!w) throw new AppError(404, 'WINDOW_NOT_FOUND', `no maintenance window ${id}`);
       if (w.status === status || w.status === 'completed' || w.status === 'cancelled') return w;
       const platform = this.platform(w.platform_id);
-      const alone = !this.windows.list(w.platform_id).some((o) => o.id !== id && o.status === 'active');
+      const alone = !this.windows.list({ platform: w.platform_id, status: 'active' }).some((o) => o.id !== id);
       let target: PlatformStatus | undefined;
       if (status === 'active') {
         // Another window in force with nothing recorded began before this was recorded: its maintenance is its own doing.

@@ -1,4 +1,6 @@
 import type { Db } from '../database.js';
+import { pagedWhere } from '../paging.js';
+import type { Page } from '../paging.js';
 
 export type EngineStatus = 'active' | 'suspended' | 'revoked';
 
@@ -16,6 +18,10 @@ export interface Engine {
   capabilities: Capability[];
   created_at: string;
   key_rotated_at: string;
+}
+
+export interface EngineFilter extends Page {
+  status?: EngineStatus;
 }
 
 type Row = Omit<Engine, 'capabilities'> & { capabilities: string };
@@ -44,8 +50,10 @@ export class EngineRepository {
     return row && toEngine(row);
   }
 
-  list(): Engine[] {
-    return this.db.prepare<[], Row>('SELECT * FROM engines ORDER BY created_at').all().map(toEngine);
+  /** Oldest first. */
+  list(filter: EngineFilter = {}): Engine[] {
+    const { sql, params } = pagedWhere('engines', 'created_at', { status: filter.status }, filter);
+    return this.db.prepare<Record<string, string | number>, Row>(`SELECT * FROM engines WHERE ${sql}`).all(params).map(toEngine);
   }
 
   setStatus(id: string, status: EngineStatus): void {

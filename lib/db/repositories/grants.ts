@@ -1,4 +1,6 @@
 import type { Db } from '../database.js';
+import { pagedWhere } from '../paging.js';
+import type { Page } from '../paging.js';
 
 export type GrantStatus = 'active' | 'revoked' | 'expired';
 
@@ -35,12 +37,6 @@ export interface GrantRequest {
 type WithJsonScopes<T> = Omit<T, 'scopes'> & { scopes: string };
 const parse = <T extends { scopes: string[] }>(row: WithJsonScopes<T>): T => ({ ...row, scopes: JSON.parse(row.scopes) as string[] }) as T;
 
-/** A page of a list, oldest first: at most `limit` rows, those made after the row `after` names. */
-export interface Page {
-  after?: string;
-  limit?: number;
-}
-
 export interface GrantFilter extends Page {
   engine_id?: string;
   platform?: string;
@@ -55,29 +51,9 @@ export interface GrantRequestFilter extends Page {
   status?: GrantRequestStatus;
 }
 
-const COLUMNS = { engine_id: 'engine_id', platform: 'platform_id', action_type: 'action_type', status: 'status' } as const;
-
-/**
- * The conditions for the filters that are set, and their values as a plain object: better-sqlite3 refuses the
- * null-prototype objects Fastify parses query strings into.
- */
-function whereOf(table: 'grants' | 'grant_requests', filter: GrantFilter | GrantRequestFilter): { sql: string; params: Record<string, string | number> } {
-  const conditions = ['1 = 1'];
-  const params: Record<string, string | number> = { limit: filter.limit ?? -1 };
-  for (const key of Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]) {
-    const value = filter[key];
-    if (value) {
-      conditions.push(`${COLUMNS[key]} = @${key}`);
-      params[key] = value;
-    }
-  }
-  if (filter.after) {
-    // rowid breaks ties in time, so a page never skips or repeats a row made in the same millisecond.
-    conditions.push(`(created_at, rowid) > (SELECT created_at, rowid FROM ${table} WHERE id = @after)`);
-    params.after = filter.after;
-  }
-  return { sql: `${conditions.join(' AND ')} ORDER BY created_at, rowid LIMIT @limit`, params };
-}
+/** Oldest first. */
+const listWhere = (table: 'grants' | 'grant_requests', filter: GrantFilter | GrantRequestFilter) =>
+  pagedWhere(table, 'created_at', { engine_id: filter.engine_id, platform_id: filter.platform, action_type: filter.action_type, status: filter.status }, filter);
 
 export class GrantRepository {
   constructor(private readonly db: Db) {}
@@ -97,7 +73,7 @@ export class GrantRepository {
   }
 
   list(filter: GrantFilter = {}): Grant[] {
-    const { sql, params } = whereOf('grants', filter);
+    const { sql, params } = listWhere('grants', filter);
     return this.db
       .prepare<Record<string, string | number>, WithJsonScopes<Grant>>(`SELECT * FROM grants WHERE ${sql}`)
       .all(params)
@@ -140,7 +116,7 @@ export class GrantRepository {
   }
 
   listRequests(filter: GrantRequestFilter = {}): GrantRequest[] {
-    const { sql, params } = whereOf('grant_requests', filter);
+    const { sql, params } = listWhere('grant_requests', filter);
     return this.db
       .prepare<Record<string, string | number>, WithJsonScopes<GrantRequest>>(`SELECT * FROM grant_requests WHERE ${sql}`)
       .all(params)

@@ -1,4 +1,6 @@
 import type { Db } from '../database.js';
+import { pagedWhere } from '../paging.js';
+import type { Page } from '../paging.js';
 
 export type WindowStatus = 'scheduled' | 'active' | 'completed' | 'cancelled';
 
@@ -10,6 +12,11 @@ export interface MaintenanceWindow {
   status: WindowStatus;
   workflow_id: string;
   created_at: string;
+}
+
+export interface WindowFilter extends Page {
+  platform?: string;
+  status?: WindowStatus;
 }
 
 export class MaintenanceRepository {
@@ -27,10 +34,10 @@ export class MaintenanceRepository {
     return this.db.prepare<[string], MaintenanceWindow>('SELECT * FROM maintenance_windows WHERE id = ?').get(id);
   }
 
-  list(platformId?: string): MaintenanceWindow[] {
-    return platformId
-      ? this.db.prepare<[string], MaintenanceWindow>('SELECT * FROM maintenance_windows WHERE platform_id = ? ORDER BY starts_at').all(platformId)
-      : this.db.prepare<[], MaintenanceWindow>('SELECT * FROM maintenance_windows ORDER BY starts_at').all();
+  /** In order of start. */
+  list(filter: WindowFilter = {}): MaintenanceWindow[] {
+    const { sql, params } = pagedWhere('maintenance_windows', 'starts_at', { platform_id: filter.platform, status: filter.status }, filter);
+    return this.db.prepare<Record<string, string | number>, MaintenanceWindow>(`SELECT * FROM maintenance_windows WHERE ${sql}`).all(params);
   }
 
   setStatus(id: string, status: WindowStatus): void {
