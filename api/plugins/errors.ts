@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { AppError, invalidFields } from '../../lib/errors.js';
 import type { FieldProblem } from '../../lib/errors.js';
 import { errorSchema } from '../schemas/error.js';
+import { patternInWords } from '../schemas/patterns.js';
 import type { ErrorBody } from '../schemas/error.js';
 import { logCompleted } from '../request-log.js';
 
@@ -12,7 +13,9 @@ type SchemaProblem = NonNullable<FastifyError['validation']>[number];
 
 /** Ajv's words, except where they leave out what the caller needs to fix the value. */
 function problemOf(v: SchemaProblem): string {
-  const params = v.params as { allowedValues?: unknown[]; format?: string };
+  const params = v.params as { allowedValues?: unknown[]; format?: string; pattern?: string };
+  const words = v.keyword === 'pattern' ? patternInWords(params.pattern!) : undefined;
+  if (words) return `must be ${words}`;
   if (v.keyword === 'enum') return `must be one of ${params.allowedValues!.join(', ')}`;
   if (v.keyword === 'format' && params.format === 'display-text') {
     return 'must hold visible text without control characters, bidirectional overrides, zero-width spaces, unpaired surrogates or spaces at either end';

@@ -1,11 +1,10 @@
-import { HEAD_PATTERN } from '../../lib/audit/chain.js';
+import { AUDIT_HEAD, SCOPE, SLUG } from './patterns.js';
 
 /** JSON schemas shared by the engine-control routes; they also generate the OpenAPI document. */
 
-const slug = { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' } as const;
+const slug = { type: 'string', pattern: SLUG.source } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
-// RFC 6749 scope tokens: printable ASCII without spaces, quotes or backslashes.
-const scopes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }, maxItems: 50, uniqueItems: true } as const;
+const scopes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200, pattern: SCOPE.source }, maxItems: 50, uniqueItems: true } as const;
 /** A name shown to operators: not blank, no control characters. */
 export const displayName = { type: 'string', minLength: 1, maxLength: 100, format: 'display-text' } as const;
 const platformStatuses = ['active', 'maintenance', 'disabled'] as const;
@@ -258,6 +257,7 @@ export const chainReport = {
     ok: { type: 'boolean' },
     checked: { type: 'integer' },
     head: { type: 'string' },
+    holds_kept_head: { type: 'boolean', description: 'With ?head=: true when the chain is intact and holds that head (otherwise ok is false and missing_head says why)' },
     first_broken: { type: 'object', properties: { seq: { type: 'integer' }, id: { type: 'string' }, problem: { type: 'string' } } },
     missing_head: { type: 'object', properties: { hash: { type: 'string' }, problem: { type: 'string' } } },
   },
@@ -269,7 +269,7 @@ export const verifyQuery = {
   properties: {
     head: {
       type: 'string',
-      pattern: HEAD_PATTERN.source,
+      pattern: AUDIT_HEAD.source,
       description: 'A head an earlier verify returned, kept outside this database: the answer is not ok unless the chain still holds it, which catches entries removed from its end',
     },
   },

@@ -54,8 +54,10 @@ export const host: Parser<string> = (raw) => {
 
 /** `host:port`, as Temporal's SDK expects it. */
 export const hostPort: Parser<string> = (raw) => {
+  // A URL is the likeliest mistake here, and its host part would be refused with a message about hostnames.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw new InvalidValue('expected host:port without a scheme, e.g. localhost:7233');
   const match = /^(.+):(\d+)$/.exec(raw);
-  if (!match?.[1] || !match[2]) throw new InvalidValue('expected host:port');
+  if (!match?.[1] || !match[2]) throw new InvalidValue('expected host:port, e.g. localhost:7233');
   host(match[1]);
   port(match[2]);
   return raw;

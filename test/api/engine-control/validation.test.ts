@@ -15,6 +15,7 @@ describe('request bodies are refused with the field and what it must be', () => 
   afterAll(() => s.close());
 
   const visible = 'must hold visible text without control characters, bidirectional overrides, zero-width spaces, unpaired surrogates or spaces at either end';
+  const slugWords = 'must be 1 to 64 lowercase letters, digits, "_", "." or "-", starting with a letter or digit';
   it.each([
     ['POST', '/engines/register', { name: '   ' }, 'body.name', visible],
     ['POST', '/engines/register', { name: 'nul\u0000byte' }, 'body.name', visible],
@@ -28,7 +29,9 @@ describe('request bodies are refused with the field and what it must be', () => 
     ['POST', '/api-keys', { name: 'ops', role: 'root' }, 'body.role', 'must be one of admin, operator, reader'],
     ['PUT', '/platforms/slack', { name: 'Slack', version: '1', status: 'paused' }, 'body.status', 'must be one of active, maintenance, disabled'],
     ['POST', '/grants', { platform: 'gmail', action_type: 'send', scopes: ['a', 'a'] }, 'body.scopes', 'must not repeat an item'],
-    ['POST', '/grants', { platform: 'gmail', action_type: 'send', scopes: ['two words'] }, 'body.scopes.0', 'must match pattern "^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$"'],
+    ['POST', '/grants', { platform: 'gmail', action_type: 'send', scopes: ['two words'] }, 'body.scopes.0', 'must be printable ASCII without spaces, double quotes or backslashes'],
+    ['POST', '/grants', { platform: 'Gmail', action_type: 'send', scopes: ['x'] }, 'body.platform', slugWords],
+    ['PUT', '/platforms/Slack', { name: 'Slack', version: '1' }, 'params.id', slugWords],
   ])('%s %s %j: 400 naming %s', async (method, path, body, field, message) => {
     const sent = path === '/grants' ? { engine_id: engine.id, ...body } : body;
     const res = await s.call(method, path, { body: sent });
