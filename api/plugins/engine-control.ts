@@ -30,7 +30,7 @@ declare module 'fastify' {
 /** The services behind engine control, built once per process over the shared database. */
 export default fp(
   async (app: FastifyInstance) => {
-    const cache = new PolicyCache(app.db);
+    const cache = new PolicyCache(app.db, app.log);
     const ingest = await JournalIngestThread.start(app.db.name, app.log);
     const journal = new DecisionJournal(journalDir(app.db.name));
     // After the server has drained: nothing writes to the journal any more, so the last ingest takes it all.
@@ -39,7 +39,7 @@ export default fp(
       await ingest.stop([journal.run]);
     });
     const control = new EngineControl(app.db);
-    const flows = new EngineFlows(app.temporal.client, app.temporal.taskQueue);
+    const flows = new EngineFlows(app.temporal.client, app.temporal.taskQueue, app.log);
     app.decorate('engineControl', {
       control,
       cache,

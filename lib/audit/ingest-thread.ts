@@ -9,7 +9,7 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-type Log = Pick<BaseLogger, 'error' | 'warn' | 'info'>;
+type Log = Pick<BaseLogger, 'error' | 'warn' | 'info' | 'debug'>;
 
 /**
  * The thread that moves the decision journal into the audit chain, every `intervalMs` and on
@@ -91,6 +91,7 @@ export class JournalIngestThread {
   private settle(message: FromIngestWorker): void {
     if (message.type === 'failed') this.log.error({ error: message.error }, 'decision journal ingest failed; it will be retried');
     else if (message.report.discardedBytes > 0) this.log.warn({ ...message.report }, 'a torn journal line was dropped: a run crashed or a journal write failed mid-line, and its request got no reply');
+    else if (message.report.rows > 0 || message.report.removed > 0) this.log.debug({ ...message.report }, 'decisions moved from the journal into the audit log');
     if (message.seq === null) return;
     const waiter = this.waiters.get(message.seq);
     this.waiters.delete(message.seq);

@@ -27,7 +27,7 @@ export const variables = {
     name: 'BORG_LOG_LEVEL',
     default: 'info',
     parse: p.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    description: 'Log level',
+    description: 'Log level; debug adds policy reloads, workflow starts and decisions, and journal moves into the audit log',
   }),
   logFile: v({ name: 'BORG_LOG_FILE', default: undefined, parse: p.writableFile, create: p.createFileDir, description: 'Also write JSON logs to this file, rotated by size' }),
   logRotateSize: v({ name: 'BORG_LOG_ROTATE_SIZE', default: '10m', parse: p.size, description: 'Rotate the log file when it reaches this size' }),

@@ -61,6 +61,7 @@ export class EngineFlows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly log: Pick<BaseLogger, 'debug'>,
   ) {}
 
   private bounded<T>(call: () => Promise<T>): Promise<T> {
@@ -84,6 +85,7 @@ export class EngineFlows {
       { key: flowKey, value: tags.flow },
     ];
     await this.bounded(() => this.client.workflow.start(workflow, { workflowId, taskQueue: this.taskQueue, args: [input], typedSearchAttributes }));
+    this.log.debug({ workflow_id: workflowId, flow: tags.flow }, 'workflow started');
   }
 
   async startGrantRequest(workflowId: string, engineId: string, platform: string, requestId: string, deadlineSeconds: number): Promise<void> {
@@ -98,7 +100,9 @@ export class EngineFlows {
   async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
     const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
     try {
-      return await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
+      const settled = await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
+      this.log.debug({ workflow_id: workflowId, status: settled.status }, 'the workflow applied the decision');
+      return settled;
     } catch (err) {
       if (isNotFound(err)) throw new FlowGoneError(workflowId);
       if (err instanceof WorkflowUpdateFailedError) {

@@ -1,3 +1,4 @@
+import type { BaseLogger } from 'pino';
 import type { Db } from '../db/database.js';
 import { EngineRepository } from '../db/repositories/engines.js';
 import type { EngineStatus } from '../db/repositories/engines.js';
@@ -42,7 +43,10 @@ export class PolicyCache {
   private readonly grantRepo: GrantRepository;
   private readonly flagRepo: FlagRepository;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly log: Pick<BaseLogger, 'debug'>,
+  ) {
     this.state = new PolicyStateRepository(db);
     this.engines = new EngineRepository(db);
     this.platforms = new PlatformRepository(db);
@@ -68,7 +72,7 @@ export class PolicyCache {
 
   private load(): PolicySnapshot {
     // One read transaction so the version and the rows agree.
-    return this.db.transaction(() => {
+    const snapshot = this.db.transaction(() => {
       const grants = new Map<string, Grant[]>();
       for (const g of [...this.grantRepo.list({ status: 'active' }), ...this.grantRepo.latestExpired()]) {
         const key = grantKey(g.engine_id, g.platform_id, g.action_type);
@@ -84,5 +88,7 @@ export class PolicyCache {
         flags,
       };
     })();
+    this.log.debug({ version: snapshot.version, engines: snapshot.engines.size, platforms: snapshot.platforms.size }, 'policy loaded into memory');
+    return snapshot;
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { ApiKeys } from '../../lib/auth/api-keys.js';
 import type { Role } from '../../lib/db/repositories/api-keys.js';
 import { startWorker } from '../../lib/temporal/worker.js';
@@ -31,8 +32,9 @@ export interface TestStack extends TestApi {
 }
 
 /** The real API (and, on demand, a real worker) on a private task queue and a fresh database. */
-export async function startTestStack(temporalAddress: string): Promise<TestStack> {
-  const api = await startTestApi(temporalAddress, { TEMPORAL_TASK_QUEUE: `test-${randomUUID()}` });
+/** `apiLog` receives the API's log lines (none by default). */
+export async function startTestStack(temporalAddress: string, apiLog?: Logger): Promise<TestStack> {
+  const api = await startTestApi(temporalAddress, { TEMPORAL_TASK_QUEUE: `test-${randomUUID()}` }, apiLog);
   const keys = new ApiKeys(api.db);
   const by = { actor: 'test', requestId: null };
   const adminKey = keys.create(by, 'test admin', 'admin').key;
