@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../lib/config/config.js';
 import type { Db } from '../lib/db/database.js';
 import { StartupError } from '../lib/errors.js';
-import { connectionSettings } from '../lib/temporal/connection.js';
+import { boundedRetryInterceptor, connectionSettings } from '../lib/temporal/connection.js';
 import { buildApp } from './app.js';
 
 export interface ApiServer {
@@ -15,7 +15,7 @@ export interface ApiServer {
 
 /** Listens on the configured address; Temporal is connected lazily so the API can report it down in /health. */
 export async function startApiServer(config: Config, db: Db, log: Logger, temporalAddress: string): Promise<ApiServer> {
-  const connection = Connection.lazy(connectionSettings(config.temporal, temporalAddress));
+  const connection = Connection.lazy({ ...connectionSettings(config.temporal, temporalAddress), interceptors: [boundedRetryInterceptor()] });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const app = await buildApp({
     db,

@@ -1,3 +1,4 @@
+import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import type { TemporalConfig } from '../config/config.js';
 
@@ -24,4 +25,20 @@ export function connectionSettings(temporal: TemporalConfig, address: string): C
   }
   if (temporal.apiKey) settings.apiKey = temporal.apiKey;
   return settings;
+}
+
+/** The longest pause between two attempts of a client call that Temporal refused as unavailable. */
+const MAX_RETRY_DELAY_MS = 1000;
+
+/**
+ * The SDK's gRPC retries with shorter pauses. Its default pauses up to 6 s between attempts and only then finds the
+ * call's deadline gone, so a request bounded at 10 s answered after up to 15 s while Temporal was down. More attempts
+ * than the SDK's 10 keep a call trying until its deadline, as before, for a Temporal that is restarting.
+ */
+export function boundedRetryInterceptor(): ReturnType<typeof makeGrpcRetryInterceptor> {
+  const sdk = defaultGrpcRetryOptions({ maxAttempts: 20 });
+  return makeGrpcRetryInterceptor({
+    retryableDecider: sdk.retryableDecider,
+    delayFunction: (attempt, status) => Math.min(MAX_RETRY_DELAY_MS, sdk.delayFunction(attempt, status)),
+  });
 }
