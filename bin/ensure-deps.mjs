@@ -2,23 +2,34 @@
 // lockfile changed since the last install, so those two commands are the only set-up needed.
 // Plain JavaScript because nothing is installed yet when it runs.
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 
-const mtime = (file) => {
+// The lockfile's hash as of the last install that succeeded. A hash, not a time: a checkout or a copy touches the
+// lockfile without changing it, and an install must not be skipped because node_modules happens to look newer.
+const STAMP = 'node_modules/.borg-lockfile-sha256';
+
+const read = (file) => {
   try {
-    return statSync(file).mtimeMs;
+    return readFileSync(file);
   } catch {
     return undefined;
   }
 };
 
-const installed = mtime('node_modules/.package-lock.json');
-const wanted = mtime('package-lock.json');
-if (installed === undefined || (wanted !== undefined && wanted > installed)) {
+const lockfileHash = () => {
+  const lockfile = read('package-lock.json');
+  return lockfile && createHash('sha256').update(lockfile).digest('hex');
+};
+
+const wanted = lockfileHash();
+if (wanted === undefined || read(STAMP)?.toString() !== wanted) {
   console.error('borg: installing npm dependencies (first run or lockfile changed)…');
   const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (result.status !== 0) {
     console.error('borg: npm install failed; fix the error above and run it again');
     process.exit(result.status ?? 1);
   }
+  // Hashed again: the install may have written the lockfile.
+  writeFileSync(STAMP, lockfileHash() ?? '');
 }
