@@ -35,7 +35,13 @@ export const artifactPaths = (outDir: string, tag: string) => ({
 export function completedBuild(outDir: string, tag: string): InputsRecord | undefined {
   const paths = artifactPaths(outDir, tag);
   if (!existsSync(paths.inputs) || !existsSync(paths.iso)) return undefined;
-  const record = JSON.parse(readFileSync(paths.inputs, 'utf8')) as InputsRecord;
+  let record: InputsRecord;
+  try {
+    record = JSON.parse(readFileSync(paths.inputs, 'utf8')) as InputsRecord;
+  } catch {
+    // A record cut short (a full disk, a copy interrupted) describes no build: the next one starts over.
+    return undefined;
+  }
   return statSync(paths.iso).size === record.isoBytes ? record : undefined;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { loadProfile, PROFILES_DIR, profilePath } from '../profiles/load-profile.js';
 import { artifactPaths, completedBuild, moveInto, sha256File, writeAtomically, writeChecksums, type InputsRecord } from './artifacts.js';
 import { liveBuildConfig } from './config/config-tree.js';
@@ -54,10 +54,11 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
   const started = Date.now();
   const env = options.env ?? process.env;
   const say = (line: string): void => void (options.progress ?? process.stderr).write(`${line}\n`);
+  // The profile first: its mistakes are worth hearing about before whether this host can build at all.
+  const profile = loadProfile(profilePath(options.profile));
   if (options.installDeps) installPackages(BUILD_PACKAGES, say);
   else requirePackages(BUILD_PACKAGES);
 
-  const profile = loadProfile(profilePath(options.profile));
   const tag = options.tag ?? (env.ISO_TAG || defaultTag(profile.name));
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tag)) throw new Error(`ISO tag: got ${JSON.stringify(tag)}; expected letters, digits, dots, dashes and underscores`);
   const outDir = resolve(options.outDir ?? join(REPO_ROOT, 'out', 'ISO'));
@@ -97,7 +98,9 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
     try {
       await runStage('config', 'lb', ['config', ...config.lbArgs], ctx);
       for (const [path, file] of config.files) {
-        const target = join(workDir, path);
+        const target = resolve(workDir, path);
+        // The catalog's schema refuses `..` in a file's path; this is the last line before root writes on the host.
+        if (!target.startsWith(`${workDir}${sep}`)) throw new Error(`config file ${path} would be written outside the work directory ${workDir}`);
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, file.content);
         chmodSync(target, file.mode);
@@ -111,6 +114,8 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
       const packages = installedPackages(join(workDir, 'chroot', 'var', 'lib', 'dpkg'), names);
       const isoSha256 = await sha256File(builtIso);
       const isoBytes = statSync(builtIso).size;
+      // The old record goes first: a failure after the new ISO is in place must not leave it described as the old build.
+      rmSync(paths.inputs, { force: true });
       moveInto(builtIso, paths.iso);
       // The chroot and binary trees are large and rebuilt from the cache next time.
       await runStage('clean', 'lb', ['clean', '--chroot', '--binary'], ctx);

@@ -7,6 +7,7 @@ export const BOOT_PACKAGES = ['qemu-system-x86', 'ovmf'];
 
 export function installedVersion(pkg: string): string | undefined {
   const result = spawnSync('dpkg-query', ['-W', '-f', '${Status}\t${Version}', pkg], { encoding: 'utf8' });
+  if (result.error) throw new Error(`cannot ask dpkg-query which host packages are installed (${result.error.message}); ISOs build on Debian or Ubuntu hosts`);
   const [status, version] = result.stdout.split('\t');
   return result.status === 0 && status === 'install ok installed' ? version : undefined;
 }
