@@ -8,7 +8,36 @@ export function compileSchema(schema: object): ValidateFunction {
   return ajv.compile(schema);
 }
 
-const shown = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
+const MAX_SHOWN = 80;
+
+/** A value as JSON, cut short: an error line that echoes a megabyte of description helps nobody. */
+const shown = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json.length <= MAX_SHOWN ? json : `${json.slice(0, MAX_SHOWN - 20)}… (${json.length} characters)`;
+};
+
+/** The value and its type, once: "got null", not "got null null". */
+const gotValue = (value: unknown): string => (value === null ? 'null' : `${typeName(value)} ${shown(value)}`);
+
+/** A field's description as the "expected" part of an error: its default is no help in fixing the value. */
+const expected = (description: string): string => description.replace(/; default .*$/, '');
+
+/** Ajv's words for length and count limits, made into what the value should be. */
+function limit(keyword: string, n: number): string | undefined {
+  switch (keyword) {
+    case 'minLength':
+      return n === 1 ? 'a non-empty string' : `at least ${n} characters`;
+    case 'maxLength':
+      return `at most ${n} characters`;
+    case 'minItems':
+      return n === 1 ? 'at least one entry' : `at least ${n} entries`;
+    case 'maxItems':
+      return `at most ${n} entries`;
+    default:
+      return undefined;
+  }
+}
 
 const typeName = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
@@ -32,7 +61,7 @@ function describe(error: ErrorObject, path: readonly (string | number)[]): { pat
       return {
         path: [...path],
         atKey: false,
-        message: `${where}: got ${typeName(error.data)} ${shown(error.data)}; expected ${String(params.type).replaceAll(',', ' or ')}`,
+        message: `${where}: got ${gotValue(error.data)}; expected ${String(params.type).replaceAll(',', ' or ')}`,
       };
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
@@ -51,12 +80,14 @@ function describe(error: ErrorObject, path: readonly (string | number)[]): { pat
       return {
         path: [...path],
         atKey: false,
-        message: `${where}: got ${shown(error.data)}; expected ${parent?.description ?? `a value matching ${String(params.pattern)}`}`,
+        message: `${where}: got ${shown(error.data)}; expected ${parent?.description ? expected(parent.description) : `a value matching ${String(params.pattern)}`}`,
       };
     case 'uniqueItems':
       return { path: [...path, Number(params.i)], atKey: false, message: `${where}: ${shown((error.data as unknown[])[Number(params.i)])} is listed twice; expected each entry once` };
-    default:
-      return { path: [...path], atKey: false, message: `${where}: got ${shown(error.data)}; expected a value that ${error.message ?? 'matches the schema'}` };
+    default: {
+      const words = limit(error.keyword, Number(params.limit));
+      return { path: [...path], atKey: false, message: `${where}: got ${shown(error.data)}; expected ${words ?? `a value that ${error.message ?? 'matches the schema'}`}` };
+    }
   }
 }
 

@@ -21,9 +21,23 @@ function describeYamlError(code: string, message: string, source: string, offset
   return `YAML syntax error: ${firstLine(message)}`;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The file's text; bytes that are not UTF-8 are refused where they are, not quietly read as U+FFFD. */
+function readUtf8(file: string, displayName: string): string {
+  const bytes = readFileSync(file);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    const before = bytes.toString('utf8').split('\uFFFD')[0] ?? '';
+    const lines = before.split('\n');
+    throw new ProfileError([{ file: displayName, line: lines.length, col: (lines.at(-1)?.length ?? 0) + 1, message: 'bytes that are not UTF-8; expected a UTF-8 text file' }]);
+  }
+}
+
 /** Parses `file` as YAML; syntax errors and duplicate keys become a ProfileError with positions. */
 export function readYamlSource(file: string, displayName = file): YamlSource {
-  const text = readFileSync(file, 'utf8');
+  const text = readUtf8(file, displayName);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number, message: string): ProfileIssue => {
@@ -54,5 +68,12 @@ export function readYamlSource(file: string, displayName = file): YamlSource {
     return at(0, message);
   };
 
-  return { file: displayName, doc, data: doc.toJS() as unknown, issueAt };
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // The yaml library refuses aliases that expand beyond reason (a "billion laughs" file) only here.
+    throw new ProfileError([at(0, `YAML aliases that expand too far (${(err as Error).message}); expected a profile without aliases that multiply`)]);
+  }
+  return { file: displayName, doc, data, issueAt };
 }

@@ -90,8 +90,33 @@ describe('broken profiles', () => {
   it('reports a malformed value with what was expected', () => {
     const error = loadFixture('badhost', 'profile: badhost\ndescription: d\nservices: [ssh]\nhostname: "my host"\n');
     expect(error.message).toBe(
-      'badhost.yaml:4:11: hostname: got "my host"; expected host name: a DNS label (letters, digits, dashes, at most 63 characters); default borgos-PROFILE',
+      'badhost.yaml:4:11: hostname: got "my host"; expected host name: a DNS label (letters, digits, dashes, at most 63 characters)',
     );
+  });
+
+  it('says in words what a value must be, once, and cuts a long value short', () => {
+    const long = 'x'.repeat(10_000);
+    const error = loadFixture('words', `profile: words\ndescription: "${long}"\nservices: [ssh]\npackages: ["foo bar"]\nusers: [null]\n`);
+    expect(error.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      `2:14 description: got "${'x'.repeat(59)}… (10002 characters); expected at most 200 characters`,
+      '4:12 packages[0]: got "foo bar"; expected a Debian package name: at least 2 characters, lowercase letters, digits, +, - and ., starting with a letter or digit',
+      '5:9 users[0]: got null; expected object',
+    ]);
+    expect(loadFixture('empty', 'profile: empty\ndescription: ""\nservices: [ssh]\n').message).toBe('empty.yaml:2:14: description: got ""; expected a non-empty string');
+    expect(loadFixture('lines', 'profile: lines\ndescription: "one\\ntwo"\nservices: [ssh]\n').message).toBe(
+      'lines.yaml:2:14: description: got "one\\ntwo"; expected one line saying what the appliance is for',
+    );
+  });
+
+  it('refuses aliases that multiply, and bytes that are not UTF-8, naming the file', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) levels.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    const bomb = loadFixture('bomb', `profile: bomb\ndescription: d\nservices: [ssh]\n${levels.join('\n')}\n`);
+    expect(bomb.message).toMatch(/^bomb\.yaml:1:1: YAML aliases that expand too far \(.+\); expected a profile without aliases that multiply$/);
+
+    const file = join(dir, 'latin1.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from('profile: latin1\ndescription: "caf'), Buffer.from([0xe9]), Buffer.from('"\nservices: [ssh]\n')]));
+    expect(errorOf(() => loadProfile(file, catalog, dir)).message).toBe('latin1.yaml:2:18: bytes that are not UTF-8; expected a UTF-8 text file');
   });
 
   it('reports a missing required key and a value outside an enum', () => {
@@ -113,6 +138,16 @@ describe('broken profiles', () => {
 });
 
 describe('service catalog', () => {
+  it('refuses a file path that climbs out of the image with ..', () => {
+    const services = join(dir, 'climbing');
+    mkdirSync(services);
+    writeFileSync(join(services, 'evil.yaml'), 'service: evil\ndescription: d\nfiles:\n  - path: /../../etc/cron.d/oops\n    content: x\n');
+    const error = errorOf(() => loadCatalog(services, dir));
+    expect(error.message).toBe('climbing/evil.yaml:4:11: files[0].path: got "/../../etc/cron.d/oops"; expected absolute path inside the image, without . or .. segments');
+    writeFileSync(join(services, 'evil.yaml'), 'service: evil\ndescription: d\nfiles:\n  - path: /etc/skel/.profile.d/x..y\n    content: x\n');
+    expect(loadCatalog(services, dir).get('evil')?.files?.[0]?.path).toBe('/etc/skel/.profile.d/x..y');
+  });
+
   it('reports a broken service file with its position', () => {
     const services = join(dir, 'services');
     mkdirSync(services);
