@@ -54,13 +54,12 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
   const started = Date.now();
   const env = options.env ?? process.env;
   const say = (line: string): void => void (options.progress ?? process.stderr).write(`${line}\n`);
-  // The profile first: its mistakes are worth hearing about before whether this host can build at all.
+  // What the user asked for first: its mistakes are worth hearing about before whether this host can build at all.
   const profile = loadProfile(profilePath(options.profile));
-  if (options.installDeps) installPackages(BUILD_PACKAGES, say);
-  else requirePackages(BUILD_PACKAGES);
-
   const tag = options.tag ?? (env.ISO_TAG || defaultTag(profile.name));
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tag)) throw new Error(`ISO tag: got ${JSON.stringify(tag)}; expected letters, digits, dots, dashes and underscores`);
+  if (options.installDeps) installPackages(BUILD_PACKAGES, say);
+  else requirePackages(BUILD_PACKAGES);
   const outDir = resolve(options.outDir ?? join(REPO_ROOT, 'out', 'ISO'));
   const cacheDir = options.cacheDir ? resolve(options.cacheDir) : defaultCacheDir(env);
   const mirrors = chooseMirrors(options.mirrors ?? {}, env);

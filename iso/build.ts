@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     force: values.force,
     installDeps: values['install-deps'],
     ...(values.out ? { outDir: values.out } : {}),
-    ...(values.tag ? { tag: values.tag } : {}),
+    ...(values.tag !== undefined ? { tag: values.tag } : {}),
     ...(values.cache ? { cacheDir: values.cache } : {}),
     mirrors: {
       ...(values.mirror ? { debian: values.mirror } : {}),
@@ -64,12 +64,15 @@ async function main(): Promise<number> {
   return 0;
 }
 
+const isUsageError = (error: unknown): error is TypeError => error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+
 main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
     if (error instanceof ProfileError) console.error(`error: invalid profile\n${error.message}`);
     else if (error instanceof StageError) console.error(`error: ${error.message}`);
+    else if (isUsageError(error)) console.error(`error: ${error.message}; see --help`);
     else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+    process.exitCode = isUsageError(error) ? 2 : 1;
   },
 );

@@ -7,21 +7,22 @@ import { tempDir } from '../support/stack.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-describe('npm run iso (iso/build.ts) on a host without Debian tools', () => {
+/** `iso/build.ts` on a host whose PATH has node alone: no dpkg-query to say which build packages are installed. */
+function isoWithoutDebianTools(dir: string, ...args: string[]) {
+  const bin = join(dir, 'bin');
+  if (!existsSync(bin)) {
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, 'node'));
+  }
+  return spawnSync(process.execPath, ['--import', 'tsx', 'iso/build.ts', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, PATH: bin } });
+}
+
+describe('npm run iso (iso/build.ts)', () => {
   it('reports a broken profile first, then says the host cannot build, and writes nothing', () => {
     const dir = tempDir('iso-cli-');
     const profile = join(dir, 'mine.yaml');
-    // A PATH with node alone: no dpkg-query to say which build packages are installed.
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    symlinkSync(process.execPath, join(bin, 'node'));
     const out = join(dir, 'out');
-    const build = () =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'iso/build.ts', '--profile', profile, '--out', out, '--cache', join(dir, 'cache')], {
-        cwd: repo,
-        encoding: 'utf8',
-        env: { ...process.env, PATH: bin },
-      });
+    const build = () => isoWithoutDebianTools(dir, '--profile', profile, '--out', out, '--cache', join(dir, 'cache'));
 
     writeFileSync(profile, 'profile: mine\ndescription: d\nservices: [ssh, ngnix]\n');
     const broken = build();
@@ -34,5 +35,15 @@ describe('npm run iso (iso/build.ts) on a host without Debian tools', () => {
     expect(valid.status).toBe(1);
     expect(valid.stderr.trim()).toBe('error: cannot ask dpkg-query which host packages are installed (spawnSync dpkg-query ENOENT); ISOs build on Debian or Ubuntu hosts');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('points to --help for an option it does not know, and refuses an empty tag rather than using the default', () => {
+    const dir = tempDir('iso-cli-');
+    const unknown = isoWithoutDebianTools(dir, '--profile', 'edge-iot', '--bogus');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim()).toMatch(/^error: Unknown option '--bogus'.*; see --help$/);
+    const empty = isoWithoutDebianTools(dir, '--profile', 'edge-iot', '--tag', '', '--out', join(dir, 'out'));
+    expect(empty.status).toBe(1);
+    expect(empty.stderr.trim()).toBe('error: ISO tag: got ""; expected letters, digits, dots, dashes and underscores');
   });
 });
