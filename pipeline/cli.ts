@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/errors.js';
-import { listProfiles } from '../profiles/load-profile.js';
+import { loadProfile, PROFILES_DIR, profilePath } from '../profiles/load-profile.js';
+import { ProfileError } from '../profiles/profile-error.js';
 
 /** Stage names accepted on the command line, in matrix order. */
 export const stageNames = ['lint', 'test', 'iso', 'image', 'release'] as const;
@@ -39,7 +41,7 @@ Stages (DESIGN.md build matrix; the Dagger module runs the same scripts):
   ci         all of the above in order, stopping at the first failure
 
 Options:
-  --profile <name>     profile for iso/ci (default: $BORG_PROFILE or ${defaultProfile})
+  --profile <profile>  profile for iso/ci: a name in profiles/ or a .yaml path (default: $BORG_PROFILE or ${defaultProfile})
   --iso-tag <tag>      ISO file name without .iso, passed to the ISO build as ISO_TAG
   --base-image <ref>   image base (default: borgos/node-base:20-bookworm, made locally with debootstrap if missing)
   --image-tag <ref>    image name (default: borgos:<package version>)
@@ -75,11 +77,29 @@ interface Sourced {
 const flagOrEnv = (flag: string, given: string | undefined, variable: string, env: NodeJS.ProcessEnv): Sourced =>
   given !== undefined ? { value: given, source: flag, explicit: true } : { value: env[variable], source: variable, explicit: false };
 
-/** A profile must exist before any stage runs, so `ci` does not lint and test for minutes first. */
+/**
+ * The profile is resolved and loaded exactly as the ISO build will (profilePath, loadProfile), so a
+ * missing or broken one stops the run before `ci` lints and tests for minutes. A file is handed on
+ * by its absolute path: the ISO build runs from the repository root, not from where we were started.
+ */
 function checkedProfile({ value = defaultProfile, source }: Sourced): string {
-  const profiles = listProfiles();
-  if (!profiles.includes(value)) throw new UsageError(`invalid ${source} "${value}": expected one of ${profiles.join(', ')} (profiles/*.yaml)`);
-  return value;
+  const invalid = (why: string): UsageError => new UsageError(`invalid ${source} "${value}": ${why}`);
+  let file: string;
+  try {
+    file = profilePath(value);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  try {
+    loadProfile(file);
+  } catch (err) {
+    // Every issue, one file:line:col line each as profiles/check.ts prints them, so one run shows all there is to fix.
+    if (err instanceof ProfileError) throw invalid(`${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}\n${err.message}`);
+    // A path that cannot be read (a directory, no permission) is the argument's fault too.
+    if (err instanceof Error && 'code' in err) throw invalid(err.message);
+    throw err;
+  }
+  return file === join(PROFILES_DIR, `${value}.yaml`) ? value : file;
 }
 
 /** The stages a command runs; an empty plan is a mistake, not a pass. */

@@ -43,7 +43,10 @@ export async function runStages(stages: readonly Stage[], options: PipelineOptio
       io.print(`✔ ${stage.id} ${stage.name} passed in ${seconds.toFixed(1)}s (log: ${relLog})`);
       outcomes.push({ stage: stage.name, ok: true, seconds, logPath });
     } else {
-      io.print(`✘ ${stage.id} ${stage.name} FAILED after ${seconds.toFixed(1)}s: ${error}`);
+      // Every line of the error, indented under the summary: a profile's issues are all worth fixing in one go.
+      const [first, ...rest] = error.split('\n');
+      io.print(`✘ ${stage.id} ${stage.name} FAILED after ${seconds.toFixed(1)}s: ${first ?? ''}`);
+      for (const line of rest) io.print(`    ${line}`);
       io.print(`  log: ${relLog}`);
       outcomes.push({ stage: stage.name, ok: false, seconds, logPath, error });
       break;

@@ -32,20 +32,29 @@ export interface StepOptions {
   readonly quiet?: boolean;
 }
 
-/** A step's command exited non-zero; the message names the step, the exit code and the command's last words. */
+/** A step's command exited non-zero; the message names the step, the exit code and what the command said about its failure. */
 export class StepError extends Error {
   constructor(
     readonly label: string,
     readonly exitCode: number | null,
-    lastLine: string | undefined,
+    report: readonly string[],
   ) {
-    super(`step "${label}" exited with code ${exitCode ?? 'unknown'}${lastLine ? `: ${lastLine}` : ''}`);
+    super(`step "${label}" exited with code ${exitCode ?? 'unknown'}${report.length > 0 ? `: ${report.join('\n')}` : ''}`);
   }
 }
 
-/** The last non-blank line a failed command wrote, preferring stderr: usually its error. */
-const lastLine = (stderr: string, stdout: string): string | undefined =>
-  [stderr, stdout].map((text) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)).find(Boolean);
+/**
+ * What a failed command said about its failure. Our scripts print a many-line error from an `error:`
+ * line on (npm run iso: `error: invalid profile` and then every issue), so that whole block is kept;
+ * other commands get their last non-blank line, preferring stderr: usually their error.
+ */
+function failureReport(stderr: string, stdout: string): string[] {
+  const errLines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const start = errLines.findLastIndex((l) => l.startsWith('error:'));
+  if (start >= 0) return errLines.slice(start);
+  const last = [stderr, stdout].map((text) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)).find(Boolean);
+  return last === undefined ? [] : [last];
+}
 
 const heartbeatMs = 60_000;
 
@@ -92,7 +101,7 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
       // A probe allowed to fail is not a failure: mark it neutrally.
       const mark = ok ? '✓' : options.allowFailure ? '·' : '✗';
       if (!options.quiet) print(`  ${mark} ${label} (${ok ? '' : `exit ${result.exitCode ?? '?'}, `}${elapsed(startedAt)})`);
-      if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode, lastLine(result.stderr, result.stdout));
+      if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode, failureReport(result.stderr, result.stdout));
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },
     close: () => new Promise((resolve) => log.end(resolve)),

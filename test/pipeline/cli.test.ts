@@ -1,10 +1,34 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommand, stageNames } from '../../pipeline/cli.js';
+import { artifactsDir } from '../../pipeline/paths.js';
 import { runTsx, type ScriptResult } from './run-tsx.js';
 
 /** The real entry point, as `npm run pipeline --` runs it, with `env` added to this environment. */
 const pipeline = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ScriptResult> =>
   runTsx('pipeline/run.ts', args, { env: { ...process.env, ...env } });
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'borg-pipeline-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes profile `name`.yaml (the loader wants the file named after the profile) into the temp dir. */
+function writeProfile(name: string, lines: readonly string[]): string {
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** Every file under artifacts/ with its mtime: a stage that ran would have written at least its log. */
+function artifactsState(): Record<string, number> {
+  if (!existsSync(artifactsDir)) return {};
+  const files = readdirSync(artifactsDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  return Object.fromEntries(files.map((e) => [path.join(e.parentPath, e.name), statSync(path.join(e.parentPath, e.name)).mtimeMs]));
+}
 
 describe('pipeline command line', () => {
   it('--help lists every stage and option', async () => {
@@ -31,14 +55,48 @@ describe('pipeline command line', () => {
   it.each([['iso'], ['ci']])('refuses an unknown profile for %s as a usage error before any stage runs', async (stage) => {
     const { code, stdout, stderr } = await pipeline([stage, '--profile', 'nope']);
     expect(code).toBe(2);
-    expect(stderr).toBe('pipeline: invalid --profile "nope": expected one of edge-iot, server, workstation (profiles/*.yaml)\n');
+    expect(stderr).toBe('pipeline: invalid --profile "nope": unknown profile "nope"; expected one of: edge-iot, server, workstation (or a path to a .yaml file)\n');
     expect(stdout).toBe('');
+  });
+
+  it('refuses a broken profile file at parse time, printing every issue the loader reports, and runs no stage', async () => {
+    const file = writeProfile('box', ['profile: box', 'description: a box', 'services: [ssh, postgres]', 'colour: blue']);
+    const before = artifactsState();
+    const { code, stdout, stderr } = await pipeline(['ci', '--profile', file]);
+    expect(code).toBe(2);
+    const [first, ...issues] = stderr.trimEnd().split('\n');
+    expect(first).toBe(`pipeline: invalid --profile "${file}": 2 problems`);
+    expect(issues).toEqual([expect.stringMatching(/:3:17: services\[1\]: unknown service "postgres"/), expect.stringMatching(/:4:1: colour: unknown key "colour"/)]);
+    // Word for word what `npx tsx profiles/check.ts <file>` prints.
+    const check = await runTsx('profiles/check.ts', [file]);
+    expect(check.code).toBe(1);
+    expect(issues.map((line) => `${line}\n`).join('')).toBe(check.stderr);
+    expect(stdout).toBe('');
+    expect(artifactsState()).toEqual(before);
+  });
+
+  it('refuses a broken profile named by BORG_PROFILE for a stage that builds it', async () => {
+    const file = writeProfile('box', ['profile: other', 'description: a box', 'services: [ssh]']);
+    const { code, stdout, stderr } = await pipeline(['iso'], { BORG_PROFILE: file });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(new RegExp(`^pipeline: invalid BORG_PROFILE "${file}": 1 problem\n${file}:1:10: profile: got "other"`));
+    expect(stdout).toBe('');
+  });
+
+  it('accepts a path to a valid profile, absolute or relative, and hands the ISO build its absolute path (a shipped name stays a name)', () => {
+    const file = writeProfile('box', ['profile: box', 'description: a box', 'services: [ssh, nginx]']);
+    for (const given of [file, path.relative(process.cwd(), file)]) {
+      const parsed = parseCommand(['iso', '--profile', given], {});
+      expect(parsed.kind === 'run' && parsed.options.profile).toBe(file);
+    }
+    const shipped = parseCommand(['iso', '--profile', 'server'], {});
+    expect(shipped.kind === 'run' && shipped.options.profile).toBe('server');
   });
 
   it('blames BORG_PROFILE for a bad profile from the environment, and only where a stage uses it', async () => {
     const iso = await pipeline(['iso'], { BORG_PROFILE: 'BAD' });
     expect(iso.code).toBe(2);
-    expect(iso.stderr).toBe('pipeline: invalid BORG_PROFILE "BAD": expected one of edge-iot, server, workstation (profiles/*.yaml)\n');
+    expect(iso.stderr).toBe(`pipeline: invalid BORG_PROFILE "BAD": profile file not found: ${path.resolve('BAD')}\n`);
     expect(() => parseCommand(['lint'], { BORG_PROFILE: 'BAD' })).not.toThrow();
   });
 
@@ -72,7 +130,8 @@ describe('pipeline command line', () => {
   });
 
   it.each([
-    [['iso', '--profile', 'Edge IoT'], 'invalid --profile "Edge IoT": expected one of edge-iot, server, workstation'],
+    [['iso', '--profile', 'Edge IoT'], `invalid --profile "Edge IoT": profile file not found: ${path.resolve('Edge IoT')}`],
+    [['iso', '--profile', 'profiles'], `invalid --profile "profiles": EISDIR`],
     [['lint', '--profile', 'nope'], 'invalid --profile "nope"'],
     [['iso', '--iso-tag', '../x'], 'invalid --iso-tag "../x"'],
     [['release', '--repo', 'borgos'], 'invalid --repo "borgos": expected owner/name'],

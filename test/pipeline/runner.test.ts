@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommand, type PipelineOptions } from '../../pipeline/cli.js';
 import { runStages } from '../../pipeline/runner.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { loadProfile } from '../../profiles/load-profile.js';
 
 const parsed = parseCommand(['ci'], {});
 const options = (parsed.kind === 'run' ? parsed.options : undefined) as PipelineOptions;
@@ -66,5 +67,40 @@ describe('runStages', () => {
     const outcomes = await runStages([broken], options, { print: (l) => printed.push(l), logsDir });
     expect(outcomes[0]).toMatchObject({ ok: false, error: 'profile missing' });
     expect(readFileSync(path.join(logsDir, 'broken.log'), 'utf8')).toContain('stage failed: profile missing');
+  });
+
+  it("shows every line of a failing command's error block under the summary, then the log", async () => {
+    const script = [
+      'echo "[iso] loading profile" >&2',
+      `printf 'error: invalid profile\\nbox.yaml:3:17: services[1]: unknown service "postgres"\\nbox.yaml:4:1: colour: unknown key "colour"\\n' >&2`,
+      'exit 1',
+    ].join('; ');
+    const outcomes = await runStages([shellStage('iso', script)], options, { print: (l) => printed.push(l), logsDir });
+    expect(outcomes[0]?.error).toBe('step "iso step 1" exited with code 1: error: invalid profile\nbox.yaml:3:17: services[1]: unknown service "postgres"\nbox.yaml:4:1: colour: unknown key "colour"');
+    expect(printed.slice(-4)).toEqual([
+      expect.stringMatching(/^✘ T-iso iso FAILED after \d+\.\ds: step "iso step 1" exited with code 1: error: invalid profile$/),
+      '    box.yaml:3:17: services[1]: unknown service "postgres"',
+      '    box.yaml:4:1: colour: unknown key "colour"',
+      `  log: ${path.relative(process.cwd(), path.join(logsDir, 'iso.log'))}`,
+    ]);
+  });
+
+  it('shows each issue of a profile error a stage throws', async () => {
+    const file = path.join(logsDir, 'box.yaml');
+    writeFileSync(file, 'profile: box\ndescription: a box\nservices: [ssh, postgres]\ncolour: blue\n');
+    const loads: Stage = {
+      id: 'T',
+      name: 'loads',
+      summary: 'loads a broken profile',
+      async run() {
+        loadProfile(file);
+      },
+    };
+    await runStages([loads], options, { print: (l) => printed.push(l), logsDir });
+    expect(printed.slice(-3)).toEqual([
+      expect.stringMatching(new RegExp(`^✘ T loads FAILED after \\d+\\.\\ds: ${file}:3:17: services\\[1\\]: unknown service "postgres"`)),
+      expect.stringMatching(new RegExp(`^    ${file}:4:1: colour: unknown key "colour"`)),
+      `  log: ${path.relative(process.cwd(), path.join(logsDir, 'loads.log'))}`,
+    ]);
   });
 });
