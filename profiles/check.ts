@@ -1,8 +1,14 @@
-/** Validates profiles: `tsx profiles/check.ts [NAME|FILE...]` (default: every shipped profile). Exit 1 on any issue. */
+/** Validates profiles: `tsx profiles/check.ts [--show] [NAME|FILE...]` (default: every shipped profile). Exit 1 on any issue. */
 import { loadCatalog, type Catalog } from './catalog.js';
 import { displayPath, listProfiles, loadProfile, profilePath, SERVICES_DIR } from './load-profile.js';
+import { profileSummary } from './profile-summary.js';
 
-const usage = 'usage: tsx profiles/check.ts [NAME|PROFILE.yaml ...]\nValidates the service catalog and the given profiles, by name or path (default: all in profiles/).';
+const usage = `usage: tsx profiles/check.ts [--show] [NAME|PROFILE.yaml ...]
+Validates the service catalog and the given profiles, by name or path (default: all in profiles/).
+
+  --show      also print what each valid profile puts in its image: host name, locale, time zone,
+              users, packages, systemd units, files, runtime and offline model, defaults filled in
+  -h, --help  show this help`;
 
 /** Why a file could not be read, in words, for the errors a mistyped argument causes. */
 const readProblems: Record<string, string> = {
@@ -19,10 +25,11 @@ function describeFailure(arg: string, error: unknown): string {
 }
 
 /** Checks one name or path and prints its verdict; true when it is valid. */
-function checkOne(arg: string, catalog: Catalog): boolean {
+function checkOne(arg: string, catalog: Catalog, show: boolean): boolean {
   try {
     const profile = loadProfile(profilePath(arg), catalog);
     console.log(`ok ${displayPath(profile.file, process.cwd())}: ${profile.name} (${profile.services.map((s) => s.service).join(', ')})`);
+    if (show) console.log(profileSummary(profile).join('\n'));
     return true;
   } catch (error) {
     console.error(describeFailure(arg, error));
@@ -42,8 +49,15 @@ function main(args: readonly string[]): number {
     console.error(describeFailure(SERVICES_DIR, error));
     return 1;
   }
+  const show = args.includes('--show');
+  const names = args.filter((arg) => arg !== '--show');
+  const unknown = names.find((arg) => arg.startsWith('-'));
+  if (unknown) {
+    console.error(`unknown option ${unknown}\n\n${usage}`);
+    return 2;
+  }
   // Every argument is checked, so one run reports every bad file.
-  const results = (args.length > 0 ? args : listProfiles()).map((arg) => checkOne(arg, catalog));
+  const results = (names.length > 0 ? names : listProfiles()).map((arg) => checkOne(arg, catalog, show));
   return results.every(Boolean) ? 0 : 1;
 }
 

@@ -30,11 +30,12 @@ const AFTER_PACKAGES = 'config/includes.chroot_after_packages';
 /** Bump when the builder changes how it drives live-build in a way the config tree does not show. */
 const BUILDER_FORMAT = 1;
 
-function packageList(profile: Profile): string {
+/** The Debian packages the image gets beyond live-build's own: the services', the profile's, and what its settings need. */
+export function imagePackages(profile: Profile): string[] {
   const packages = new Set([...profile.services.flatMap((s) => s.packages ?? []), ...profile.packages]);
   if (profile.locale !== 'C.UTF-8') packages.add('locales');
   if (profile.users.some((u) => u.sudo === true)) packages.add('sudo');
-  return `${[...packages].sort().join('\n')}\n`;
+  return [...packages].sort();
 }
 
 /**
@@ -44,7 +45,7 @@ function packageList(profile: Profile): string {
  */
 export function liveBuildConfig(profile: Profile, settings: ConfigSettings): LiveBuildConfig {
   const files = new Map<string, TreeFile>();
-  files.set('config/package-lists/borgos.list.chroot', { content: packageList(profile), mode: 0o644 });
+  files.set('config/package-lists/borgos.list.chroot', { content: `${imagePackages(profile).join('\n')}\n`, mode: 0o644 });
   for (const [path, content] of Object.entries(bootloaderFiles)) files.set(path, { content, mode: 0o644 });
   files.set('config/hooks/normal/9000-borgos.hook.chroot', { content: chrootHook(profile), mode: 0o755 });
   // apt's binary caches differ between a build with fresh and one with cached indices; apt regenerates them on demand.

@@ -18,6 +18,26 @@ const check = (...args: string[]) => runTsx('profiles/check.ts', args, { cwd: di
 const header = (name: string): string => `profile: ${name}\ndescription: d\nservices: [ssh]\n`;
 
 describe('profiles/check.ts', () => {
+  it('with --show prints what the image gets, defaults filled in, and says when nobody could log in', async () => {
+    const keyed = `${header('keyed')}packages: [curl]\nlocale: de_DE.UTF-8\nusers:\n  - name: ops\n    sudo: true\n    ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB ops@laptop"]\n`;
+    const { code, stdout } = await check('--show', write('keyed', keyed), write('keyless', header('keyless')));
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  hostname       borgos-keyed',
+        '  locale         de_DE.UTF-8',
+        '  timezone       Etc/UTC',
+        '  users          ops (sudo, 1 SSH key)',
+        '  users          none — ssh runs, but no user has a key, so nobody can log in',
+        '  offline model  none',
+      ]),
+    );
+    const packages = lines.find((l) => l.startsWith('  packages'));
+    expect(packages).toMatch(/^ {2}packages {7}\d+: .*\bcurl\b.*\blocales\b.*\bopenssh-server\b.*\bsudo\b/);
+    expect((await check('--shwo')).code).toBe(2);
+  });
+
   it('refuses a time zone that tzdata does not have, at its position', async () => {
     const { code, stderr } = await check(write('mars', `${header('mars')}timezone: Mars/Olympus\n`));
     expect(code).toBe(1);
