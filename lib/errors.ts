@@ -25,7 +25,7 @@ export function invalidFields(fields: FieldProblem[], note?: string): AppError {
   return new AppError(400, 'VALIDATION_FAILED', note ? `${message}: ${note}` : message, { fields });
 }
 
-/** A command line that cannot be carried out as given: one line, exit code 2, like a bad setting. */
+/** A command line that cannot be carried out as given: one line (then any details, such as a profile's issues), exit code 2, like a bad setting. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
