@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/errors.js';
 import { loadProfile, PROFILES_DIR, profilePath } from '../profiles/load-profile.js';
 import { ProfileError } from '../profiles/profile-error.js';
+import { readProblem } from '../profiles/read-problem.js';
 
 /** Stage names accepted on the command line, in matrix order. */
 export const stageNames = ['lint', 'test', 'iso', 'image', 'release'] as const;
@@ -96,7 +97,8 @@ function checkedProfile({ value = defaultProfile, source }: Sourced): string {
     // Every issue, one file:line:col line each as profiles/check.ts prints them, so one run shows all there is to fix.
     if (err instanceof ProfileError) throw invalid(`${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}\n${err.message}`);
     // A path that cannot be read (a directory, no permission) is the argument's fault too.
-    if (err instanceof Error && 'code' in err) throw invalid(err.message);
+    const problem = readProblem(err);
+    if (problem !== undefined) throw invalid(problem);
     throw err;
   }
   return file === join(PROFILES_DIR, `${value}.yaml`) ? value : file;

@@ -43,6 +43,8 @@ export class StepError extends Error {
   }
 }
 
+const MAX_REPORT_LINES = 40;
+
 /**
  * What a failed command said about its failure. Our scripts print a many-line error from an `error:`
  * line on (npm run iso: `error: invalid profile` and then every issue), so that whole block is kept;
@@ -51,7 +53,11 @@ export class StepError extends Error {
 function failureReport(stderr: string, stdout: string): string[] {
   const errLines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
   const start = errLines.findLastIndex((l) => l.startsWith('error:'));
-  if (start >= 0) return errLines.slice(start);
+  if (start >= 0) {
+    // Bounded: a tool that keeps writing after its error line must not bury the summary; the log has it all.
+    const block = errLines.slice(start);
+    return block.length <= MAX_REPORT_LINES ? block : [...block.slice(0, MAX_REPORT_LINES), `… ${block.length - MAX_REPORT_LINES} more lines in the log`];
+  }
   const last = [stderr, stdout].map((text) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)).find(Boolean);
   return last === undefined ? [] : [last];
 }

@@ -2,6 +2,7 @@
 import { loadCatalog, type Catalog } from './catalog.js';
 import { displayPath, listProfiles, loadProfile, profilePath, SERVICES_DIR } from './load-profile.js';
 import { profileSummary } from './profile-summary.js';
+import { readProblem } from './read-problem.js';
 
 const usage = `usage: tsx profiles/check.ts [--show] [NAME|PROFILE.yaml ...]
 Validates the service catalog and the given profiles, by name or path (default: all in profiles/).
@@ -10,18 +11,11 @@ Validates the service catalog and the given profiles, by name or path (default: 
               users, packages, systemd units, files, runtime and offline model, defaults filled in
   -h, --help  show this help`;
 
-/** Why a file could not be read, in words, for the errors a mistyped argument causes. */
-const readProblems: Record<string, string> = {
-  EISDIR: 'is a directory; expected a profile .yaml file',
-  EACCES: 'permission denied',
-};
-
 /** One line per problem; errors from the file system name no path of their own, so the argument is added. */
 function describeFailure(arg: string, error: unknown): string {
   if (!(error instanceof Error)) return `${arg}: ${String(error)}`;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === undefined) return error.message;
-  return `${arg}: ${readProblems[code] ?? error.message}`;
+  const problem = readProblem(error);
+  return problem === undefined ? error.message : `${arg}: ${problem}`;
 }
 
 /** Checks one name or path and prints its verdict; true when it is valid. */
@@ -42,19 +36,19 @@ function main(args: readonly string[]): number {
     console.log(usage);
     return 0;
   }
-  let catalog: Catalog;
-  try {
-    catalog = loadCatalog(SERVICES_DIR);
-  } catch (error) {
-    console.error(describeFailure(SERVICES_DIR, error));
-    return 1;
-  }
   const show = args.includes('--show');
   const names = args.filter((arg) => arg !== '--show');
   const unknown = names.find((arg) => arg.startsWith('-'));
   if (unknown) {
     console.error(`unknown option ${unknown}\n\n${usage}`);
     return 2;
+  }
+  let catalog: Catalog;
+  try {
+    catalog = loadCatalog(SERVICES_DIR);
+  } catch (error) {
+    console.error(describeFailure(SERVICES_DIR, error));
+    return 1;
   }
   // Every argument is checked, so one run reports every bad file.
   const results = (names.length > 0 ? names : listProfiles()).map((arg) => checkOne(arg, catalog, show));

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommand, stageNames } from '../../pipeline/cli.js';
-import { artifactsDir } from '../../pipeline/paths.js';
 import { runTsx, type ScriptResult } from './run-tsx.js';
 
 /** The real entry point, as `npm run pipeline --` runs it, with `env` added to this environment. */
@@ -21,13 +20,6 @@ function writeProfile(name: string, lines: readonly string[]): string {
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
-}
-
-/** Every file under artifacts/ with its mtime: a stage that ran would have written at least its log. */
-function artifactsState(): Record<string, number> {
-  if (!existsSync(artifactsDir)) return {};
-  const files = readdirSync(artifactsDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  return Object.fromEntries(files.map((e) => [path.join(e.parentPath, e.name), statSync(path.join(e.parentPath, e.name)).mtimeMs]));
 }
 
 describe('pipeline command line', () => {
@@ -61,7 +53,6 @@ describe('pipeline command line', () => {
 
   it('refuses a broken profile file at parse time, printing every issue the loader reports, and runs no stage', async () => {
     const file = writeProfile('box', ['profile: box', 'description: a box', 'services: [ssh, postgres]', 'colour: blue']);
-    const before = artifactsState();
     const { code, stdout, stderr } = await pipeline(['ci', '--profile', file]);
     expect(code).toBe(2);
     const [first, ...issues] = stderr.trimEnd().split('\n');
@@ -71,8 +62,8 @@ describe('pipeline command line', () => {
     const check = await runTsx('profiles/check.ts', [file]);
     expect(check.code).toBe(1);
     expect(issues.map((line) => `${line}\n`).join('')).toBe(check.stderr);
+    // The runner prints every stage it starts on stdout; artifacts/ is no witness, since the pipeline's own test stage writes there meanwhile.
     expect(stdout).toBe('');
-    expect(artifactsState()).toEqual(before);
   });
 
   it('refuses a broken profile named by BORG_PROFILE for a stage that builds it', async () => {
@@ -131,7 +122,7 @@ describe('pipeline command line', () => {
 
   it.each([
     [['iso', '--profile', 'Edge IoT'], `invalid --profile "Edge IoT": profile file not found: ${path.resolve('Edge IoT')}`],
-    [['iso', '--profile', 'profiles'], `invalid --profile "profiles": EISDIR`],
+    [['iso', '--profile', 'profiles'], 'invalid --profile "profiles": is a directory; expected a profile .yaml file'],
     [['lint', '--profile', 'nope'], 'invalid --profile "nope"'],
     [['iso', '--iso-tag', '../x'], 'invalid --iso-tag "../x"'],
     [['release', '--repo', 'borgos'], 'invalid --repo "borgos": expected owner/name'],

@@ -85,6 +85,15 @@ describe('runStages', () => {
     ]);
   });
 
+  it('cuts an error block that goes on and on short, pointing to the log for the rest', async () => {
+    const outcomes = await runStages([shellStage('iso', 'echo "error: it broke" >&2; seq 1 100 >&2; exit 1')], options, { print: (l) => printed.push(l), logsDir });
+    const lines = outcomes[0]?.error?.split('\n') ?? [];
+    expect(lines).toHaveLength(41);
+    expect(lines[0]).toBe('step "iso step 1" exited with code 1: error: it broke');
+    expect(lines.at(-2)).toBe('39');
+    expect(lines.at(-1)).toBe('… 61 more lines in the log');
+  });
+
   it('shows each issue of a profile error a stage throws', async () => {
     const file = path.join(logsDir, 'box.yaml');
     writeFileSync(file, 'profile: box\ndescription: a box\nservices: [ssh, postgres]\ncolour: blue\n');
