@@ -3,7 +3,7 @@
 // Plain JavaScript because nothing is installed yet when it runs.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 
 // The lockfile's hash as of the last install that succeeded. A hash, not a time: a checkout or a copy touches the
 // lockfile without changing it, and an install must not be skipped because node_modules happens to look newer.
@@ -22,8 +22,21 @@ const lockfileHash = () => {
   return lockfile && createHash('sha256').update(lockfile).digest('hex');
 };
 
+const mtime = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+
+/**
+ * No stamp yet, but a plain `npm install` ran after the lockfile last changed (npm's own record of it is newer):
+ * that install stands, and is stamped, rather than repeated.
+ */
+function installedWithoutStamp() {
+  const installed = mtime('node_modules/.package-lock.json');
+  const lockfile = mtime('package-lock.json');
+  return read(STAMP) === undefined && installed !== undefined && lockfile !== undefined && installed >= lockfile;
+}
+
 const wanted = lockfileHash();
-if (wanted === undefined || read(STAMP)?.toString() !== wanted) {
+if (wanted !== undefined && installedWithoutStamp()) writeFileSync(STAMP, wanted);
+else if (wanted === undefined || read(STAMP)?.toString() !== wanted) {
   console.error('borg: installing npm dependencies (first run or lockfile changed)…');
   const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (result.status !== 0) {

@@ -7,6 +7,7 @@ import { tempDir } from '../support/stack.js';
 
 const script = fileURLToPath(new URL('../../bin/ensure-deps.mjs', import.meta.url));
 const INSTALLING = 'borg: installing npm dependencies';
+const STAMP = 'node_modules/.borg-lockfile-sha256';
 
 /** A project whose one dependency is a local folder, so npm installs it without a registry. */
 function project(): string {
@@ -29,6 +30,11 @@ describe('bin/ensure-deps.mjs (before npm start and npm test)', () => {
     expect(ensure(dir)).toContain(INSTALLING);
     expect(existsSync(join(dir, 'node_modules', 'dep', 'package.json'))).toBe(true);
     expect(ensure(dir)).not.toContain(INSTALLING);
+
+    // A plain `npm install` (as .ci/run does) leaves no stamp; npm's own record, newer than the lockfile, stands for it.
+    rmSync(join(dir, STAMP));
+    expect(ensure(dir)).not.toContain(INSTALLING);
+    expect(existsSync(join(dir, STAMP))).toBe(true);
 
     // A checkout or copy that touches the lockfile without changing it installs nothing.
     const later = new Date(Date.now() + 60_000);
