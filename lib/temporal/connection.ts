@@ -27,18 +27,23 @@ export function connectionSettings(temporal: TemporalConfig, address: string): C
   return settings;
 }
 
+/** gRPC's status code for a server that cannot be reached (or is restarting). */
+const UNAVAILABLE = 14;
 /** The longest pause between two attempts of a client call that Temporal refused as unavailable. */
 const MAX_RETRY_DELAY_MS = 1000;
 
 /**
- * The SDK's gRPC retries with shorter pauses. Its default pauses up to 6 s between attempts and only then finds the
- * call's deadline gone, so a request bounded at 10 s answered after up to 15 s while Temporal was down. More attempts
- * than the SDK's 10 keep a call trying until its deadline, as before, for a Temporal that is restarting.
+ * The SDK's gRPC retries, with shorter pauses while Temporal is unavailable. Its default pauses up to 6 s between
+ * attempts and only then finds the call's deadline gone, so a request bounded at 10 s answered after up to 15 s while
+ * Temporal was down. More attempts than the SDK's 10 keep such a call trying until its deadline, as before. Other
+ * retryable answers (a rate limit asking to back off) keep the SDK's pauses.
  */
 export function boundedRetryInterceptor(): ReturnType<typeof makeGrpcRetryInterceptor> {
   const sdk = defaultGrpcRetryOptions({ maxAttempts: 20 });
   return makeGrpcRetryInterceptor({
     retryableDecider: sdk.retryableDecider,
-    delayFunction: (attempt, status) => Math.min(MAX_RETRY_DELAY_MS, sdk.delayFunction(attempt, status)),
+    delayFunction: (attempt, status) =>
+      // Jittered after the cap, so API processes that lost Temporal together do not all retry in the same instant.
+      Number(status.code) === UNAVAILABLE ? Math.min(MAX_RETRY_DELAY_MS, 100 * 1.7 ** attempt) * (0.8 + Math.random() * 0.4) : sdk.delayFunction(attempt, status),
   });
 }
