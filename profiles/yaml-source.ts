@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ProfileError, type ProfileIssue } from './profile-error.js';
 
 /** A parsed YAML file that can say where any value in it came from. */
@@ -22,6 +22,9 @@ function describeYamlError(code: string, message: string, source: string, offset
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** How many alias expansions a file may cause; a profile needs none, and the yaml library's default is as strict. */
+const MAX_ALIAS_COUNT = 100;
 
 /** The file's text; bytes that are not UTF-8 are refused where they are, not quietly read as U+FFFD. */
 function readUtf8(file: string, displayName: string): string {
@@ -68,11 +71,18 @@ export function readYamlSource(file: string, displayName = file): YamlSource {
     return at(0, message);
   };
 
+  const unresolved: ProfileIssue[] = [];
+  visit(doc, {
+    Alias(_, alias) {
+      if (!alias.resolve(doc)) unresolved.push(at(alias.range?.[0] ?? 0, `alias *${alias.source} names no anchor before it; expected &${alias.source} on an earlier value`));
+    },
+  });
+  if (unresolved.length > 0) throw new ProfileError(unresolved);
   let data: unknown;
   try {
-    data = doc.toJS();
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    // The yaml library refuses aliases that expand beyond reason (a "billion laughs" file) only here.
+    // Aliases that expand beyond reason (a "billion laughs" file) are refused only here, by count.
     throw new ProfileError([at(0, `YAML aliases that expand too far (${(err as Error).message}); expected a profile without aliases that multiply`)]);
   }
   return { file: displayName, doc, data, issueAt };

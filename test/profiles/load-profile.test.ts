@@ -113,6 +113,8 @@ describe('broken profiles', () => {
     for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) levels.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
     const bomb = loadFixture('bomb', `profile: bomb\ndescription: d\nservices: [ssh]\n${levels.join('\n')}\n`);
     expect(bomb.message).toMatch(/^bomb\.yaml:1:1: YAML aliases that expand too far \(.+\); expected a profile without aliases that multiply$/);
+    const dangling = loadFixture('dangling', 'profile: dangling\ndescription: d\nservices: [ssh]\npackages: *extra\n');
+    expect(dangling.message).toBe('dangling.yaml:4:11: alias *extra names no anchor before it; expected &extra on an earlier value');
 
     const file = join(dir, 'latin1.yaml');
     writeFileSync(file, Buffer.concat([Buffer.from('profile: latin1\ndescription: "caf'), Buffer.from([0xe9]), Buffer.from('"\nservices: [ssh]\n')]));
