@@ -35,14 +35,15 @@ export const artifactPaths = (outDir: string, tag: string) => ({
 export function completedBuild(outDir: string, tag: string): InputsRecord | undefined {
   const paths = artifactPaths(outDir, tag);
   if (!existsSync(paths.inputs) || !existsSync(paths.iso)) return undefined;
-  let record: InputsRecord;
+  let record: unknown;
   try {
-    record = JSON.parse(readFileSync(paths.inputs, 'utf8')) as InputsRecord;
+    record = JSON.parse(readFileSync(paths.inputs, 'utf8'));
   } catch {
     // A record cut short (a full disk, a copy interrupted) describes no build: the next one starts over.
     return undefined;
   }
-  return statSync(paths.iso).size === record.isoBytes ? record : undefined;
+  if (typeof record !== 'object' || record === null) return undefined;
+  return statSync(paths.iso).size === (record as InputsRecord).isoBytes ? (record as InputsRecord) : undefined;
 }
 
 /** Moves a finished file into place atomically (rename, or copy then rename across file systems). */

@@ -1,4 +1,4 @@
-import { imagePackages } from '../iso/config/config-tree.js';
+import { imagePackages } from './image-packages.js';
 import type { Profile } from './load-profile.js';
 
 const list = (items: readonly string[]): string => (items.length > 0 ? items.join(', ') : 'none');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { imagePackages } from '../../profiles/image-packages.js';
 import type { Profile } from '../../profiles/load-profile.js';
 import type { Mirrors } from '../mirror.js';
 import { bootloaderFiles } from './bootloaders.js';
@@ -29,14 +30,6 @@ export interface ConfigSettings {
 const AFTER_PACKAGES = 'config/includes.chroot_after_packages';
 /** Bump when the builder changes how it drives live-build in a way the config tree does not show. */
 const BUILDER_FORMAT = 1;
-
-/** The Debian packages the image gets beyond live-build's own: the services', the profile's, and what its settings need. */
-export function imagePackages(profile: Profile): string[] {
-  const packages = new Set([...profile.services.flatMap((s) => s.packages ?? []), ...profile.packages]);
-  if (profile.locale !== 'C.UTF-8') packages.add('locales');
-  if (profile.users.some((u) => u.sudo === true)) packages.add('sudo');
-  return [...packages].sort();
-}
 
 /**
  * Builds the live-build configuration for a profile. The inputs hash covers every file and argument

@@ -4,14 +4,17 @@ export interface Page {
   limit?: number;
 }
 
+/** The tables that come in pages; each has a rowid (no WITHOUT ROWID table), which breaks ties in order. */
+type PagedTable = 'engines' | 'grants' | 'grant_requests' | 'maintenance_windows';
+
 /**
  * What follows `WHERE` in a paged list of `table` in `order` (a column): the filters that are set, equal to their
- * values, then the page. Values come back in a plain object: better-sqlite3 refuses the null-prototype objects
- * Fastify parses query strings into.
+ * values, then the page. Table, order and filter columns are names from code, never from a request; values are bound.
+ * Values come back in a plain object: better-sqlite3 refuses the null-prototype objects Fastify parses query strings into.
  */
 export function pagedWhere(
-  table: string,
-  order: string,
+  table: PagedTable,
+  order: 'created_at' | 'starts_at',
   filters: Record<string, string | undefined>,
   page: Page,
 ): { sql: string; params: Record<string, string | number> } {

@@ -12,5 +12,7 @@ describe('completedBuild', () => {
     expect(completedBuild(out, 'borgos-t')).toMatchObject({ inputsHash: 'sha256:x' });
     writeFileSync(paths.inputs, '{"tag": "borgos-t", "isoBy');
     expect(completedBuild(out, 'borgos-t')).toBeUndefined();
+    writeFileSync(paths.inputs, 'null');
+    expect(completedBuild(out, 'borgos-t')).toBeUndefined();
   });
 });
