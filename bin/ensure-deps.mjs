@@ -24,19 +24,18 @@ const lockfileHash = () => {
 
 const mtime = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
 
-/**
- * No stamp yet, but a plain `npm install` ran after the lockfile last changed (npm's own record of it is newer):
- * that install stands, and is stamped, rather than repeated.
- */
-function installedWithoutStamp() {
+/** A plain `npm install` ran after the lockfile last changed: npm's own record of it is newer. */
+function npmInstalledSinceLockfile() {
   const installed = mtime('node_modules/.package-lock.json');
   const lockfile = mtime('package-lock.json');
-  return read(STAMP) === undefined && installed !== undefined && lockfile !== undefined && installed >= lockfile;
+  return installed !== undefined && lockfile !== undefined && installed >= lockfile;
 }
 
 const wanted = lockfileHash();
-if (wanted !== undefined && installedWithoutStamp()) writeFileSync(STAMP, wanted);
-else if (wanted === undefined || read(STAMP)?.toString() !== wanted) {
+const stamp = read(STAMP)?.toString();
+// No stamp yet, but npm installed since the lockfile changed: that install stands, and is stamped, rather than repeated.
+if (wanted !== undefined && stamp === undefined && npmInstalledSinceLockfile()) writeFileSync(STAMP, wanted);
+else if (wanted === undefined || stamp !== wanted) {
   console.error('borg: installing npm dependencies (first run or lockfile changed)…');
   const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (result.status !== 0) {

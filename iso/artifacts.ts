@@ -43,7 +43,8 @@ export function completedBuild(outDir: string, tag: string): InputsRecord | unde
     return undefined;
   }
   if (typeof record !== 'object' || record === null) return undefined;
-  return statSync(paths.iso).size === (record as InputsRecord).isoBytes ? (record as InputsRecord) : undefined;
+  const built = record as InputsRecord;
+  return statSync(paths.iso).size === built.isoBytes ? built : undefined;
 }
 
 /** Moves a finished file into place atomically (rename, or copy then rename across file systems). */
