@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import { chmodSync, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { loadProfile, PROFILES_DIR, profilePath } from '../profiles/load-profile.js';
+import { loadProfile, PROFILES_DIR, profilePath, type Profile } from '../profiles/load-profile.js';
+import { ProfileError } from '../profiles/profile-error.js';
 import { artifactPaths, completedBuild, moveInto, sha256File, writeAtomically, writeChecksums, type InputsRecord } from './artifacts.js';
 import { liveBuildConfig } from './config/config-tree.js';
 import { ARCHITECTURE, DISTRIBUTION } from './config/lb-options.js';
 import { BUILD_PACKAGES, installedVersion, installPackages, requirePackages } from './host-tools.js';
 import { chooseMirrors, type Mirrors } from './mirror.js';
+import { packageIssues } from './package-check.js';
+import { loadPackageIndex } from './package-index.js';
 import { installedPackages, spdxDocument } from './sbom.js';
 import { sourceDateEpoch } from './source-date.js';
 import { formatSeconds, runStage, type StageContext } from './stage-runner.js';
@@ -49,6 +52,19 @@ function defaultTag(profile: string): string {
   return `borgos-${profile}-${version}`;
 }
 
+/** Refuses a profile naming packages the mirrors lack; without the mirrors' indices it says so and lets live-build decide. */
+async function checkPackageNames(profile: Profile, mirrors: Mirrors, indexCache: string, say: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  const index = await loadPackageIndex(mirrors, indexCache, say);
+  if ('unavailable' in index) {
+    say(`[iso] package names not checked: ${index.unavailable}`);
+    return;
+  }
+  const issues = packageIssues(profile, index);
+  if (issues.length > 0) throw new ProfileError(issues);
+  say(`[iso] package names checked against ${index.describe} in ${formatSeconds(Date.now() - started)}`);
+}
+
 /** Turns a profile into a published hybrid ISO with manifest, SBOM and checksums; a no-op when nothing changed. */
 export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult> {
   const started = Date.now();
@@ -73,9 +89,11 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
     say(`[iso] ${tag} is up to date (inputs ${config.inputsHash}); nothing to do. Use --force to rebuild.`);
     return { rebuilt: false, iso: paths.iso, record: previous, seconds: (Date.now() - started) / 1000 };
   }
+  const mirrorKey = createHash('sha256').update(`${mirrors.debian} ${mirrors.security} ${DISTRIBUTION} ${ARCHITECTURE}`).digest('hex').slice(0, 12);
+  // Before root is needed, so a profile's author hears about a misspelt package without building as root.
+  await checkPackageNames(profile, mirrors, join(cacheDir, 'package-indices', mirrorKey), say);
   if (process.getuid?.() !== 0) throw new Error('building an ISO runs live-build, which needs root; run as root (for example with sudo)');
 
-  const mirrorKey = createHash('sha256').update(`${mirrors.debian} ${mirrors.security} ${DISTRIBUTION} ${ARCHITECTURE}`).digest('hex').slice(0, 12);
   const workDir = join(cacheDir, 'work', profile.name);
   const lbCache = join(cacheDir, 'lb-cache', mirrorKey);
   const unlock = await lockCache(lbCache, say);

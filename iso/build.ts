@@ -10,7 +10,8 @@ const usage = `usage: npm run iso -- --profile NAME|FILE [options]
 
 Builds a hybrid BIOS+UEFI live ISO from a BorgOS profile with live-build (needs root).
 Writes out/ISO/TAG.iso, TAG.packages, TAG.spdx.json, TAG.inputs.json, TAG.build.log
-and SHA256SUMS. Does nothing when the inputs hash matches the published ISO.
+and SHA256SUMS. Does nothing when the inputs hash matches the published ISO. Checks the
+profile's package names against the mirrors' package indices first (no root needed).
 
 options:
   --profile NAME|FILE       profile to build: ${listProfiles().join(', ')}, or a .yaml path

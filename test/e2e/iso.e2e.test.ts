@@ -28,8 +28,9 @@ describe(`ISO for profile ${PROFILE}`, () => {
     build = await runScript('iso/build.ts', buildArgs(firstDir));
   });
 
-  it('builds, showing each stage as it finishes', () => {
+  it('builds, showing each stage as it finishes, once the package names are found in the real mirror', () => {
     expect(build.code, build.output.slice(-3000)).toBe(0);
+    expect(build.output).toContain('[iso] package names checked against bookworm, bookworm-updates, bookworm-security (main, amd64)');
     for (const stage of ['config', 'bootstrap', 'chroot', 'binary']) expect(build.output).toContain(`[iso] ✓ ${stage} `);
     expect(statSync(first.iso).size).toBeLessThanOrEqual(2 * 1024 ** 3);
   });
