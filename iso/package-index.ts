@@ -72,7 +72,7 @@ async function releaseFile(base: string): Promise<{ text: string; url: string }>
   try {
     return { text: (await readUrl(`${base}/InRelease`, 30_000)).toString('utf8'), url: `${base}/InRelease` };
   } catch (err) {
-    // Older and local mirrors may publish only the unsigned-inline form.
+    // Older and local mirrors may publish only Release, with its signature apart in Release.gpg.
     if (!(err instanceof IndexUnavailable && err.missing)) throw err;
     return { text: (await readUrl(`${base}/Release`, 30_000)).toString('utf8'), url: `${base}/Release` };
   }
@@ -107,7 +107,7 @@ function unxz(bytes: Buffer): string {
 }
 
 /** Adds the stanzas of a Packages file: each `Package:` name, and each name its `Provides:` line offers. */
-export function addPackages(index: Pick<PackageIndex, 'packages' | 'providers'>, text: string): void {
+function addPackages(index: Pick<PackageIndex, 'packages' | 'providers'>, text: string): void {
   let current = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('Package: ')) {
