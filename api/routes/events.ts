@@ -81,7 +81,8 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { before, limit } = request.query;
-      if (before !== undefined && !control.events.has(before)) {
+      // An empty cursor is no cursor, as an empty `after` is on the other lists.
+      if (before && !control.events.has(before)) {
         throw cursorNamesNothing('before', 'event', before);
       }
       return control.events.list(request.query, limit);

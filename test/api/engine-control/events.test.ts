@@ -140,6 +140,8 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
     }
     expect(seen).toHaveLength(7);
     expect(new Set(seen)).toEqual(new Set(sent));
+    const firstPage = await list(`?engine_id=${pager.id}&limit=3`);
+    expect((await list(`?engine_id=${pager.id}&limit=3&before=`)).body).toEqual(firstPage.body);
     expect((await list('?before=evt_nope')).body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [{ field: 'querystring.before', message: 'names no event' }] } });
   });
 });
