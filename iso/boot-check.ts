@@ -1,6 +1,7 @@
 import type { Profile } from '../profiles/load-profile.js';
 import { probeService, type ProbeResult } from './probes.js';
 import { startVm, type Firmware } from './qemu-vm.js';
+import { checkLogin, checkSshLogin, SSH_PORT, type LoginResult, type SshLogin } from './ssh-login.js';
 
 /** What borg-ready printed on the serial console. */
 export interface Readiness {
@@ -22,6 +23,8 @@ export interface BootReport {
   profileFile: Record<string, string>;
   loginPrompt: boolean;
   probes: ProbeResult[];
+  /** Present when a login was asked for. */
+  login?: LoginResult;
   serialLog: string;
 }
 
@@ -63,16 +66,20 @@ export interface BootCheckOptions {
   serialLog: string;
   firmware?: Firmware;
   timeoutMs?: number;
+  /** Also log in over SSH as this profile user, with this private key, and check what sudo allows. */
+  login?: SshLogin;
 }
 
-/** Boots the ISO, waits for borg-ready's line, probes every service port from the host, then powers off. */
+/** Boots the ISO, waits for borg-ready's line, probes every service port from the host (and logs in, if asked), then powers off. */
 export async function bootAndCheck(options: BootCheckOptions): Promise<BootReport> {
+  if (options.login) checkLogin(options.profile, options.login);
   const probes = options.profile.services.flatMap((s) => (s.probes ?? []).map((probe) => ({ service: s.service, probe })));
   const vm = await startVm({ iso: options.iso, serialLog: options.serialLog, firmware: options.firmware ?? 'bios', forwardPorts: probes.map((p) => p.probe.port) });
   try {
     const { line, afterMs } = await vm.waitForLine(READY_LINE, options.timeoutMs ?? 600_000);
     const results: ProbeResult[] = [];
     for (const { service, probe } of probes) results.push(await probeService(service, vm.hostPort(probe.port), probe));
+    const login = options.login && (await checkSshLogin(options.profile, vm.hostPort(SSH_PORT), options.login));
     const loginPrompt = await vm.waitForLine(/^\S+ login:/, 30_000, true).then(
       () => true,
       () => false,
@@ -84,6 +91,7 @@ export async function bootAndCheck(options: BootCheckOptions): Promise<BootRepor
       profileFile: parseProfileFile(vm.lines()),
       loginPrompt,
       probes: results,
+      ...(login ? { login } : {}),
       serialLog: options.serialLog,
     };
   } finally {

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 
 /** Debian packages the builder needs on the host: live-build plus the tools it recommends and calls. */
 export const BUILD_PACKAGES = ['live-build', 'xorriso', 'squashfs-tools', 'apt-utils', 'bzip2', 'cpio', 'file', 'rsync', 'wget', 'xz-utils'];
-/** Debian packages the boot harness needs on the host (ovmf for UEFI boots). */
-export const BOOT_PACKAGES = ['qemu-system-x86', 'ovmf'];
+/** Debian packages the boot harness needs on the host (ovmf for UEFI boots, openssh-client to log in). */
+export const BOOT_PACKAGES = ['qemu-system-x86', 'ovmf', 'openssh-client'];
 
 export function installedVersion(pkg: string): string | undefined {
   const result = spawnSync('dpkg-query', ['-W', '-f', '${Status}\t${Version}', pkg], { encoding: 'utf8' });

@@ -7,19 +7,34 @@ import { bootAndCheck } from '../../iso/boot-check.js';
 import { REPO_ROOT } from '../../iso/build-iso.js';
 import { compareIsos, formatComparison } from '../../iso/compare-isos.js';
 import { loadProfile, profilePath } from '../../profiles/load-profile.js';
+import { tempDir } from '../support/stack.js';
 import { runScript, type CliRun } from './run-cli.js';
 
-const PROFILE = 'edge-iot';
 const TAG = 'borgos-edge-iot-e2e';
 const outRoot = join(REPO_ROOT, 'out', 'e2e');
 const firstDir = join(outRoot, 'first');
 const secondDir = join(outRoot, 'second');
 const first = artifactPaths(firstDir, TAG);
-const profile = loadProfile(profilePath(PROFILE));
+
+/** The shipped edge-iot with what a real deployment adds: users with keys, one of them with sudo. */
+function edgeIotWithUsers(): { file: string; keys: Record<'admin' | 'viewer', string> } {
+  const dir = tempDir('e2e-profile-');
+  const keyOf = (name: string): string => {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `e2e-${name}`, '-f', join(dir, name)]);
+    return readFileSync(join(dir, `${name}.pub`), 'utf8').trim();
+  };
+  const users = `users:\n  - name: admin\n    sudo: true\n    ssh_authorized_keys: ["${keyOf('admin')}"]\n  - name: viewer\n    ssh_authorized_keys: ["${keyOf('viewer')}"]\n`;
+  const file = join(dir, 'edge-iot.yaml');
+  writeFileSync(file, `${readFileSync(profilePath('edge-iot'), 'utf8')}${users}`);
+  return { file, keys: { admin: join(dir, 'admin'), viewer: join(dir, 'viewer') } };
+}
+
+const { file: PROFILE, keys } = edgeIotWithUsers();
+const profile = loadProfile(PROFILE);
 const buildArgs = (outDir: string, ...extra: string[]): string[] => ['--profile', PROFILE, '--tag', TAG, '--out', outDir, ...extra];
 const readRecord = (file: string): InputsRecord => JSON.parse(readFileSync(file, 'utf8')) as InputsRecord;
 
-describe(`ISO for profile ${PROFILE}`, () => {
+describe('ISO for profile edge-iot, with two users', () => {
   let build: CliRun;
 
   beforeAll(async () => {
@@ -55,8 +70,12 @@ describe(`ISO for profile ${PROFILE}`, () => {
     expect(sbom.packages.length - 1).toBe(manifest.trim().split('\n').length);
   });
 
-  it.each(['bios', 'uefi'] as const)('boots (%s) to multi-user with every profile service active and reachable', async (firmware) => {
-    const report = await bootAndCheck({ iso: first.iso, profile, firmware, serialLog: join(outRoot, `${TAG}.${firmware}.serial.log`) });
+  it.each([
+    ['bios', 'admin', true],
+    ['uefi', 'viewer', false],
+  ] as const)('boots (%s) to multi-user with every profile service active and reachable; %s logs in with a key, sudo %s', async (firmware, user, sudo) => {
+    const login = { user, keyFile: keys[user] };
+    const report = await bootAndCheck({ iso: first.iso, profile, firmware, serialLog: join(outRoot, `${TAG}.${firmware}.serial.log`), login });
     console.log(`[e2e] ${firmware}: ready after ${(report.readyAfterMs / 1000).toFixed(1)}s; ${JSON.stringify(report.readiness)}`);
     expect(report.readiness.ready).toBe(true);
     expect(report.readiness.multiUser).toBe('active');
@@ -67,9 +86,10 @@ describe(`ISO for profile ${PROFILE}`, () => {
     expect(report.probes.map((p) => p.service).sort()).toEqual(['nginx', 'ssh']);
     for (const probe of report.probes) expect(probe.ok, `${probe.service}: ${probe.detail}`).toBe(true);
     const inputsHash = readRecord(first.inputs).inputsHash;
-    expect(report.profileFile).toMatchObject({ PROFILE, INPUTS_HASH: inputsHash, HOSTNAME: 'borgos-edge' });
+    expect(report.profileFile).toMatchObject({ PROFILE: 'edge-iot', INPUTS_HASH: inputsHash, HOSTNAME: 'borgos-edge' });
     expect(report.readiness.inputsHash).toBe(inputsHash);
     expect(report.loginPrompt).toBe(true);
+    expect(report.login).toMatchObject({ user, ok: true, sudo });
   });
 
   it('does nothing when neither the profile nor the builder changed', async () => {
