@@ -48,7 +48,7 @@ export default async function configRoutes(app: FastifyInstance): Promise<void> 
     {
       onRequest: operator,
       schema: {
-        summary: 'Set a flag; one with a platform and/or action_type, when disabled, denies matching checks',
+        summary: 'Set a flag; one with a platform and/or action_type, when disabled, denies matching checks. A platform it names must be registered (404 PLATFORM_NOT_FOUND)',
         tags: ['config'],
         security: operatorSecurity,
         params: flagParams,

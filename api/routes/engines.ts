@@ -84,8 +84,8 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
   );
 
   for (const [path, status, summary] of [
-    ['suspend', 'suspended', 'Suspend: checks are denied until resumed'],
-    ['resume', 'active', 'Resume a suspended engine'],
+    ['suspend', 'suspended', 'Suspend: checks are denied until resumed. Suspending a suspended engine changes and records nothing'],
+    ['resume', 'active', 'Resume a suspended engine. Resuming an active engine changes and records nothing'],
     ['revoke', 'revoked', 'Revoke for good: the key stops working and all grants end'],
   ] as const) {
     app.post<{ Params: { id: string } }>(

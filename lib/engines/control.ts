@@ -115,6 +115,8 @@ export class EngineControl {
     return this.inTxn(() => {
       const engine = this.engine(id);
       if (engine.status === 'revoked') throw new AppError(409, 'ENGINE_REVOKED', `engine ${id} is revoked for good`);
+      // Already so: the audit log records what changed, and nothing did.
+      if (engine.status === status) return publicEngine(engine);
       this.engines.setStatus(id, status);
       this.record(by, `engine.${status === 'active' ? 'resumed' : status}`, { from: engine.status }, { engine_id: id });
       if (status === 'revoked') {
@@ -301,6 +303,8 @@ export class EngineControl {
 
   putFlag(by: Actor, input: Omit<FeatureFlag, 'updated_at'>): FeatureFlag {
     return this.inTxn(() => {
+      // A gate on a misspelt platform would be stored, answered 200 and gate nothing.
+      if (input.platform_id !== null) this.platform(input.platform_id);
       const flag: FeatureFlag = { ...input, updated_at: nowIso() };
       const before = this.flags.get(input.name) ?? null;
       this.flags.upsert(flag);

@@ -84,11 +84,27 @@ describe('POST /actions/check', () => {
     expect(config.body).toMatchObject({ api_version: 'v1', flags: { 'no-gmail': true } });
   });
 
-  it('denies a suspended engine and allows it again once resumed', async () => {
-    await s.call('POST', `/engines/${engine.id}/suspend`);
+  it('refuses a flag that names a platform nobody registered, rather than storing a gate that gates nothing', async () => {
+    const typo = await s.call('PUT', '/flags/no-gmial', { body: { enabled: false, platform: 'gmial' } });
+    expect(typo.status).toBe(404);
+    expect(typo.body.error).toMatchObject({ code: 'PLATFORM_NOT_FOUND', message: 'no platform gmial' });
+    expect((await s.call('GET', '/config/global', { engine })).body.flags).not.toHaveProperty('no-gmial');
+  });
+
+  it('denies a suspended engine and allows it again once resumed; a repeated suspend or resume records nothing', async () => {
+    const changes = () =>
+      s.db.prepare("SELECT action, details FROM audit_log WHERE kind = 'change' AND engine_id = ? AND action IN ('engine.suspended', 'engine.resumed') ORDER BY seq").all(engine.id);
+    for (const step of ['suspend', 'suspend'] as const) {
+      const res = await s.call('POST', `/engines/${engine.id}/${step}`);
+      expect(res.body).toMatchObject({ id: engine.id, status: 'suspended' });
+    }
     expect((await ask(engine)).body).toMatchObject({ allowed: false, reason: 'engine_suspended' });
-    await s.call('POST', `/engines/${engine.id}/resume`);
+    for (const step of ['resume', 'resume'] as const) expect((await s.call('POST', `/engines/${engine.id}/${step}`)).body.status).toBe('active');
     expect((await ask(engine)).body).toMatchObject({ allowed: true });
+    expect(changes()).toEqual([
+      { action: 'engine.suspended', details: '{"from":"active"}' },
+      { action: 'engine.resumed', details: '{"from":"suspended"}' },
+    ]);
   });
 
   it('denies after the grant is revoked', async () => {
