@@ -46,6 +46,9 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
   if (!platform) return deny('platform_unknown', `platform ${req.platform} is not registered`);
   if (platform.status === 'maintenance') return deny('platform_maintenance', `platform ${req.platform} is in maintenance`);
   if (platform.status === 'disabled') return deny('platform_disabled', `platform ${req.platform} is disabled`);
+  const nowMs = now.getTime();
+  const window = snapshot.windows.get(req.platform)?.find((w) => w.startsMs <= nowMs && nowMs < w.endsMs);
+  if (window) return deny('platform_maintenance', `platform ${req.platform} is in maintenance window ${window.id} until ${window.ends_at}`);
 
   const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type)) ?? [];
   // Newest first: a database from before the one-grant-per-action rule may still hold several.

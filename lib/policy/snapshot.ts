@@ -5,6 +5,7 @@ import type { EngineStatus } from '../db/repositories/engines.js';
 import { FlagRepository } from '../db/repositories/flags.js';
 import type { FeatureFlag } from '../db/repositories/flags.js';
 import { GrantRepository } from '../db/repositories/grants.js';
+import { MaintenanceRepository } from '../db/repositories/maintenance.js';
 import type { Grant } from '../db/repositories/grants.js';
 import { PlatformRepository } from '../db/repositories/platforms.js';
 import type { Platform } from '../db/repositories/platforms.js';
@@ -17,6 +18,14 @@ export interface EngineEntry {
   key_digest: Buffer;
 }
 
+/** A maintenance window not yet over, in milliseconds since the epoch. */
+export interface WindowSpan {
+  id: string;
+  startsMs: number;
+  endsMs: number;
+  ends_at: string;
+}
+
 /** Everything a check reads, held in memory. */
 export interface PolicySnapshot {
   version: number;
@@ -27,6 +36,8 @@ export interface PolicySnapshot {
   /** Disabled flags that name a platform and/or action type. */
   gates: FeatureFlag[];
   flags: FeatureFlag[];
+  /** Scheduled and active windows by platform: a check inside one is denied whether or not its flow has run yet. */
+  windows: Map<string, WindowSpan[]>;
 }
 
 export const grantKey = (engineId: string, platform: string, actionType: string): string => `${engineId}|${platform}|${actionType}`;
@@ -42,6 +53,7 @@ export class PolicyCache {
   private readonly platforms: PlatformRepository;
   private readonly grantRepo: GrantRepository;
   private readonly flagRepo: FlagRepository;
+  private readonly windowRepo: MaintenanceRepository;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +64,7 @@ export class PolicyCache {
     this.platforms = new PlatformRepository(db);
     this.grantRepo = new GrantRepository(db);
     this.flagRepo = new FlagRepository(db);
+    this.windowRepo = new MaintenanceRepository(db);
   }
 
   /** The snapshot as of now: one SQLite read of the version, a reload only if it moved. */
@@ -79,6 +92,11 @@ export class PolicyCache {
         grants.set(key, [...(grants.get(key) ?? []), g]);
       }
       const flags = this.flagRepo.list();
+      const windows = new Map<string, WindowSpan[]>();
+      for (const w of this.windowRepo.open()) {
+        const span = { id: w.id, startsMs: Date.parse(w.starts_at), endsMs: Date.parse(w.ends_at), ends_at: w.ends_at };
+        windows.set(w.platform_id, [...(windows.get(w.platform_id) ?? []), span]);
+      }
       return {
         version: this.state.version(),
         engines: new Map(this.engines.list().map((e) => [e.id, { id: e.id, status: e.status, key_digest: Buffer.from(e.key_hash, 'hex') }])),
@@ -86,6 +104,7 @@ export class PolicyCache {
         grants,
         gates: flags.filter((f) => !f.enabled && (f.platform_id !== null || f.action_type !== null)),
         flags,
+        windows,
       };
     })();
     this.log.debug({ version: snapshot.version, engines: snapshot.engines.size, platforms: snapshot.platforms.size }, 'policy loaded into memory');

@@ -31,11 +31,45 @@ describe('maintenance window workflow', () => {
     expect(await windowStatus(res.body.id)).toBe('scheduled');
     await s.startWorker();
 
-    await eventually(ask, (d) => d.reason === 'platform_maintenance');
-    const platforms = (await s.call('GET', '/platforms/list', { engine })).body;
-    expect(platforms.find((p: { id: string }) => p.id === 'slack').status).toBe('maintenance');
+    // Checks deny from the start by the clock; the platform's status follows once the flow has run.
+    expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
+    const slackStatus = async () => ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'slack')?.status;
+    await eventually(slackStatus, (st) => st === 'maintenance');
     await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
     expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
+  });
+
+  it('denies from the window’s start to its end by the clock, even while no worker runs its flow', async () => {
+    await s.stopWorker();
+    try {
+      const startsIn = 1500;
+      const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(startsIn), ends_at: inMs(startsIn + 2000) } });
+      const startsAt = Date.parse(res.body.starts_at);
+      const endsAt = Date.parse(res.body.ends_at);
+      expect((await ask()).allowed).toBe(true);
+      // One check every 25 ms across the window: none allowed inside it, none denied outside it.
+      const seen: { at: number; allowed: boolean; reason: string }[] = [];
+      while (Date.now() < endsAt + 500) {
+        const sentAt = Date.now();
+        const d = await ask();
+        seen.push({ at: sentAt, allowed: d.allowed, reason: d.reason });
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const inside = seen.filter((c) => c.at >= startsAt && c.at < endsAt - 50);
+      const outside = seen.filter((c) => c.at < startsAt - 50 || c.at >= endsAt + 50);
+      expect(inside.length).toBeGreaterThan(10);
+      expect(inside.filter((c) => c.allowed)).toEqual([]);
+      expect(new Set(inside.map((c) => c.reason))).toEqual(new Set(['platform_maintenance']));
+      expect(outside.filter((c) => !c.allowed)).toEqual([]);
+      // No flow ran: the window is still scheduled and the platform's own status never moved.
+      expect(await windowStatus(res.body.id)).toBe('scheduled');
+      await s.startWorker();
+      // The flow catches up with a window already over, and leaves the platform as it found it.
+      await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
+      expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
+    } finally {
+      if (!s.worker) await s.startWorker();
+    }
   });
 
   it('drops a window cancelled before it starts', async () => {

@@ -40,6 +40,11 @@ export class MaintenanceRepository {
     return this.db.prepare<Record<string, string | number>, MaintenanceWindow>(`SELECT * FROM maintenance_windows WHERE ${sql}`).all(params);
   }
 
+  /** Windows not yet over, whatever their flows have done: what a check reads. */
+  open(): MaintenanceWindow[] {
+    return this.db.prepare<[], MaintenanceWindow>("SELECT * FROM maintenance_windows WHERE status IN ('scheduled', 'active')").all();
+  }
+
   setStatus(id: string, status: WindowStatus): void {
     this.db.prepare('UPDATE maintenance_windows SET status = ? WHERE id = ?').run(status, id);
   }
