@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Role } from '../../lib/db/repositories/api-keys.js';
 import { digestSecret } from '../../lib/crypto/secrets.js';
 import { AppError } from '../../lib/errors.js';
+import { WarningBudget } from '../../lib/logging/warning-budget.js';
 import { verifyEngine } from '../../lib/policy/engine-auth.js';
 import type { EngineAuthFailure } from '../../lib/policy/engine-auth.js';
 
@@ -60,6 +61,9 @@ function operatorToken(request: FastifyRequest): string | undefined {
   return header(request, 'x-api-key');
 }
 
+/** Refused engine credentials logged one by one each minute; the rest are counted in one line. */
+export const REFUSALS_LOGGED_PER_MINUTE = 20;
+
 /** Zero trust: every route but /health names one of these as its onRequest hook, so nothing is parsed or validated for a stranger. */
 export default fp(
   async (app: FastifyInstance) => {
@@ -74,10 +78,13 @@ export default fp(
       return { id, keyDigest: digestSecret(key) };
     };
 
+    // At warn, so it shows on /actions/check too: a revoked or guessed key in use is what an operator must see.
+    const refusals = new WarningBudget(app.log, 'engine credentials refused', REFUSALS_LOGGED_PER_MINUTE, 60_000);
+    app.addHook('onClose', async () => refusals.flush());
+
     const admit = (request: FastifyRequest, id: string, keyDigest: Buffer, refused: EngineAuthFailure | null): void => {
       if (refused) {
-        // At warn, so it shows on /actions/check too: a revoked or guessed key in use is what an operator must see.
-        request.log.warn({ engine_id: id.slice(0, 100), code: refused }, 'engine credentials refused');
+        refusals.warn(request.log, { engine_id: id.slice(0, 100), code: refused });
         throw engineRefused(refused, id);
       }
       request.engineId = id;

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REFUSALS_LOGGED_PER_MINUTE } from '../../../api/plugins/auth.js';
 import { loadConfig } from '../../../lib/config/config.js';
 import { EngineControl } from '../../../lib/engines/control.js';
 import { createLogger } from '../../../lib/logging/logger.js';
@@ -76,6 +77,29 @@ describe('request logging to BORG_LOG_FILE', () => {
     const completed = readLines(current).filter((l) => l.msg === 'request completed');
     expect(completed.find((l) => l.request_id === 'req-url')).toMatchObject({ method: 'GET', url: '/engines/%zz', status: 400, ms: expect.any(Number) });
     expect(completed.find((l) => l.request_id === 'req-long')).toMatchObject({ method: 'GET', status: 400 });
+  });
+});
+
+describe('refused engine credentials, logged on a budget', () => {
+  it(`logs ${REFUSALS_LOGGED_PER_MINUTE} a minute one by one and counts the rest in one line, written at shutdown at the latest`, async () => {
+    const dir = tempDir('borg-log-');
+    const current = join(dir, 'current.log');
+    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_LOG_FILE: join(dir, 'borg.log'), BORG_LOG_LEVEL: 'info' });
+    const flood = await startTestApi(inject('temporalAddress'), {}, createLogger(config));
+    const sent = REFUSALS_LOGGED_PER_MINUTE + 15;
+    for (let i = 0; i < sent; i++) {
+      const res = await fetch(`${flood.url}/actions/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-engine-id': 'eng_guess', 'x-engine-key': `bek_${i}`, 'x-request-id': `req-flood-${i}` },
+        body: '{}',
+      });
+      expect(res.status).toBe(401);
+    }
+    await flood.close();
+    await until(() => existsSync(current) && readLines(current).some((l) => l.suppressed !== undefined));
+    const refused = readLines(current).filter((l) => l.msg.startsWith('engine credentials refused'));
+    expect(refused.slice(0, -1).map((l) => l.request_id)).toEqual(Array.from({ length: REFUSALS_LOGGED_PER_MINUTE }, (_, i) => `req-flood-${i}`));
+    expect(refused.at(-1)).toMatchObject({ level: 40, suppressed: 15, msg: `engine credentials refused: 15 more in 60 s, beyond the ${REFUSALS_LOGGED_PER_MINUTE} logged one by one` });
   });
 });
 
