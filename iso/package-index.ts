@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARCHITECTURE, DISTRIBUTION } from './config/lb-options.js';
 import type { Mirrors } from './mirror.js';
@@ -46,21 +46,22 @@ async function readUrl(url: string, timeoutMs: number): Promise<Buffer> {
       throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? notFound(message) : new IndexUnavailable(message);
     }
   }
-  let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    // The deadline covers the body too: a mirror that stalls half-way is as unavailable as one that never answers.
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (response.status === 404) throw notFound(`${url}: HTTP 404`);
+    if (!response.ok) throw new IndexUnavailable(`${url}: HTTP ${response.status}`);
+    return Buffer.from(await response.arrayBuffer());
   } catch (err) {
+    if (err instanceof IndexUnavailable) throw err;
     const cause = (err as Error & { cause?: Error }).cause;
     throw new IndexUnavailable(`${url}: ${cause?.message ?? (err as Error).message}`);
   }
-  if (response.status === 404) throw notFound(`${url}: HTTP 404`);
-  if (!response.ok) throw new IndexUnavailable(`${url}: HTTP ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
 }
 
 /** The SHA-256 that the suite's Release file gives for its package index: names the cached copy and checks the download. */
 function indexDigest(release: string, url: string): string {
-  const section = /^SHA256:\n((?:[ \t].*\n?)*)/m.exec(release)?.[1] ?? '';
+  const section = /^SHA256:\n((?:[ \t].*\n?)*)/m.exec(release.replaceAll('\r\n', '\n'))?.[1] ?? '';
   for (const line of section.split('\n')) {
     const [digest, , path] = line.trim().split(/\s+/);
     if (path === INDEX_PATH && digest && /^[0-9a-f]{64}$/.test(digest)) return digest;
@@ -85,21 +86,44 @@ async function fetchIndex({ mirror, suite }: Suite, cacheDir: string, keep: Set<
   const digest = indexDigest(release.text, release.url);
   keep.add(`${digest}.xz`);
   const cached = join(cacheDir, `${digest}.xz`);
-  if (existsSync(cached)) return readFileSync(cached);
+  // Checked on every read: a copy damaged on disk is fetched again rather than trusted until the index changes.
+  const kept = existsSync(cached) ? readFileSync(cached) : undefined;
+  if (kept && sha256(kept) === digest) return kept;
   say(`[iso] fetching the package index of ${suite} from ${mirror}`);
   const bytes = await readUrl(`${base}/${INDEX_PATH}`, 120_000);
-  const got = createHash('sha256').update(bytes).digest('hex');
+  const got = sha256(bytes);
   if (got !== digest) throw new IndexUnavailable(`${base}/${INDEX_PATH} has SHA-256 ${got}, but ${release.url} says ${digest}`);
-  mkdirSync(cacheDir, { recursive: true });
-  // A name of its own: another build may be fetching the same index into this directory right now.
-  const partial = `${cached}.${process.pid}.partial`;
-  writeFileSync(partial, bytes);
-  renameSync(partial, cached);
+  keepCopy(cached, bytes);
   return bytes;
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Caches a fetched index if it can: a cache it may not write (one root made, say) only costs the next download. */
+function keepCopy(file: string, bytes: Buffer): void {
+  // A name of its own: another build may be fetching the same index into this directory right now.
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(partial, bytes);
+    renameSync(partial, file);
+  } catch {
+    ignoreErrors(() => rmSync(partial, { force: true }));
+  }
+}
+
+/** For cache upkeep, which must never fail a build. */
+function ignoreErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Someone else's cache, or no cache at all: the next build that may write it tidies it.
+  }
 }
 
 function unxz(bytes: Buffer): string {
   const result = spawnSync('xz', ['--decompress', '--stdout'], { input: bytes, maxBuffer: 1 << 30 });
+  if (result.error && 'code' in result.error && result.error.code === 'ENOENT') throw new IndexUnavailable('xz is not installed (Debian package xz-utils)');
   if (result.error || result.status !== 0) {
     throw new IndexUnavailable(`xz could not decompress a package index: ${result.error?.message ?? result.stderr.toString().trim()}`);
   }
@@ -127,8 +151,7 @@ function addPackages(index: Pick<PackageIndex, 'packages' | 'providers'>, text: 
 
 /**
  * The names apt will find in the mirrors the build uses, or the reason they could not be read. The indices are
- * cached in `cacheDir` (one per mirror pair) by the digest their signed Release file gives (whose signature apt checks when it installs);
- * copies no Release file names any more are removed.
+ * cached in `cacheDir` (one per mirror pair) by the digest their signed Release file gives (whose signature apt checks when it installs).
  */
 export async function loadPackageIndex(mirrors: Mirrors, cacheDir: string, say: (line: string) => void): Promise<PackageIndex | { unavailable: string }> {
   const suites = suitesOf(mirrors);
@@ -140,8 +163,15 @@ export async function loadPackageIndex(mirrors: Mirrors, cacheDir: string, say: 
     if (err instanceof IndexUnavailable) return { unavailable: err.message };
     throw err;
   }
-  for (const name of existsSync(cacheDir) ? readdirSync(cacheDir) : []) {
-    if (name.endsWith('.xz') && !keep.has(name)) rmSync(join(cacheDir, name), { force: true });
-  }
+  pruneCopies(cacheDir, keep);
   return index;
+}
+
+/** Removes the copies no Release file names any more, where it may. */
+function pruneCopies(cacheDir: string, keep: ReadonlySet<string>): void {
+  ignoreErrors(() => {
+    for (const name of existsSync(cacheDir) ? readdirSync(cacheDir) : []) {
+      if (name.endsWith('.xz') && !keep.has(name)) ignoreErrors(() => rmSync(join(cacheDir, name), { force: true }));
+    }
+  });
 }

@@ -94,6 +94,40 @@ describe('the package index of the mirrors a build uses', () => {
     }
   });
 
+  it('fetches again a cached copy damaged on disk, reads a Release file with CRLF line ends, and works with a cache it may not write', async () => {
+    const { debianRoot, mirrors } = mirrorPair();
+    const cache = tempDir('index-cache-');
+    await load(mirrors, cache);
+    for (const name of cachedFiles(cache)) writeFileSync(join(cache, name), 'damaged');
+    const release = join(debianRoot, 'dists', 'bookworm', 'InRelease');
+    writeFileSync(release, readFileSync(release, 'utf8').replaceAll('\n', '\r\n'));
+    const again = await load(mirrors, cache);
+    expect(again.said).toHaveLength(3);
+    expect((again.index as PackageIndex).packages.has('nginx')).toBe(true);
+
+    const unwritable = join(tempDir('index-cache-'), 'not-a-dir');
+    writeFileSync(unwritable, '');
+    const uncached = await load(mirrors, unwritable);
+    expect((uncached.index as PackageIndex).packages.has('openssl')).toBe(true);
+  });
+
+  it('reports a download cut short as unavailable, not as a crash', async () => {
+    const { mirrors } = mirrorPair();
+    const server = createServer((req, res) => {
+      if (req.url!.endsWith('InRelease')) return void res.writeHead(200).end(`SHA256:\n ${'0'.repeat(64)} 100 main/binary-amd64/Packages.xz\n`);
+      res.writeHead(200, { 'content-length': '100000' }).write('partial');
+      setTimeout(() => res.destroy(), 50);
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    try {
+      const debian = `http://127.0.0.1:${(server.address() as AddressInfo).port}/debian`;
+      const { index } = await load({ ...mirrors, debian }, tempDir('index-cache-'));
+      expect(index).toEqual({ unavailable: expect.stringMatching(new RegExp(`^${debian}/dists/bookworm/main/binary-amd64/Packages\\.xz: `)) });
+    } finally {
+      server.close();
+    }
+  });
+
   it('refuses an index whose content is not what its Release file says, and keeps no copy of it', async () => {
     const { debianRoot, mirrors } = mirrorPair();
     const cache = tempDir('index-cache-');
