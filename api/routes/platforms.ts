@@ -6,6 +6,7 @@ import { AppError, invalidFields } from '../../lib/errors.js';
 import { startOrUndo } from '../../lib/engines/flows.js';
 import { workflowIds } from '../../lib/engines/workflow-ids.js';
 import { utcTime } from '../../lib/time.js';
+import { windowInForce } from '../../lib/policy/snapshot.js';
 import { actorOf } from '../plugins/auth.js';
 import { errorRef } from '../schemas/error.js';
 import { eitherSecurity, idParams, maintenanceBody, maintenanceWindow, operatorSecurity, platform, platformParams, putPlatformBody } from '../schemas/engine-control.js';
@@ -14,16 +15,25 @@ import { cursorNamesNothing, pageQuery } from '../schemas/page.js';
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef, 503: errorRef };
 
 export default async function platformRoutes(app: FastifyInstance): Promise<void> {
-  const { control, flows } = app.engineControl;
+  const { control, flows, cache } = app.engineControl;
   const operator = app.requireRole('operator');
 
   app.get(
     '/platforms/list',
     {
       onRequest: app.authenticateEngineOrOperator,
-      schema: { summary: 'Platforms with their status and version', tags: ['platforms'], security: eitherSecurity, response: { 200: { type: 'array', items: platform }, ...errors } },
+      schema: {
+        summary: 'Platforms with their status and version: the status checks apply, so maintenance from the first millisecond of a window, before its flow has set it',
+        tags: ['platforms'],
+        security: eitherSecurity,
+        response: { 200: { type: 'array', items: platform }, ...errors },
+      },
     },
-    async () => control.platforms.list(),
+    async () => {
+      const snapshot = cache.current();
+      const now = Date.now();
+      return control.platforms.list().map((p) => (p.status === 'active' && windowInForce(snapshot, p.id, now) ? { ...p, status: 'maintenance' as const } : p));
+    },
   );
 
   app.put<{ Params: { id: string }; Body: { name: string; status?: PlatformStatus; version: string } }>(

@@ -1,5 +1,5 @@
 import type { PolicySnapshot } from './snapshot.js';
-import { grantKey } from './snapshot.js';
+import { grantKey, windowInForce } from './snapshot.js';
 
 export interface CheckRequest {
   engine_id: string;
@@ -46,8 +46,7 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
   if (!platform) return deny('platform_unknown', `platform ${req.platform} is not registered`);
   if (platform.status === 'maintenance') return deny('platform_maintenance', `platform ${req.platform} is in maintenance`);
   if (platform.status === 'disabled') return deny('platform_disabled', `platform ${req.platform} is disabled`);
-  const nowMs = now.getTime();
-  const window = snapshot.windows.get(req.platform)?.find((w) => w.startsMs <= nowMs && nowMs < w.endsMs);
+  const window = windowInForce(snapshot, req.platform, now.getTime());
   if (window) return deny('platform_maintenance', `platform ${req.platform} is in maintenance window ${window.id} until ${window.ends_at}`);
 
   const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type)) ?? [];

@@ -40,6 +40,11 @@ export interface PolicySnapshot {
   windows: Map<string, WindowSpan[]>;
 }
 
+/** The window of `platform` in force at `nowMs`, if any: from its first millisecond to its end, whatever its flow has done. */
+export function windowInForce(snapshot: PolicySnapshot, platform: string, nowMs: number): WindowSpan | undefined {
+  return snapshot.windows.get(platform)?.find((w) => w.startsMs <= nowMs && nowMs < w.endsMs);
+}
+
 export const grantKey = (engineId: string, platform: string, actionType: string): string => `${engineId}|${platform}|${actionType}`;
 
 /**

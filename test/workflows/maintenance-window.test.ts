@@ -9,6 +9,7 @@ describe('maintenance window workflow', () => {
   const ask = async () => (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'slack', action_type: 'post_message' } })).body;
   const windowStatus = async (id: string) => ((await s.call('GET', '/maintenance?platform=slack')).body as { id: string; status: string }[]).find((w) => w.id === id)?.status;
   const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const slackListed = async () => ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'slack')?.status;
 
   beforeAll(async () => {
     s = await startTestStack(inject('temporalAddress'));
@@ -31,10 +32,10 @@ describe('maintenance window workflow', () => {
     expect(await windowStatus(res.body.id)).toBe('scheduled');
     await s.startWorker();
 
-    // Checks deny from the start by the clock; the platform's status follows once the flow has run.
+    // Checks and the platform list go by the clock from the start; the flow catches up once a worker runs.
     expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
-    const slackStatus = async () => ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'slack')?.status;
-    await eventually(slackStatus, (st) => st === 'maintenance');
+    expect(await slackListed()).toBe('maintenance');
+    await eventually(() => windowStatus(res.body.id), (st) => st === 'active');
     await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
     expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
   });
@@ -48,11 +49,11 @@ describe('maintenance window workflow', () => {
       const endsAt = Date.parse(res.body.ends_at);
       expect((await ask()).allowed).toBe(true);
       // One check every 25 ms across the window: none allowed inside it, none denied outside it.
-      const seen: { at: number; allowed: boolean; reason: string }[] = [];
+      const seen: { at: number; allowed: boolean; reason: string; listed?: string }[] = [];
       while (Date.now() < endsAt + 500) {
         const sentAt = Date.now();
         const d = await ask();
-        seen.push({ at: sentAt, allowed: d.allowed, reason: d.reason });
+        seen.push({ at: sentAt, allowed: d.allowed, reason: d.reason, listed: await slackListed() });
         await new Promise((r) => setTimeout(r, 25));
       }
       const inside = seen.filter((c) => c.at >= startsAt && c.at < endsAt - 50);
@@ -61,6 +62,9 @@ describe('maintenance window workflow', () => {
       expect(inside.filter((c) => c.allowed)).toEqual([]);
       expect(new Set(inside.map((c) => c.reason))).toEqual(new Set(['platform_maintenance']));
       expect(outside.filter((c) => !c.allowed)).toEqual([]);
+      // What engines read in /platforms/list agrees with what the checks did.
+      expect(new Set(inside.map((c) => c.listed))).toEqual(new Set(['maintenance']));
+      expect(new Set(outside.map((c) => c.listed))).toEqual(new Set(['active']));
       // No flow ran: the window is still scheduled and the platform's own status never moved.
       expect(await windowStatus(res.body.id)).toBe('scheduled');
       await s.startWorker();
