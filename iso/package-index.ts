@@ -131,7 +131,7 @@ function unxz(bytes: Buffer): string {
 }
 
 /** Adds the stanzas of a Packages file: each `Package:` name, and each name its `Provides:` line offers. */
-function addPackages(index: Pick<PackageIndex, 'packages' | 'providers'>, text: string): void {
+export function addPackages(index: Pick<PackageIndex, 'packages' | 'providers'>, text: string): void {
   let current = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('Package: ')) {

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { missingPackages, BUILD_PACKAGES } from '../../iso/host-tools.js';
 import { packageIssues } from '../../iso/package-check.js';
-import type { PackageIndex } from '../../iso/package-index.js';
+import { addPackages, type PackageIndex } from '../../iso/package-index.js';
 import { loadCatalog } from '../../profiles/catalog.js';
 import { loadProfile, SERVICES_DIR } from '../../profiles/load-profile.js';
 import { formatIssue } from '../../profiles/profile-error.js';
-import { writeSuite, type Stanza } from '../support/debian-mirror.js';
+import { packagesText, writeSuite, type Stanza } from '../support/debian-mirror.js';
 import { freePort } from '../support/ports.js';
 import { tempDir } from '../support/stack.js';
 
@@ -28,12 +28,10 @@ const archive: Stanza[] = [
   { name: 'exim4-daemon-light', provides: 'mail-reader' },
 ];
 
+/** An index read by the build's own parser from a Packages file of these stanzas. */
 function indexOf(stanzas: readonly Stanza[]): PackageIndex {
   const index: PackageIndex = { packages: new Set(), providers: new Map(), describe: 'bookworm (main, amd64)' };
-  for (const s of stanzas) {
-    index.packages.add(s.name);
-    for (const name of s.provides?.split(', ') ?? []) index.providers.set(name, [...(index.providers.get(name) ?? []), s.name]);
-  }
+  addPackages(index, packagesText(stanzas));
   return index;
 }
 
