@@ -22,11 +22,14 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
         response: { 200: checkReply, 400: errorRef, 401: errorRef, 503: errorRef },
       },
     },
-    async (request) => {
+    // Not async: the reply is sent from the decision's callback, without a promise per check.
+    (request, reply) => {
       const caller = request.engineId!;
-      const outcome = await decisions.decide({ caller, key_digest: request.engineKeyDigest!, request_id: request.id, check: request.body });
-      if ('refused' in outcome) throw engineRefused(outcome.refused, caller);
-      return outcome;
+      decisions.decide({ caller, key_digest: request.engineKeyDigest!, request_id: request.id, check: request.body }, (err, outcome) => {
+        if (err) reply.send(err);
+        else reply.send('refused' in outcome! ? engineRefused(outcome.refused, caller) : outcome);
+      });
+      return reply;
     },
   );
 }

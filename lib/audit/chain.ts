@@ -47,12 +47,28 @@ export function changeEntry(by: Actor, action: string, details: Record<string, u
 // U+FFFD in its place, so the hash covers that form, or the row would read back as altered.
 const stored = (text: string | null): string | null => text?.toWellFormed() ?? null;
 
+const json = (text: string | null): string => JSON.stringify(stored(text));
+
+/** The fields that a verdict decides alike for every check it answers: canonicalJson's middle, from actor to details. */
+export type VerdictFields = Pick<AuditFields, 'actor' | 'action' | 'engine_id' | 'platform_id' | 'action_type' | 'allowed' | 'reason' | 'details'>;
+
+/** canonicalJson's part between request_id and created_at, with its leading comma. */
+export function canonicalMiddle(f: VerdictFields): string {
+  const middle = JSON.stringify([stored(f.actor), stored(f.action), stored(f.engine_id), stored(f.platform_id), stored(f.action_type), f.allowed, stored(f.reason), stored(f.details)]);
+  return `,${middle.slice(1, -1)}`;
+}
+
+/**
+ * canonicalJson from its parts, for a line whose middle is already written: checks a grant allows share one,
+ * so the check path serializes only its id, request id and time.
+ */
+export function canonicalLine(f: Pick<AuditFields, 'id' | 'kind' | 'request_id' | 'created_at'>, middle: string): string {
+  return `[${json(f.id)},${json(f.kind)},${json(f.request_id)}${middle},${json(f.created_at)}]`;
+}
+
 /** The fields a hash covers, as stored, in one JSON array: also the decision journal's line format. */
 export function canonicalJson(f: AuditFields): string {
-  return JSON.stringify([
-    stored(f.id), f.kind, stored(f.request_id), stored(f.actor), stored(f.action), stored(f.engine_id), stored(f.platform_id),
-    stored(f.action_type), f.allowed, stored(f.reason), stored(f.details), stored(f.created_at),
-  ]);
+  return canonicalLine(f, canonicalMiddle(f));
 }
 
 /** Inverse of `canonicalJson`; throws on anything that is not its output's shape. */

@@ -2,8 +2,6 @@ import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from '
 import { dirname, join } from 'node:path';
 import { tryLock } from '../process/file-lock.js';
 import type { FileLock } from '../process/file-lock.js';
-import { canonicalJson } from './chain.js';
-import type { AuditFields } from './chain.js';
 
 /** The decision journal of a database: a directory beside its file. */
 export function journalDir(dbFile: string): string {
@@ -85,14 +83,15 @@ export class DecisionJournal {
   }
 
   /**
-   * Appends the rows in order with one write, or throws. A failed write (disk full) may have left part of the
+   * Appends the lines (each a row's canonicalJson) in order with one write, or throws. A failed write (disk full) may have left part of the
    * batch, which an ingester may already have read, so it is never cut off: the segment is abandoned and the
    * next append goes to a new one. The ingester then takes the complete lines of the part and drops the torn rest.
    */
-  append(rows: AuditFields[]): void {
+  append(lines: string[]): void {
+    if (lines.length === 0) return;
     // Opened here when a failed write abandoned the last one, so a failure to open one fails an append too.
     if (this.fd < 0) this.openNextSegment();
-    const bytes = Buffer.from(rows.map((row) => `${canonicalJson(row)}\n`).join(''));
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
     try {
       for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
     } catch (err) {

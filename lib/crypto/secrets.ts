@@ -41,7 +41,19 @@ export function nowIso(): string {
  */
 export function uuidv7(now: number = Date.now()): string {
   const random = randomUUID();
-  const time = now.toString(16).padStart(12, '0');
   // random is xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx with the RFC variant already in V.
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19)}`;
+  return `${timePrefix(now)}-7${random.slice(15, 18)}-${random.slice(19)}`;
+}
+
+let prefixMs = -1;
+let prefix = '';
+
+/** `tttttttt-tttt`, kept for the millisecond it was made: a batch of checks shares one. */
+function timePrefix(now: number): string {
+  if (now !== prefixMs) {
+    const time = now.toString(16).padStart(12, '0');
+    prefixMs = now;
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}`;
+  }
+  return prefix;
 }

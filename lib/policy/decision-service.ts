@@ -1,6 +1,7 @@
 import type { BaseLogger } from 'pino';
 import type { DecisionJournal } from '../audit/journal.js';
 import { GroupCommit } from '../db/group-commit.js';
+import type { Settle } from '../db/group-commit.js';
 import { AppError } from '../errors.js';
 import { BatchDecider } from './decide.js';
 import type { CheckOutcome, PendingCheck } from './decide.js';
@@ -14,7 +15,7 @@ export class DecisionService {
   private readonly commits: GroupCommit<PendingCheck, CheckOutcome>;
 
   constructor(cache: PolicyCache, journal: DecisionJournal, log: Pick<BaseLogger, 'error'>) {
-    const decider = new BatchDecider(cache, (rows) => journal.append(rows));
+    const decider = new BatchDecider(cache, (lines) => journal.append(lines));
     this.commits = new GroupCommit((checks) => {
       try {
         return decider.decide(checks);
@@ -25,8 +26,8 @@ export class DecisionService {
     });
   }
 
-  /** Settles once the decision is in the journal; rejects with a 503 if it cannot be written. */
-  decide(check: PendingCheck): Promise<CheckOutcome> {
-    return this.commits.submit(check);
+  /** Settles once the decision is in the journal, or with a 503 if it cannot be written. */
+  decide(check: PendingCheck, settle: Settle<CheckOutcome>): void {
+    this.commits.submit(check, settle);
   }
 }

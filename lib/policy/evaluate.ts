@@ -29,7 +29,7 @@ export interface Verdict {
 const deny = (reason: DenyReason, message: string): Verdict => ({ allowed: false, reason, message, required_scopes: [] });
 
 /** The policy, as pure rules over a snapshot: the first rule that fails names the reason. */
-export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckRequest, now: Date): Verdict {
+export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckRequest, nowMs: number): Verdict {
   if (callerId !== req.engine_id) {
     return deny('engine_mismatch', `engine ${callerId} cannot check on behalf of engine ${req.engine_id}`);
   }
@@ -46,16 +46,17 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
   if (!platform) return deny('platform_unknown', `platform ${req.platform} is not registered`);
   if (platform.status === 'maintenance') return deny('platform_maintenance', `platform ${req.platform} is in maintenance`);
   if (platform.status === 'disabled') return deny('platform_disabled', `platform ${req.platform} is disabled`);
-  const window = windowInForce(snapshot, req.platform, now.getTime());
+  const window = windowInForce(snapshot, req.platform, nowMs);
   if (window) return deny('platform_maintenance', `platform ${req.platform} is in maintenance window ${window.id} until ${window.ends_at}`);
 
   const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type)) ?? [];
   // Newest first: a database from before the one-grant-per-action rule may still hold several.
-  const live = grants.findLast((g) => g.status === 'active' && (g.expires_at === null || new Date(g.expires_at) > now));
+  const live = grants.findLast((g) => g.active && (g.expiresMs === null || g.expiresMs > nowMs));
   if (!live) {
     return grants.length > 0
       ? deny('grant_expired', `the grant for ${req.platform}/${req.action_type} has expired`)
       : deny('no_grant', `engine ${req.engine_id} holds no grant for ${req.platform}/${req.action_type}`);
   }
-  return { allowed: true, reason: 'granted', message: `granted by ${live.id}`, required_scopes: live.scopes, grant_id: live.id };
+  // Made once per policy load: the same object answers every check this grant allows, so no caller may change it.
+  return live.granted;
 }

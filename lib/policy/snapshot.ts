@@ -10,12 +10,21 @@ import type { Grant } from '../db/repositories/grants.js';
 import { PlatformRepository } from '../db/repositories/platforms.js';
 import type { Platform } from '../db/repositories/platforms.js';
 import { PolicyStateRepository } from '../db/repositories/policy-state.js';
+import type { Verdict } from './evaluate.js';
 
 export interface EngineEntry {
   id: string;
   status: EngineStatus;
   /** The stored key hash, decoded once here rather than on every request. */
   key_digest: Buffer;
+}
+
+/** A grant as checks read it: its end in milliseconds (null: never) and, for an active one, the verdict it gives, made once per load. */
+export interface GrantEntry {
+  id: string;
+  active: boolean;
+  expiresMs: number | null;
+  granted: Verdict;
 }
 
 /** A maintenance window not yet over, in milliseconds since the epoch. */
@@ -32,7 +41,7 @@ export interface PolicySnapshot {
   engines: Map<string, EngineEntry>;
   platforms: Map<string, Platform>;
   /** Active grants keyed `engine|platform|action`, with the latest expired one of each key (it only names the reason of a denial). */
-  grants: Map<string, Grant[]>;
+  grants: Map<string, GrantEntry[]>;
   /** Disabled flags that name a platform and/or action type. */
   gates: FeatureFlag[];
   flags: FeatureFlag[];
@@ -43,6 +52,11 @@ export interface PolicySnapshot {
 /** The window of `platform` in force at `nowMs`, if any: from its first millisecond to its end, whatever its flow has done. */
 export function windowInForce(snapshot: PolicySnapshot, platform: string, nowMs: number): WindowSpan | undefined {
   return snapshot.windows.get(platform)?.find((w) => w.startsMs <= nowMs && nowMs < w.endsMs);
+}
+
+function grantEntry(g: Grant): GrantEntry {
+  const granted: Verdict = { allowed: true, reason: 'granted', message: `granted by ${g.id}`, required_scopes: g.scopes, grant_id: g.id };
+  return { id: g.id, active: g.status === 'active', expiresMs: g.expires_at === null ? null : Date.parse(g.expires_at), granted };
 }
 
 export const grantKey = (engineId: string, platform: string, actionType: string): string => `${engineId}|${platform}|${actionType}`;
@@ -91,10 +105,10 @@ export class PolicyCache {
   private load(): PolicySnapshot {
     // One read transaction so the version and the rows agree.
     const snapshot = this.db.transaction(() => {
-      const grants = new Map<string, Grant[]>();
+      const grants = new Map<string, GrantEntry[]>();
       for (const g of [...this.grantRepo.list({ status: 'active' }), ...this.grantRepo.latestExpired()]) {
         const key = grantKey(g.engine_id, g.platform_id, g.action_type);
-        grants.set(key, [...(grants.get(key) ?? []), g]);
+        grants.set(key, [...(grants.get(key) ?? []), grantEntry(g)]);
       }
       const flags = this.flagRepo.list();
       const windows = new Map<string, WindowSpan[]>();

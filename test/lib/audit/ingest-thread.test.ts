@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { JournalIngestThread } from '../../../lib/audit/ingest-thread.js';
 import { DecisionJournal, journalDir } from '../../../lib/audit/journal.js';
 import { openMigratedDatabase } from '../../../lib/db/open.js';
+import { canonicalJson } from '../../../lib/audit/chain.js';
 import { decisionRow } from '../../support/audit.js';
 import { eventually } from '../../support/engine-control.js';
 import { tempDir } from '../../support/stack.js';
@@ -18,7 +19,7 @@ describe('journal ingest thread', () => {
     // A long interval, so only flush() can have moved the rows.
     const thread = await JournalIngestThread.start(dbFile, pino({ level: 'silent' }), 60_000);
     const journal = new DecisionJournal(journalDir(dbFile));
-    journal.append([decisionRow(), decisionRow()]);
+    journal.append([decisionRow(), decisionRow()].map(canonicalJson));
     await thread.flush();
     expect(count()).toBe(2);
     // The thread runs in this process, where the journal's own lock on its run still counts as held.
@@ -26,7 +27,7 @@ describe('journal ingest thread', () => {
 
     await (thread as unknown as { worker: Worker }).worker.terminate();
     await expect(thread.flush()).rejects.toThrow('the decision log cannot be brought up to date: the journal thread is restarting');
-    journal.append([decisionRow()]);
+    journal.append([canonicalJson(decisionRow())]);
     const flushed = () =>
       thread.flush().then(
         () => count(),
@@ -34,7 +35,7 @@ describe('journal ingest thread', () => {
       );
     expect(await eventually(flushed, (n) => n === 3)).toBe(3);
 
-    journal.append([decisionRow()]);
+    journal.append([canonicalJson(decisionRow())]);
     journal.close();
     await thread.stop([journal.run]);
     expect(count()).toBe(4);

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { DecisionJournal } from '../../../lib/audit/journal.js';
+import { canonicalJson } from '../../../lib/audit/chain.js';
 import { decisionRow } from '../../support/audit.js';
 
 // `node --import tsx test/lib/audit/journal-writer.ts DIR`: a DecisionJournal in its own process. It prints
@@ -10,7 +11,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   const rows = Array.from({ length: Number(line) }, decisionRow);
   let error: string | undefined;
   try {
-    journal.append(rows);
+    journal.append(rows.map(canonicalJson));
   } catch (err) {
     error = (err as NodeJS.ErrnoException).code;
   }

@@ -45,8 +45,8 @@ describe('decision journal', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir);
     const rows = [decisionRow(), decisionRow(), decisionRow()];
-    journal.append(rows.slice(0, 2));
-    journal.append(rows.slice(2));
+    journal.append(rows.slice(0, 2).map(canonicalJson));
+    journal.append(rows.slice(2).map(canonicalJson));
     const ingester = new JournalIngester(db, dir);
     expect(ingester.ingest()).toMatchObject({ rows: 3 });
     expect(ingester.ingest()).toMatchObject({ rows: 0 });
@@ -58,7 +58,7 @@ describe('decision journal', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir);
     const rows = Array.from({ length: 150 }, decisionRow);
-    journal.append(rows);
+    journal.append(rows.map(canonicalJson));
     expect(new JournalIngester(db, dir).ingest()).toMatchObject({ rows: 150 });
     expect(ids(db)).toEqual(rows.map((r) => r.id));
     expect(verifyChain(new AuditLogRepository(db).rows())).toMatchObject({ ok: true, checked: 150 });
@@ -68,7 +68,7 @@ describe('decision journal', () => {
     const { db, dir } = database();
     const journal = new DecisionJournal(dir, 600);
     const rows = Array.from({ length: 12 }, decisionRow);
-    for (const row of rows) journal.append([row]);
+    for (const row of rows) journal.append([canonicalJson(row)]);
     expect(readdirSync(dir).length).toBeGreaterThan(3);
     const ingester = new JournalIngester(db, dir);
     const report = ingester.ingest();
@@ -127,7 +127,7 @@ describe('decision journal', () => {
     const written: string[] = [];
     for (let i = 0; i < 20; i++) {
       const row = decisionRow();
-      journal.append([row]);
+      journal.append([canonicalJson(row)]);
       written.push(row.id);
       (i % 2 ? one : two).ingest();
     }
@@ -170,9 +170,9 @@ describe('decision journal', () => {
     const { db, dbFile, dir } = database();
     const journal = new DecisionJournal(dir);
     const rows = [decisionRow(), decisionRow()];
-    journal.append(rows.slice(0, 1));
+    journal.append(rows.slice(0, 1).map(canonicalJson));
     expect(ingestInNewPidNamespace(dbFile)).toMatchObject({ rows: 1, removed: 0 });
-    journal.append(rows.slice(1));
+    journal.append(rows.slice(1).map(canonicalJson));
     journal.close();
     expect(ingestInNewPidNamespace(dbFile)).toMatchObject({ rows: 1, removed: 1 });
     expect(ids(db)).toEqual(rows.map((r) => r.id));
