@@ -82,7 +82,12 @@ export function parseCanonicalJson(json: string): AuditFields {
 }
 
 export function chainHash(prevHash: string, f: AuditFields): string {
-  return hash('sha256', `${prevHash}\n${canonicalJson(f)}`, 'hex');
+  return lineHash(prevHash, canonicalJson(f));
+}
+
+/** chainHash from a row's canonicalJson, for a caller that holds it already (a journal line). */
+export function lineHash(prevHash: string, line: string): string {
+  return hash('sha256', `${prevHash}\n${line}`, 'hex');
 }
 
 export interface StoredAuditRow extends AuditFields {

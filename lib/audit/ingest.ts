@@ -140,7 +140,10 @@ export class JournalIngester {
           if (end === 0) return { offset, consumed: 0 };
           const lines = bytes.toString('utf8', 0, end).split('\n');
           lines.pop();
-          this.audit.appendMany(lines.map((line, i) => parseLine(path, line, i)));
+          this.audit.appendMany(
+            lines.map((line, i) => parseLine(path, line, i)),
+            lines,
+          );
           this.saveOffsetStmt.run(name, offset + end);
           report.rows += lines.length;
           return { offset, consumed: end };

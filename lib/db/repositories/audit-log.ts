@@ -1,4 +1,4 @@
-import { GENESIS_HASH, chainHash } from '../../audit/chain.js';
+import { GENESIS_HASH, canonicalJson, lineHash } from '../../audit/chain.js';
 import type { AuditFields, StoredAuditRow } from '../../audit/chain.js';
 import type { Db } from '../database.js';
 
@@ -48,10 +48,11 @@ export class AuditLogRepository {
     );
     this.allStmt = db.prepare<[], StoredAuditRow>('SELECT * FROM audit_log ORDER BY seq');
     // IMMEDIATE: reading the head and appending must not interleave with another process's append.
-    this.appendTxn = db.transaction((batch: AuditFields[]) => {
+    this.appendTxn = db.transaction((batch: AuditFields[], lines: readonly string[]) => {
       let prev = this.headStmt.get()?.hash ?? GENESIS_HASH;
-      for (const f of batch) {
-        const hash = chainHash(prev, f);
+      for (let i = 0; i < batch.length; i++) {
+        const f = batch[i]!;
+        const hash = lineHash(prev, lines[i]!);
         this.insertStmt.run(f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at, prev, hash);
         prev = hash;
       }
@@ -63,10 +64,13 @@ export class AuditLogRepository {
     this.appendMany([fields]);
   }
 
-  /** Appends rows in order, in one transaction: one commit for many decisions. */
-  appendMany(batch: AuditFields[]): void {
-    if (this.db.inTransaction) this.appendTxn(batch);
-    else this.appendTxn.immediate(batch);
+  /**
+   * Appends rows in order, in one transaction: one commit for many decisions. `lines`, each row's canonicalJson,
+   * spares hashing them anew where the caller read the rows from those lines (the decision journal).
+   */
+  appendMany(batch: AuditFields[], lines: readonly string[] = batch.map(canonicalJson)): void {
+    if (this.db.inTransaction) this.appendTxn(batch, lines);
+    else this.appendTxn.immediate(batch, lines);
   }
 
   rows(): IterableIterator<StoredAuditRow> {
@@ -74,22 +78,30 @@ export class AuditLogRepository {
   }
 
   decisions(filter: DecisionFilter): StoredAuditRow[] {
-    const where = ["kind = 'decision'"];
-    const params: Record<string, string | number> = { limit: filter.limit };
-    const add = (clause: string, key: string, value: string | number | undefined): void => {
-      if (value === undefined || value === '') return;
-      where.push(clause);
-      params[key] = value;
-    };
-    add('engine_id = @engine_id', 'engine_id', filter.engine_id);
-    add('platform_id = @platform', 'platform', filter.platform);
-    add('action_type = @action_type', 'action_type', filter.action_type);
-    add('allowed = @allowed', 'allowed', filter.allowed === undefined ? undefined : filter.allowed ? 1 : 0);
-    add('created_at >= @since', 'since', filter.since);
-    add('created_at < @until', 'until', filter.until);
-    add('seq < @before', 'before', filter.before);
-    return this.db
-      .prepare<Record<string, string | number>, StoredAuditRow>(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`)
-      .all(params);
+    const { sql, params } = decisionsQuery(filter);
+    return this.db.prepare<Record<string, string | number>, StoredAuditRow>(sql).all(params);
   }
+
+}
+
+/** The SQL of a page of decisions, newest first: it walks an index or the table in seq order and stops at the page's end. */
+export function decisionsQuery(filter: DecisionFilter): { sql: string; params: Record<string, string | number> } {
+  const where: string[] = [];
+  const params: Record<string, string | number> = { limit: filter.limit };
+  const add = (clause: string, key: string, value: string | number | undefined): void => {
+    if (value === undefined || value === '') return;
+    where.push(clause);
+    params[key] = value;
+  };
+  add('engine_id = @engine_id', 'engine_id', filter.engine_id);
+  add('platform_id = @platform', 'platform', filter.platform);
+  // With neither, `+` keeps kind off the engine and platform indexes, whose order within a kind is not seq
+  // order: the table itself, walked back from its end, is (decisions are nearly every row).
+  where.unshift(where.length > 0 ? "kind = 'decision'" : "+kind = 'decision'");
+  add('action_type = @action_type', 'action_type', filter.action_type);
+  add('allowed = @allowed', 'allowed', filter.allowed === undefined ? undefined : filter.allowed ? 1 : 0);
+  add('created_at >= @since', 'since', filter.since);
+  add('created_at < @until', 'until', filter.until);
+  add('seq < @before', 'before', filter.before);
+  return { sql: `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`, params };
 }

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../lib/db/database.js';
 import { migrate, MigrationError, readMigrations } from '../../../lib/db/migrations.js';
 import { openMigratedDatabase } from '../../../lib/db/open.js';
+import { decisionsQuery } from '../../../lib/db/repositories/audit-log.js';
+import type { DecisionFilter } from '../../../lib/db/repositories/audit-log.js';
 import { tempDir } from '../../support/stack.js';
 
 const log = pino({ level: 'silent' });
@@ -40,19 +42,26 @@ describe('database migrations', () => {
 
   it('answers the lookups of revokes, new requests and newest-first pages from indexes, sorting nothing', () => {
     const db = openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log });
-    const plan = (sql: string): string => db.prepare<[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail).join('; ');
+    const plan = (sql: string, params: Record<string, string | number> = {}): string =>
+      db.prepare<Record<string, string | number>, { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all(params).map((r) => r.detail).join('; ');
     expect(plan("SELECT * FROM grant_requests WHERE grant_id = 'grt_1'")).toContain('USING INDEX grant_requests_by_grant');
     expect(plan("SELECT * FROM grant_requests WHERE status = 'pending' AND engine_id = 'eng_1'")).toContain('USING INDEX grant_requests_pending');
-    const pages = {
-      decisions: "SELECT * FROM audit_log WHERE kind = 'decision' ORDER BY seq DESC LIMIT 100",
-      'decisions of an engine': "SELECT * FROM audit_log WHERE kind = 'decision' AND engine_id = 'e' AND seq < 9 ORDER BY seq DESC LIMIT 100",
-      'decisions on a platform': "SELECT * FROM audit_log WHERE kind = 'decision' AND platform_id = 'p' ORDER BY seq DESC LIMIT 100",
-      events: 'SELECT * FROM engine_events ORDER BY created_at DESC, id DESC LIMIT 100',
-      'events of an engine': "SELECT * FROM engine_events WHERE engine_id = 'e' ORDER BY created_at DESC, id DESC LIMIT 100",
+    const decisions = (filter: Omit<DecisionFilter, 'limit'>): string => {
+      const { sql, params } = decisionsQuery({ limit: 100, ...filter });
+      return plan(sql, params);
     };
-    for (const [name, sql] of Object.entries(pages)) {
-      expect([name, plan(sql)]).toEqual([name, expect.stringContaining('USING INDEX')]);
-      expect([name, plan(sql)]).toEqual([name, expect.not.stringContaining('TEMP B-TREE')]);
+    const pages: Record<string, [plan: string, access: string]> = {
+      // Walked back from the table's end: the rowid is seq.
+      decisions: [decisions({}), 'SCAN audit_log'],
+      'decisions before a cursor': [decisions({ before: 9, allowed: false }), 'USING INTEGER PRIMARY KEY'],
+      'decisions of an engine': [decisions({ engine_id: 'e', before: 9 }), 'USING INDEX audit_decisions_by_engine'],
+      'decisions on a platform': [decisions({ platform: 'p', since: '2030-01-01T00:00:00.000Z' }), 'USING INDEX audit_decisions_by_platform'],
+      events: [plan('SELECT * FROM engine_events ORDER BY created_at DESC, id DESC LIMIT 100'), 'USING INDEX'],
+      'events of an engine': [plan("SELECT * FROM engine_events WHERE engine_id = 'e' ORDER BY created_at DESC, id DESC LIMIT 100"), 'USING INDEX'],
+    };
+    for (const [name, [found, access]] of Object.entries(pages)) {
+      expect([name, found]).toEqual([name, expect.stringContaining(access)]);
+      expect([name, found]).toEqual([name, expect.not.stringContaining('TEMP B-TREE')]);
     }
     db.close();
   });
