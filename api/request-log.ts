@@ -1,4 +1,5 @@
 import { LogController } from 'fastify';
+import { levels } from 'pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -18,5 +19,8 @@ export class OneLineRequestLog extends LogController {
 
 /** The line; also written by hand for requests the router refuses, which Fastify never reports as completed. */
 export function logCompleted(request: FastifyRequest, reply: FastifyReply): void {
+  // A route logging at warn (the checks) would drop the line anyway: not built, not timed.
+  const { level } = request.log;
+  if (level === 'silent' || (levels.values[level] ?? 0) > levels.values.info!) return;
   request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
 }

@@ -37,10 +37,11 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
   if (engine?.status === 'suspended') return deny('engine_suspended', `engine ${req.engine_id} is suspended`);
   if (engine?.status !== 'active') return deny('engine_revoked', `engine ${req.engine_id} is not active`);
 
-  const gate = snapshot.gates.find(
-    (f) => (f.platform_id === null || f.platform_id === req.platform) && (f.action_type === null || f.action_type === req.action_type),
-  );
-  if (gate) return deny('flag_disabled', `feature flag ${gate.name} disables ${req.platform}/${req.action_type}`);
+  for (const gate of snapshot.gates) {
+    if ((gate.platform_id === null || gate.platform_id === req.platform) && (gate.action_type === null || gate.action_type === req.action_type)) {
+      return deny('flag_disabled', `feature flag ${gate.name} disables ${req.platform}/${req.action_type}`);
+    }
+  }
 
   const platform = snapshot.platforms.get(req.platform);
   if (!platform) return deny('platform_unknown', `platform ${req.platform} is not registered`);
@@ -49,14 +50,13 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
   const window = windowInForce(snapshot, req.platform, nowMs);
   if (window) return deny('platform_maintenance', `platform ${req.platform} is in maintenance window ${window.id} until ${window.ends_at}`);
 
-  const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type)) ?? [];
+  const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type));
+  if (!grants) return deny('no_grant', `engine ${req.engine_id} holds no grant for ${req.platform}/${req.action_type}`);
   // Newest first: a database from before the one-grant-per-action rule may still hold several.
-  const live = grants.findLast((g) => g.active && (g.expiresMs === null || g.expiresMs > nowMs));
-  if (!live) {
-    return grants.length > 0
-      ? deny('grant_expired', `the grant for ${req.platform}/${req.action_type} has expired`)
-      : deny('no_grant', `engine ${req.engine_id} holds no grant for ${req.platform}/${req.action_type}`);
+  for (let i = grants.length - 1; i >= 0; i--) {
+    const g = grants[i]!;
+    // Made once per policy load: the same object answers every check this grant allows, so no caller may change it.
+    if (g.active && (g.expiresMs === null || g.expiresMs > nowMs)) return g.granted;
   }
-  // Made once per policy load: the same object answers every check this grant allows, so no caller may change it.
-  return live.granted;
+  return deny('grant_expired', `the grant for ${req.platform}/${req.action_type} has expired`);
 }
