@@ -22,14 +22,14 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
         response: { 200: checkReply, 400: errorRef, 401: errorRef, 503: errorRef },
       },
     },
-    // Not async: the reply is sent from the decision's callback, without a promise per check.
-    (request, reply) => {
+    // Not async, and returning nothing: the reply is sent from the decision's callback, and Fastify neither
+    // makes a promise of it nor (as it does for a returned reply) watches the response for its end.
+    (request, reply): void => {
       const caller = request.engineId!;
       decisions.decide({ caller, key_digest: request.engineKeyDigest!, request_id: request.id, check: request.body }, (err, outcome) => {
         if (err) reply.send(err);
         else reply.send('refused' in outcome! ? engineRefused(outcome.refused, caller) : outcome);
       });
-      return reply;
     },
   );
 }
