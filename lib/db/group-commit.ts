@@ -31,13 +31,22 @@ export class GroupCommit<T, R> {
     const batch = this.queue;
     this.queue = [];
     this.scheduled = false;
-    let results: R[];
+    let results: R[] | undefined;
+    let failure: Error | null = null;
     try {
       results = this.write(batch.map((w) => w.item));
     } catch (err) {
-      for (const w of batch) w.settle(err as Error);
-      return;
+      failure = err as Error;
     }
-    for (let i = 0; i < batch.length; i++) batch[i]!.settle(null, results[i]);
+    // Every caller hears, even if one's callback throws: that error is raised once the rest are settled.
+    const thrown: unknown[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        batch[i]!.settle(failure, results?.[i]);
+      } catch (err) {
+        thrown.push(err);
+      }
+    }
+    if (thrown.length > 0) throw thrown[0];
   }
 }

@@ -32,9 +32,9 @@ export interface TestStack extends TestApi {
 }
 
 /** The real API (and, on demand, a real worker) on a private task queue and a fresh database. */
-/** `apiLog` receives the API's log lines (none by default). */
-export async function startTestStack(temporalAddress: string, apiLog?: Logger): Promise<TestStack> {
-  const api = await startTestApi(temporalAddress, { TEMPORAL_TASK_QUEUE: `test-${randomUUID()}` }, apiLog);
+/** `apiLog` receives the API's log lines (none by default); `env` adds settings (a data dir of the test's own). */
+export async function startTestStack(temporalAddress: string, apiLog?: Logger, env: Record<string, string> = {}): Promise<TestStack> {
+  const api = await startTestApi(temporalAddress, { TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`, ...env }, apiLog);
   const keys = new ApiKeys(api.db);
   const by = { actor: 'test', requestId: null };
   const adminKey = keys.create(by, 'test admin', 'admin').key;
