@@ -4,6 +4,7 @@ import { loadProfile, profilePath } from '../profiles/load-profile.js';
 import { bootAndCheck } from './boot-check.js';
 import { BOOT_PACKAGES, installPackages, requirePackages } from './host-tools.js';
 import type { Firmware } from './qemu-vm.js';
+import { checkLogin } from './ssh-login.js';
 
 const usage = `usage: tsx iso/boot.ts --iso FILE --profile NAME|FILE [options]
 
@@ -53,14 +54,17 @@ async function main(): Promise<number> {
   }
   const timeout = Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout: got ${JSON.stringify(values.timeout)}; expected a positive number of seconds`);
+  // What the user asked for is judged before the host: a login the profile cannot grant is refused even where QEMU is missing.
+  const profile = loadProfile(profilePath(values.profile));
+  const login = values['ssh-user'] && values['ssh-key'] ? { user: values['ssh-user'], keyFile: values['ssh-key'] } : undefined;
+  if (login) checkLogin(profile, login);
   if (values['install-deps']) installPackages(BOOT_PACKAGES);
   else requirePackages(BOOT_PACKAGES);
 
   const firmware: Firmware = values.uefi ? 'uefi' : 'bios';
   const serialLog = values['serial-log'] ?? values.iso.replace(/\.iso$/, `.${firmware}.serial.log`);
   console.error(`[boot] booting ${values.iso} (${firmware}, TCG); serial console → ${serialLog}`);
-  const login = values['ssh-user'] && values['ssh-key'] ? { user: values['ssh-user'], keyFile: values['ssh-key'] } : undefined;
-  const report = await bootAndCheck({ iso: values.iso, profile: loadProfile(profilePath(values.profile)), serialLog, firmware, timeoutMs: timeout * 1000, ...(login ? { login } : {}) });
+  const report = await bootAndCheck({ iso: values.iso, profile, serialLog, firmware, timeoutMs: timeout * 1000, ...(login ? { login } : {}) });
   const { readiness } = report;
   console.log(`ready after ${(report.readyAfterMs / 1000).toFixed(1)}s (guest uptime ${readiness.guestUptimeSeconds}s), firmware ${firmware}`);
   console.log(`profile ${readiness.profile}, inputs ${readiness.inputsHash}, multi-user.target ${readiness.multiUser}, node ${readiness.node}`);
