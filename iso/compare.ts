@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareIsos, formatComparison } from './compare-isos.js';
+import { missingPackages } from './host-tools.js';
 
 const usage = 'usage: tsx iso/compare.ts FIRST.iso SECOND.iso\nExit status 0 when identical, 1 when they differ (the differences are listed), 2 on errors.';
 
@@ -32,6 +33,11 @@ async function main(args: readonly string[]): Promise<number> {
       console.error(`compare: ${file}: ${problem}`);
       return 2;
     }
+  }
+  const missing = missingPackages(['xorriso', 'squashfs-tools']);
+  if (missing.length > 0) {
+    console.error(`compare: missing host packages: ${missing.join(' ')}; run: apt-get install -y ${missing.join(' ')}`);
+    return 2;
   }
   try {
     const report = await compareIsos(first, second, join(tmpdir(), `borg-iso-compare-${process.pid}`));
