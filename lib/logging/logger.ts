@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { Logger, LoggerOptions, TransportTargetOptions } from 'pino';
+import type { Logger, LoggerOptions } from 'pino';
 import type { Config } from '../config/config.js';
 
 /** Paths pino blanks out wherever they appear in a log line. */
@@ -34,14 +34,14 @@ export function loggerOptions(config: Pick<Config, 'log'>): LoggerOptions {
  */
 export function createLogger(config: Pick<Config, 'log'>): Logger {
   const options = loggerOptions(config);
-  if (!config.log.file) return pino(options);
-  const targets: TransportTargetOptions[] = [
-    { target: 'pino/file', level: config.log.level, options: { destination: 1 } },
-    {
-      target: 'pino-roll',
-      level: config.log.level,
-      options: { file: config.log.file, size: config.log.rotateSize, limit: { count: config.log.rotateKeep }, mkdir: true, symlink: true },
-    },
-  ];
-  return pino(options, pino.transport({ targets }));
+  // Standard output is written as it is logged: pino's default buffers it and flushes at exit, and that flush retries
+  // forever on a pipe whose reader went away meanwhile (`npm start | jq` and Ctrl-C), so the process never ended.
+  const stdout = pino.destination({ dest: 1, sync: true });
+  if (!config.log.file) return pino(options, stdout);
+  // The files on pino-roll's own thread; standard output stays on this one, so a dead pipe cannot stall that thread.
+  const files = pino.transport({
+    target: 'pino-roll',
+    options: { file: config.log.file, size: config.log.rotateSize, limit: { count: config.log.rotateKeep }, mkdir: true, symlink: true },
+  });
+  return pino(options, pino.multistream([{ stream: stdout, level: config.log.level }, { stream: files, level: config.log.level }]));
 }
