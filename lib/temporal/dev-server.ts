@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { tryLock } from '../process/file-lock.js';
 import type { FileLock } from '../process/file-lock.js';
 import { bindError } from '../process/ports.js';
-import { claimServer, heldElsewhere, lockFileOf, releaseServer, stopLeftover } from './leftover.js';
+import { claimServer, heldElsewhere, lockFileOf, lockOnceOwnerDies, releaseServer, stopLeftover } from './leftover.js';
 
 export interface DevServerOptions {
   cli: string;
@@ -88,7 +88,7 @@ function lastLines(file: string, count: number): string {
  * lock on the database until `stop()`, so two BorgOS started at the same instant cannot both own one server.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const lock = tryLock(lockFileOf(options.dbFile));
+  const lock = tryLock(lockFileOf(options.dbFile)) ?? (await lockOnceOwnerDies(options.dbFile, () => tryLock(lockFileOf(options.dbFile))));
   if (!lock) throw heldElsewhere(options.dbFile);
   try {
     return await startLocked(options, lock);

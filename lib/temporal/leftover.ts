@@ -92,6 +92,36 @@ export function heldElsewhere(dbFile: string): LeftoverError {
 }
 
 /**
+ * Killed but not yet gone: a zombie, or SIGKILL pending while a thread finishes a system call (an fsync, say). Its
+ * locks go only once its last thread has exited, which may be a moment after its parent saw it die.
+ */
+function beingKilled(pid: number): boolean {
+  if (procStat(pid)?.state === 'Z') return true;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    // Signal 9 is bit 8 of the pending masks, the process's shared one or a thread's own.
+    return [...status.matchAll(/^(?:ShdPnd|SigPnd):\s*([0-9a-f]+)$/gm)].some((m) => (BigInt(`0x${m[1]}`) & 0x100n) !== 0n);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `lock()` again for as long as the BorgOS the pid file names is being killed (at most 10 s), so a start right after
+ * `kill -9` waits for the kernel to let go of the old run instead of calling it still running. An owner already gone
+ * holds no lock: someone else does, and that is no reason to wait.
+ */
+export async function lockOnceOwnerDies<T>(dbFile: string, lock: () => T | undefined): Promise<T | undefined> {
+  const owner = readPidFile(dbFile)?.owner?.pid;
+  for (let waited = 0; owner !== undefined && waited < 10_000 && beingKilled(owner); waited += 50) {
+    await sleep(50);
+    const held = lock();
+    if (held) return held;
+  }
+  return undefined;
+}
+
+/**
  * A run killed without a chance to stop its server (SIGKILL) leaves it running in its own process group, holding
  * the ports: stop it, but only if that pid is still a dev server on this very database and its owner is gone.
  * A server found dying, or stopped here, gets a few seconds to release `ports`: the kernel frees them only once

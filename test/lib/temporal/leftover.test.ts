@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { lockOnceOwnerDies, procStat } from '../../../lib/temporal/leftover.js';
+import { tempDir } from '../../support/stack.js';
+
+/** A real zombie: `sleep 0` ends, and the `sleep 30` its shell became never reaps it. */
+async function zombie(): Promise<number> {
+  const parent = spawn('bash', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  onTestFinished(() => void parent.kill('SIGKILL'));
+  const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (c: Buffer) => resolve(c.toString()))));
+  for (let i = 0; i < 100 && procStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+  return pid;
+}
+
+/** The pid file a run writes beside the Temporal database: the server, then the owner with its start time. */
+function pidFile(owner: number): string {
+  const dbFile = join(tempDir(), 'temporal.db');
+  writeFileSync(`${dbFile}.pid`, `1\n${owner} ${procStat(owner)?.start ?? '0'}\n`);
+  return dbFile;
+}
+
+describe('a start that finds the lock of its Temporal server held', () => {
+  it('waits while the run that holds it is being killed, and takes the lock once it is let go', async () => {
+    const dbFile = pidFile(await zombie());
+    let tries = 0;
+    const started = Date.now();
+    expect(await lockOnceOwnerDies(dbFile, () => (++tries >= 4 ? 'lock' : undefined))).toBe('lock');
+    expect(tries).toBe(4);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('does not wait on a run that is alive, nor on one already gone (then someone else holds the lock)', async () => {
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.once('exit', resolve));
+    for (const owner of [process.pid, gone.pid!]) {
+      let tries = 0;
+      expect(await lockOnceOwnerDies(pidFile(owner), () => (++tries, 'lock'))).toBeUndefined();
+      expect(tries).toBe(0);
+    }
+  });
+});
