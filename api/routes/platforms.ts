@@ -23,7 +23,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
     {
       onRequest: app.authenticateEngineOrOperator,
       schema: {
-        summary: 'Platforms with their status and version: the status checks apply, so maintenance from the first millisecond of a window, before its flow has set it',
+        summary: 'Platforms with their status and version: the status checks apply, so maintenance from the first millisecond of a window to its end by the clock, whether or not its flow has run',
         tags: ['platforms'],
         security: eitherSecurity,
         response: { 200: { type: 'array', items: platform }, ...errors },
@@ -32,7 +32,7 @@ export default async function platformRoutes(app: FastifyInstance): Promise<void
     async () => {
       const snapshot = cache.current();
       const now = Date.now();
-      return control.platforms.list().map((p) => (p.status === 'active' && windowInForce(snapshot, p.id, now) ? { ...p, status: 'maintenance' as const } : p));
+      return [...snapshot.platforms.values()].map((p) => (windowInForce(snapshot, p.id, now) ? { ...p, status: 'maintenance' as const } : p));
     },
   );
 

@@ -45,10 +45,12 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
 
   const platform = snapshot.platforms.get(req.platform);
   if (!platform) return deny('platform_unknown', `platform ${req.platform} is not registered`);
-  if (platform.status === 'maintenance') return deny('platform_maintenance', `platform ${req.platform} is in maintenance`);
-  if (platform.status === 'disabled') return deny('platform_disabled', `platform ${req.platform} is disabled`);
+  // Maintenance before disabled, as the rules are listed. A window's end is a time event, not a policy change, so
+  // windows are compared with the clock here; the snapshot's status is the one outside them.
   const window = windowInForce(snapshot, req.platform, nowMs);
   if (window) return deny('platform_maintenance', `platform ${req.platform} is in maintenance window ${window.id} until ${window.ends_at}`);
+  if (platform.status === 'maintenance') return deny('platform_maintenance', `platform ${req.platform} is in maintenance`);
+  if (platform.status === 'disabled') return deny('platform_disabled', `platform ${req.platform} is disabled`);
 
   const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type));
   if (!grants) return deny('no_grant', `engine ${req.engine_id} holds no grant for ${req.platform}/${req.action_type}`);

@@ -8,7 +8,7 @@ import { GrantRepository } from '../db/repositories/grants.js';
 import { MaintenanceRepository } from '../db/repositories/maintenance.js';
 import type { Grant } from '../db/repositories/grants.js';
 import { PlatformRepository } from '../db/repositories/platforms.js';
-import type { Platform } from '../db/repositories/platforms.js';
+import type { Platform, PlatformStatus } from '../db/repositories/platforms.js';
 import { PolicyStateRepository } from '../db/repositories/policy-state.js';
 import type { Verdict } from './evaluate.js';
 
@@ -39,6 +39,7 @@ export interface WindowSpan {
 export interface PolicySnapshot {
   version: number;
   engines: Map<string, EngineEntry>;
+  /** Each platform with the status it has outside its windows (see `statusOutsideWindows`): a window in force is checked apart, by the clock. */
   platforms: Map<string, Platform>;
   /** Active grants keyed `engine|platform|action`, with the latest expired one of each key (it only names the reason of a denial). */
   grants: Map<string, GrantEntry[]>;
@@ -52,6 +53,14 @@ export interface PolicySnapshot {
 /** The window of `platform` in force at `nowMs`, if any: from its first millisecond to its end, whatever its flow has done. */
 export function windowInForce(snapshot: PolicySnapshot, platform: string, nowMs: number): WindowSpan | undefined {
   return snapshot.windows.get(platform)?.find((w) => w.startsMs <= nowMs && nowMs < w.endsMs);
+}
+
+/**
+ * Maintenance that only windows set (they recorded the status to return to) ends with the last window by the
+ * clock, whether or not a worker has run its flow's end; maintenance set by hand stays.
+ */
+function statusOutsideWindows(status: PlatformStatus, afterWindows: PlatformStatus | null): PlatformStatus {
+  return status === 'maintenance' && afterWindows !== null ? afterWindows : status;
 }
 
 function grantEntry(g: Grant): GrantEntry {
@@ -119,7 +128,9 @@ export class PolicyCache {
       return {
         version: this.state.version(),
         engines: new Map(this.engines.list().map((e) => [e.id, { id: e.id, status: e.status, key_digest: Buffer.from(e.key_hash, 'hex') }])),
-        platforms: new Map(this.platforms.list().map((p) => [p.id, p])),
+        platforms: new Map(
+          this.platforms.listWithStatusAfterWindows().map(({ status_after_windows, ...p }) => [p.id, { ...p, status: statusOutsideWindows(p.status, status_after_windows) }]),
+        ),
         grants,
         gates: flags.filter((f) => !f.enabled && (f.platform_id !== null || f.action_type !== null)),
         flags,

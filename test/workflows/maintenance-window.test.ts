@@ -76,6 +76,38 @@ describe('maintenance window workflow', () => {
     }
   });
 
+  it('ends a window by the clock while no worker runs its flow, and the flow that catches up leaves the platform active', async () => {
+    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(3000) } });
+    await eventually(() => windowStatus(res.body.id), (st) => st === 'active');
+    expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
+    const stored = () => s.db.prepare('SELECT status, status_after_windows FROM platforms WHERE id = ?').get('slack');
+    await s.stopWorker();
+    try {
+      await new Promise((r) => setTimeout(r, Date.parse(res.body.ends_at) - Date.now() + 50));
+      // The end passed while no worker ran: the flow has not put the platform back, yet checks and the list go by the clock.
+      expect(await windowStatus(res.body.id)).toBe('active');
+      expect(stored()).toEqual({ status: 'maintenance', status_after_windows: 'active' });
+      expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
+      expect(await slackListed()).toBe('active');
+      await s.startWorker();
+      // While the flow catches up, nobody reads maintenance again.
+      const seen: { allowed: boolean; listed?: string }[] = [];
+      await eventually(
+        async () => {
+          seen.push({ allowed: (await ask()).allowed, listed: await slackListed() });
+          return windowStatus(res.body.id);
+        },
+        (st) => st === 'completed',
+      );
+      expect(seen.filter((c) => !c.allowed || c.listed !== 'active')).toEqual([]);
+      expect(stored()).toEqual({ status: 'active', status_after_windows: null });
+      expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
+      expect(await slackListed()).toBe('active');
+    } finally {
+      if (!s.worker) await s.startWorker();
+    }
+  });
+
   it('drops a window cancelled before it starts', async () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(60_000), ends_at: inMs(120_000) } });
     expect((await s.call('POST', `/maintenance/${res.body.id}/cancel`)).status).toBe(202);

@@ -10,6 +10,11 @@ export interface Platform {
   updated_at: string;
 }
 
+/** A platform with where it returns to when its last maintenance window ends (null while no window is in force). */
+export interface PlatformWithWindows extends Platform {
+  status_after_windows: PlatformStatus | null;
+}
+
 const COLUMNS = 'id, name, status, version, updated_at';
 
 export class PlatformRepository {
@@ -30,6 +35,11 @@ export class PlatformRepository {
 
   list(): Platform[] {
     return this.db.prepare<[], Platform>(`SELECT ${COLUMNS} FROM platforms ORDER BY id`).all();
+  }
+
+  /** In order of id, as `list`. */
+  listWithStatusAfterWindows(): PlatformWithWindows[] {
+    return this.db.prepare<[], PlatformWithWindows>(`SELECT ${COLUMNS}, status_after_windows FROM platforms ORDER BY id`).all();
   }
 
   setStatus(id: string, status: PlatformStatus, at: string): void {
