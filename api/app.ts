@@ -41,6 +41,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors,
     clientErrorHandler,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The request-id plugin answers requests that arrive while the server closes, in the uniform shape.
+    return503OnClosing: false,
   });
   await app.register(validationPlugin);
   await app.register(errorsPlugin);

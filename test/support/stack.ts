@@ -1,8 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { buildApp } from '../../api/app.js';
 import { startApiServer } from '../../api/server.js';
 import type { ApiServer } from '../../api/server.js';
 import { loadConfig } from '../../lib/config/config.js';
@@ -39,4 +42,17 @@ export async function startTestApi(temporalAddress: string, env: Record<string, 
       closeDatabase(db);
     },
   };
+}
+
+/** The app with every plugin and route, not listening yet, over a fresh SQLite file; its Temporal connection closes with it. */
+export async function buildTestApp(temporalAddress: string): Promise<FastifyInstance> {
+  const connection = Connection.lazy({ address: temporalAddress });
+  const log = pino({ level: 'silent' });
+  const app = await buildApp({
+    db: openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log }),
+    log,
+    temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'borg' },
+  });
+  app.addHook('onClose', () => connection.close());
+  return app;
 }

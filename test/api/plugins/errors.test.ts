@@ -1,27 +1,17 @@
 import { maxHeaderSize } from 'node:http';
 import { connect } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../../../api/app.js';
 import { errorRef } from '../../../api/schemas/error.js';
-import { openMigratedDatabase } from '../../../lib/db/open.js';
 import { AppError } from '../../../lib/errors.js';
-import { tempDir } from '../../support/stack.js';
+import { buildTestApp } from '../../support/stack.js';
 
 describe('uniform error shape', () => {
   let app: FastifyInstance;
   let url: string;
 
   beforeAll(async () => {
-    const connection = Connection.lazy({ address: inject('temporalAddress') });
-    const log = pino({ level: 'silent' });
-    app = await buildApp({
-      db: openMigratedDatabase({ file: `${tempDir()}/borg.db`, autoMigrate: true, log }),
-      log,
-      temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'borg' },
-    });
+    app = await buildTestApp(inject('temporalAddress'));
     // Routes that exist only in this test, to drive each kind of failure through the real plugin.
     app.post(
       '/things',
@@ -44,7 +34,6 @@ describe('uniform error shape', () => {
     app.get('/boom', () => {
       throw new Error('secret internals: password=hunter2');
     });
-    app.addHook('onClose', () => connection.close());
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(() => app.close());
