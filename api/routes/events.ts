@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidFields } from '../../lib/errors.js';
+import type { FieldProblem } from '../../lib/errors.js';
 import { errorRef } from '../schemas/error.js';
 import { engineEventBody, engineSecurity, operatorSecurity } from '../schemas/engine-control.js';
 import { cursorNamesNothing } from '../schemas/page.js';
@@ -20,17 +21,36 @@ const event = {
 
 // Storing data runs JSON.stringify, which recurses: data nested thousands deep overflowed the stack (a 500).
 const MAX_DATA_DEPTH = 100;
+const NOT_FINITE = `must be a finite number: beyond ±${Number.MAX_VALUE} a JSON number reads as infinite, which cannot be stored`;
 
-/** Whether objects and arrays in `value` (itself level 1) nest deeper than `max`; walked without recursion, so it cannot overflow. */
-function nestsDeeperThan(value: unknown, max: number): boolean {
-  const pending: [unknown, number][] = [[value, 1]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [v, depth] = next;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+interface Node {
+  value: unknown;
+  /** data itself is level 1. */
+  depth: number;
+  key?: string;
+  parent?: Node;
+}
+
+/** Built only for the one value refused: building every value's path costs the key lengths times the values below them. */
+function pathOf(node: Node): string {
+  const keys: string[] = [];
+  for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key);
+  return ['body.data', ...keys.reverse()].join('.');
+}
+
+/** The first value in `data`, in document order, that would not be stored as sent; walked without recursion, so it cannot overflow. */
+function dataProblem(data: unknown): FieldProblem | undefined {
+  const pending: Node[] = [{ value: data, depth: 1 }];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    const { value, depth } = node;
+    // JSON.parse reads 1e400 as Infinity, and JSON.stringify writes that as null.
+    if (typeof value === 'number' && !Number.isFinite(value)) return { field: pathOf(node), message: NOT_FINITE };
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_DATA_DEPTH) return { field: 'body.data', message: `must not nest objects and arrays more than ${MAX_DATA_DEPTH} levels deep` };
+    const entries = Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--) pending.push({ value: entries[i]![1], depth: depth + 1, key: entries[i]![0], parent: node });
   }
-  return false;
+  return undefined;
 }
 
 export default async function eventRoutes(app: FastifyInstance): Promise<void> {
@@ -43,7 +63,7 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
       bodyLimit: 64 * 1024,
       schema: {
         summary: 'An engine submits an event for central collection',
-        description: `data may nest objects and arrays at most ${MAX_DATA_DEPTH} levels deep, data itself being the first.`,
+        description: `data may nest objects and arrays at most ${MAX_DATA_DEPTH} levels deep, data itself being the first, and its numbers must be finite (1e400 is refused, not stored as null).`,
         tags: ['events'],
         security: engineSecurity,
         body: engineEventBody,
@@ -51,9 +71,8 @@ export default async function eventRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      if (nestsDeeperThan(request.body.data, MAX_DATA_DEPTH)) {
-        throw invalidFields([{ field: 'body.data', message: `must not nest objects and arrays more than ${MAX_DATA_DEPTH} levels deep` }]);
-      }
+      const problem = dataProblem(request.body.data);
+      if (problem) throw invalidFields([problem]);
       const e = control.logEvent({ engine_id: request.engineId!, ...request.body, request_id: request.id });
       return reply.status(202).send({ event_id: e.id });
     },

@@ -107,6 +107,19 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
     expect(depth).toBe(100);
   });
 
+  it.each([
+    ['at the top of data', '{"x":1e400}', 'body.data.x'],
+    ['negative, in an array inside an object', '{"ok":1.5e308,"runs":[{"ms":1},{"ms":-1e400}]}', 'body.data.runs.1.ms'],
+  ])('rejects a number too large to store, %s, with 400 naming its field, storing nothing', async (_case, data, field) => {
+    // Written by hand: JSON.parse reads these as Infinity, and JSON.stringify would have stored null.
+    const res = await s.call('POST', '/log/engine_event', { engine, raw: `{"type":"infinite","message":"m","data":${data}}` });
+    expect(res.status).toBe(400);
+    const message = 'must be a finite number: beyond ±1.7976931348623157e+308 a JSON number reads as infinite, which cannot be stored';
+    expect(res.body).toEqual({ error: { code: 'VALIDATION_FAILED', message: `${field} ${message}`, details: { fields: [{ field, message }] } } });
+    const listed = await list(`?engine_id=${engine.id}`);
+    expect(listed.body.some((e: { type: string }) => e.type === 'infinite')).toBe(false);
+  });
+
   it('rejects a body over 64 KiB with 413 and stores nothing', async () => {
     const res = await post(engine, { type: 'dump', message: 'big', data: { blob: 'x'.repeat(70 * 1024) } });
     expect(res.status).toBe(413);
