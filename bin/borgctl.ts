@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { displayName } from '../api/schemas/engine-control.js';
 import { HEAD_PATTERN, verifyChain } from '../lib/audit/chain.js';
 import { JournalIngester } from '../lib/audit/ingest.js';
 import { journalDir } from '../lib/audit/journal.js';
@@ -8,6 +9,7 @@ import { ApiKeys } from '../lib/auth/api-keys.js';
 import { loadConfig } from '../lib/config/config.js';
 import { variables } from '../lib/config/variables.js';
 import { closeDatabase } from '../lib/db/database.js';
+import { DISPLAY_TEXT_RULE, isDisplayText } from '../lib/display-text.js';
 import { UsageError } from '../lib/errors.js';
 import { openMigratedDatabase } from '../lib/db/open.js';
 import { AuditLogRepository } from '../lib/db/repositories/audit-log.js';
@@ -53,6 +55,12 @@ function checkUsage(command: string, values: ReturnType<typeof parse>['values'])
   }
   if (command !== 'keys create') return;
   if (!values.name) throw new UsageError('keys create needs --name');
+  // POST /api-keys's rule, from its own schema: the name is shown in key lists and the audit log whoever made it.
+  // Counted in code points, as the schema's maxLength is; the name itself is not echoed, as it may be a terminal escape.
+  const { minLength, maxLength } = displayName;
+  if ([...values.name].length > maxLength || !isDisplayText(values.name)) {
+    throw new UsageError(`--name must be ${minLength} to ${maxLength} characters of ${DISPLAY_TEXT_RULE}`);
+  }
   if (values.role === undefined) throw new UsageError(`keys create needs --role, one of ${ROLES.join(', ')}`);
   if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`);
 }

@@ -2,6 +2,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { DISPLAY_TEXT_RULE, FREE_TEXT_RULE } from '../../lib/display-text.js';
 import { AppError, invalidFields } from '../../lib/errors.js';
 import type { FieldProblem } from '../../lib/errors.js';
 import { errorSchema } from '../schemas/error.js';
@@ -18,8 +19,9 @@ function problemOf(v: SchemaProblem): string {
   if (words) return `must be ${words}`;
   if (v.keyword === 'enum') return `must be one of ${params.allowedValues!.join(', ')}`;
   if (v.keyword === 'format' && params.format === 'display-text') {
-    return 'must hold visible text without control characters, bidirectional overrides, zero-width spaces, unpaired surrogates or spaces at either end';
+    return `must hold ${DISPLAY_TEXT_RULE}`;
   }
+  if (v.keyword === 'format' && params.format === 'free-text') return `must be ${FREE_TEXT_RULE}`;
   if (v.keyword === 'uniqueItems') return 'must not repeat an item';
   return v.message ?? 'is invalid';
 }

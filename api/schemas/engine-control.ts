@@ -6,6 +6,9 @@ const slug = { type: 'string', pattern: SLUG.source } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
 const scopes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200, pattern: SCOPE.source }, maxItems: 50, uniqueItems: true } as const;
 /** A name shown to operators: not blank, no control characters. */
+/** What an engine or an operator writes for people to read; stored and shown as sent. */
+const freeText = { type: 'string', format: 'free-text' } as const;
+
 export const displayName = { type: 'string', minLength: 1, maxLength: 100, format: 'display-text' } as const;
 const platformStatuses = ['active', 'maintenance', 'disabled'] as const;
 const strings = { type: 'array', items: { type: 'string' } } as const;
@@ -38,7 +41,7 @@ export const registerEngineBody = {
   additionalProperties: false,
   properties: {
     name: displayName,
-    description: { type: 'string', maxLength: 1000, default: '' },
+    description: { ...freeText, maxLength: 1000, default: '' },
     capabilities: { type: 'array', items: capability, maxItems: 200, default: [] },
   },
 } as const;
@@ -135,7 +138,7 @@ export const grantRequestBody = {
     action_type: slug,
     scopes,
     duration_s: { type: 'integer', minimum: 1, maximum: 31_536_000, description: 'Time-box the grant to this many seconds from approval' },
-    reason: { type: 'string', maxLength: 1000, default: '' },
+    reason: { ...freeText, maxLength: 1000, default: '' },
     deadline_s: { type: 'integer', minimum: 1, maximum: 2_592_000, default: 86_400, description: 'How long operators have to decide' },
   },
 } as const;
@@ -155,6 +158,7 @@ export const grantRequest = {
     grant_id: nullableString,
     workflow_id: { type: 'string' },
     created_at: { type: 'string' },
+    deadline_at: { ...nullableString, description: 'A decision after this is refused and the request expires, whether or not a worker ran meanwhile' },
     decided_at: nullableString,
   },
 } as const;
@@ -181,7 +185,7 @@ export const putFlagBody = {
     enabled: { type: 'boolean' },
     platform: slug,
     action_type: slug,
-    description: { type: 'string', maxLength: 1000, default: '' },
+    description: { ...freeText, maxLength: 1000, default: '' },
   },
 } as const;
 
@@ -210,9 +214,9 @@ export const engineEventBody = {
   required: ['type', 'message'],
   additionalProperties: false,
   properties: {
-    type: { type: 'string', minLength: 1, maxLength: 100 },
+    type: { ...freeText, minLength: 1, maxLength: 100 },
     level: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
-    message: { type: 'string', minLength: 1, maxLength: 4000 },
+    message: { ...freeText, minLength: 1, maxLength: 4000 },
     data: { type: 'object', additionalProperties: true, default: {} },
   },
 } as const;

@@ -99,6 +99,33 @@ describe('borgctl', () => {
     expect(result).toEqual({ code: 2, output: `${line}\n` });
   });
 
+  it.each([
+    ['a terminal escape', 'evil\x1b[31mred'],
+    ['a leading space', ' recovery'],
+    ['500 characters', 'k'.repeat(500)],
+    ['a bidirectional override', 'admin\u202Eyek'],
+  ])('refuses a key name POST /api-keys refuses, %s, with exit code 2, creating nothing', async (_case, name) => {
+    const dir = seeded();
+    const result = await borgctl(dir, 'keys', 'create', '--name', name, '--role', 'reader');
+    expect(result).toEqual({
+      code: 2,
+      output:
+        'borgctl: --name must be 1 to 100 characters of visible text without control characters, bidirectional overrides, zero-width spaces, unpaired surrogates or spaces at either end\n',
+    });
+    const db = openDatabase(join(dir, 'borg.db'));
+    expect(new ApiKeys(db).list()).toEqual([]);
+    db.close();
+  });
+
+  it('takes a name of 100 characters, as POST /api-keys does', async () => {
+    const dir = seeded();
+    const name = `réc${'o'.repeat(96)}y`;
+    expect((await borgctl(dir, 'keys', 'create', '--name', name, '--role', 'reader')).code).toBe(0);
+    const db = openDatabase(join(dir, 'borg.db'));
+    expect(new ApiKeys(db).list()).toMatchObject([{ name, role: 'reader' }]);
+    db.close();
+  });
+
   it('prints its usage', async () => {
     expect(await borgctl(seeded(), '--help')).toEqual({ code: 0, output: expect.stringContaining('audit verify [--head H]') });
   });

@@ -39,6 +39,29 @@ describe('request bodies are refused with the field and what it must be', () => 
     expect(res.body.error).toEqual({ code: 'VALIDATION_FAILED', message: `${field} ${message}`, details: { fields: [{ field, message }] } });
   });
 
+  const freeText = 'must be text without control characters other than tabs and line breaks, or unpaired surrogates';
+  // The last two columns: a list that would show what was stored, and a word that only the refused body holds.
+  it.each([
+    ['POST', '/engines/register', { name: 'ansi', description: 'clears \u001b[2J the screen' }, 'body.description', '/engines', 'ansi'],
+    ['PUT', '/flags/quiet', { enabled: false, description: 'half\ud800' }, 'body.description', '/flags', 'quiet'],
+    ['POST', '/grants/request', { platform: 'gmail', action_type: 'send_free', scopes: ['x'], reason: 'x\udc00y' }, 'body.reason', '/grant-requests', 'send_free'],
+    ['POST', '/log/engine_event', { type: 'sent', message: 'nul\u0000byte' }, 'body.message', '/log/engine_events', 'nul'],
+    ['POST', '/log/engine_event', { type: 'rang\u0007', message: 'bell' }, 'body.type', '/log/engine_events', 'bell'],
+  ])('%s %s %j: free text is refused with 400 naming %s, and nothing is stored', async (method, path, body, field, list, word) => {
+    const byEngine = path === '/grants/request' || path === '/log/engine_event';
+    const res = await s.call(method, path, { body, ...(byEngine ? { engine } : {}) });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'VALIDATION_FAILED', message: `${field} ${freeText}`, details: { fields: [{ field, message: freeText }] } });
+    expect(JSON.stringify((await s.call('GET', list)).body)).not.toContain(word);
+  });
+
+  it('keeps line breaks and tabs in free text, as sent', async () => {
+    const res = await s.call('POST', '/log/engine_event', { engine, body: { type: 'digest', message: 'line one\n\tline two' } });
+    expect(res.status).toBe(202);
+    const [event] = (await s.call('GET', `/log/engine_events?engine_id=${engine.id}`)).body.filter((e: { type: string }) => e.type === 'digest');
+    expect(event.message).toBe('line one\n\tline two');
+  });
+
   it('refuses a body on a route that reads none, rather than dropping it without a word', async () => {
     const suspend = (raw?: string) => s.call('POST', `/engines/${engine.id}/suspend`, raw === undefined ? {} : { raw, headers: { 'content-type': 'application/json' } });
     const refused = await suspend('{"reason":"incident 42"}');
