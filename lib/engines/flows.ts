@@ -8,6 +8,7 @@ import type { OperatorDecision } from '../../workflows/grant-request.js';
 import { cancelSignal, maintenanceWindowWorkflow } from '../../workflows/maintenance-window.js';
 import { engineIdKey, flowKey, platformKey } from '../../workflows/search-attributes.js';
 import { AppError } from '../errors.js';
+import { addMissingSearchAttributes } from '../temporal/search-attributes.js';
 import { workflowIds } from './workflow-ids.js';
 
 /** Starts a flow; if Temporal cannot take it, the caller gets 503 saying what happened. */
@@ -58,6 +59,9 @@ const DECIDE_UPDATE_ID = 'decide';
 
 /** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
 export class EngineFlows {
+  /** Settles once the namespace has the search attributes; cleared when that failed, so the next start asks again. */
+  private searchAttributes: Promise<void> | undefined;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
@@ -77,6 +81,18 @@ export class EngineFlows {
     }
   }
 
+  /**
+   * Temporal refuses a start whose search attributes the namespace lacks, and an API started without a worker
+   * (`npm run start:api`) against a fresh server has nobody else to register them.
+   */
+  private ensureSearchAttributes(): Promise<void> {
+    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace).catch((err: unknown) => {
+      this.searchAttributes = undefined;
+      throw err;
+    });
+    return this.searchAttributes;
+  }
+
   /** Every engine-control flow carries the search attributes operators filter by. */
   private async start<A>(workflow: (input: A) => Promise<unknown>, workflowId: string, input: A, tags: { flow: string; platform: string; engineId?: string }): Promise<void> {
     const typedSearchAttributes: SearchAttributePair[] = [
@@ -84,7 +100,10 @@ export class EngineFlows {
       { key: platformKey, value: tags.platform },
       { key: flowKey, value: tags.flow },
     ];
-    await this.bounded(() => this.client.workflow.start(workflow, { workflowId, taskQueue: this.taskQueue, args: [input], typedSearchAttributes }));
+    await this.bounded(async () => {
+      await this.ensureSearchAttributes();
+      await this.client.workflow.start(workflow, { workflowId, taskQueue: this.taskQueue, args: [input], typedSearchAttributes });
+    });
     this.log.debug({ workflow_id: workflowId, flow: tags.flow }, 'workflow started');
   }
 

@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { searchAttributeKeys } from '../../workflows/search-attributes.js';
 import type { ConnectionSettings } from './connection.js';
@@ -7,14 +8,19 @@ import type { ConnectionSettings } from './connection.js';
 export async function ensureSearchAttributes(settings: ConnectionSettings, namespace: string): Promise<void> {
   const connection = await Connection.connect(settings);
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = searchAttributeKeys.filter((k) => !(k.name in (existing.customAttributes ?? {})));
-    if (missing.length === 0) return;
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
+    await addMissingSearchAttributes(connection, namespace);
   } finally {
     await connection.close();
   }
+}
+
+/** The same over a connection the caller already holds (the API's client), under whatever deadline the caller set. */
+export async function addMissingSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = searchAttributeKeys.filter((k) => !(k.name in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
 }
