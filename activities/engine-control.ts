@@ -20,7 +20,8 @@ export interface Settlement extends SettledRequest {
 }
 
 export interface EngineControlActivities {
-  settleGrantRequest(requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string): Promise<Settlement>;
+  /** `apiRequestId`: the API request that carried the decision, if one did; its audit entries name it. */
+  settleGrantRequest(requestId: string, outcome: 'approved' | 'denied' | 'expired', decidedBy: string | null, workflowId: string, apiRequestId?: string | null): Promise<Settlement>;
   endGrant(grantId: string, status: 'revoked' | 'expired', workflowId: string): Promise<void>;
   transitionWindow(windowId: string, status: Exclude<WindowStatus, 'scheduled'>, workflowId: string): Promise<Exclude<WindowStatus, 'scheduled'>>;
 }
@@ -40,10 +41,10 @@ function finalOnRefusal<A extends unknown[], R>(run: (...args: A) => Promise<R>)
 /** Each activity is idempotent, so Temporal's retries never apply a change twice. */
 export function createEngineControlActivities(db: Db): EngineControlActivities {
   const control = new EngineControl(db);
-  const actor = (workflowId: string) => ({ actor: `workflow:${workflowId}`, requestId: null });
+  const actor = (workflowId: string, requestId: string | null = null) => ({ actor: `workflow:${workflowId}`, requestId });
   return {
-    settleGrantRequest: finalOnRefusal(async (requestId, outcome, decidedBy, workflowId) => {
-      const request = control.settleGrantRequest(actor(workflowId), requestId, outcome, decidedBy);
+    settleGrantRequest: finalOnRefusal(async (requestId, outcome, decidedBy, workflowId, apiRequestId) => {
+      const request = control.settleGrantRequest(actor(workflowId, apiRequestId ?? null), requestId, outcome, decidedBy);
       const grant = request.grant_id ? control.grants.get(request.grant_id) : undefined;
       return {
         status: request.status as SettledRequest['status'],

@@ -8,12 +8,16 @@ export interface OperatorDecision {
   approved: boolean;
   /** Who decided, e.g. `operator:key_…`. */
   by: string;
+  /** The API request that carried the decision, for the audit entries of what it changes; absent in decisions sent before it existed. */
+  requestId?: string;
 }
 
 export interface GrantRequestInput {
   requestId: string;
-  /** How long an operator has to decide before the request expires. */
-  deadlineSeconds: number;
+  /** When the request expires undecided: fixed when it was made, so a flow that a worker first runs late still ends then. */
+  deadlineAt?: string;
+  /** How long from its first run the flow waited, in flows started before deadlineAt existed (their histories replay with it). */
+  deadlineSeconds?: number;
 }
 
 export type GrantRequestState = 'pending' | SettledRequest['status'] | 'ended';
@@ -57,6 +61,7 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
   let decision: OperatorDecision | undefined;
   let settled: SettledRequest | undefined;
   const closed = closedFlag();
+  const deadlineMs = input.deadlineAt === undefined ? undefined : Date.parse(input.deadlineAt);
 
   setHandler(stateQuery, () => state);
   setHandler(
@@ -70,14 +75,18 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
       validator: (d: OperatorDecision) => {
         if (typeof d?.approved !== 'boolean' || !d.by) throw new Error('a decision needs approved (boolean) and by');
         if (decision !== undefined || state !== 'pending') throw new Error(`request ${input.requestId} is already ${decision ? 'decided' : state}`);
+        // A decision a worker first sees after the deadline (none ran in time) comes too late, even if its timer has not fired here yet.
+        if (deadlineMs !== undefined && Date.now() >= deadlineMs) throw new Error(`request ${input.requestId} expired at its deadline, ${input.deadlineAt}, before this decision`);
       },
     },
   );
 
-  await condition(() => decision !== undefined || closed(), `${input.deadlineSeconds} seconds`);
+  // At least a millisecond: a timer must have a duration, and a deadline already past still expires the request.
+  const waitMs = deadlineMs === undefined ? (input.deadlineSeconds ?? 0) * 1000 : Math.max(1, deadlineMs - Date.now());
+  await condition(() => decision !== undefined || closed(), waitMs);
   // Closed undecided: the request was settled in the database (its engine revoked), which settling again returns as it is.
   const outcome = decision ? (decision.approved ? 'approved' : 'denied') : closed() ? 'denied' : 'expired';
-  const { replaced_timers = [], ...request } = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId);
+  const { replaced_timers = [], ...request } = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId, decision?.requestId ?? null);
   settled = request;
   state = settled.status;
   await Promise.all(replaced_timers.map(closeFlow));

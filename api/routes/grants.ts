@@ -132,7 +132,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
       const workflow_id = workflowIds.grantRequest(engineId, id);
       const { platform, action_type, scopes, duration_s, reason, deadline_s } = request.body;
       const ask = () =>
-        control.createGrantRequest(actorOf(request), { id, engine_id: engineId, platform_id: platform, action_type, scopes, duration_s: duration_s ?? null, reason, workflow_id });
+        control.createGrantRequest(actorOf(request), { id, engine_id: engineId, platform_id: platform, action_type, scopes, duration_s: duration_s ?? null, reason, workflow_id }, deadline_s);
       let created;
       try {
         created = ask();
@@ -145,7 +145,7 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         created = ask();
       }
       await startOrUndo(
-        () => flows.startGrantRequest(workflow_id, engineId, platform, id, deadline_s),
+        () => flows.startGrantRequest(workflow_id, engineId, platform, id, created.deadline_at!),
         // decided_by tells this closing apart from a deadline nobody met.
         () => control.settleGrantRequest({ actor: 'system', requestId: request.id }, id, 'expired', 'system:flow-start-unconfirmed'),
         'Temporal did not confirm the start of the approval workflow; the request was closed',
@@ -222,7 +222,11 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         const pending = control.grants.getRequest(request.params.id);
         if (!pending) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${request.params.id}`);
         if (pending.status !== 'pending') throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} is already ${pending.status}`);
-        const settled = await flows.decide(pending.workflow_id, { approved, by: actorOf(request).actor }).catch((err: unknown) => {
+        if (control.expireAtDeadline(actorOf(request), pending.id)) {
+          throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} expired at its deadline, ${pending.deadline_at}, before this decision`);
+        }
+        const by = actorOf(request);
+        const settled = await flows.decide(pending.workflow_id, { approved, by: by.actor, requestId: by.requestId }).catch((err: unknown) => {
           if (!(err instanceof FlowGoneError)) throw err;
           // Nothing would ever settle it, and it would block the engine's next request for this action.
           control.closeRequestOfGoneFlow({ actor: 'system', requestId: request.id }, pending.id);

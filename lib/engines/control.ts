@@ -38,6 +38,9 @@ export interface GrantInput {
   expires_at: string | null;
 }
 
+/** A grant whose expires_at has passed: checks already deny it, whether or not its timer flow has ended it. */
+const lapsed = (g: Grant): boolean => g.expires_at !== null && Date.parse(g.expires_at) <= Date.now();
+
 export class EngineControl {
   readonly engines: EngineRepository;
   readonly platforms: PlatformRepository;
@@ -167,7 +170,9 @@ export class EngineControl {
     if (input.expires_at !== null && new Date(input.expires_at) <= new Date()) {
       throw invalidFields([{ field: 'body.expires_at', message: 'must be in the future' }]);
     }
-    const current = this.activeGrants(input.engine_id, input.platform, input.action_type).map((g) => g.id);
+    const current = this.activeGrants(input.engine_id, input.platform, input.action_type)
+      .filter((g) => !lapsed(g))
+      .map((g) => g.id);
     if (current.length > 0 && !replacing) {
       throw new AppError(409, 'GRANT_EXISTS', `engine ${input.engine_id} already holds ${current.join(', ')} for ${input.platform}/${input.action_type}; send "replace": true to replace it, or revoke it first`, {
         grant_ids: current,
@@ -196,6 +201,11 @@ export class EngineControl {
         ended_at: null,
       };
       const where = { engine_id: grant.engine_id, platform_id: grant.platform_id, action_type: grant.action_type };
+      // Over by the clock, and only not ended yet because no worker has run their timers: expired, not replaced.
+      for (const old of this.activeGrants(input.engine_id, input.platform, input.action_type).filter(lapsed)) {
+        this.grants.end(old.id, 'expired', old.expires_at!);
+        this.record({ actor: 'system', requestId: by.requestId }, 'grant.expired', { grant_id: old.id }, where);
+      }
       for (const old of current) {
         this.grants.end(old, 'revoked', nowIso());
         this.record(by, 'grant.superseded', { grant_id: old, by_grant_id: grant.id }, where);
@@ -238,14 +248,16 @@ export class EngineControl {
     });
   }
 
-  createGrantRequest(by: Actor, input: Omit<GrantRequest, 'status' | 'decided_by' | 'grant_id' | 'created_at' | 'decided_at'>): GrantRequest {
+  /** `deadlineSeconds` from now, operators may decide; after that the request expires, by the clock. */
+  createGrantRequest(by: Actor, input: Omit<GrantRequest, 'status' | 'decided_by' | 'grant_id' | 'created_at' | 'deadline_at' | 'decided_at'>, deadlineSeconds: number): GrantRequest {
     return this.inTxn(() => {
       const engine = this.engine(input.engine_id);
       // Suspension stops everything an engine does on its own account, asking for more included.
       if (engine.status !== 'active') throw new AppError(403, 'ENGINE_SUSPENDED', `engine ${engine.id} is ${engine.status}; it cannot ask for permissions until resumed`);
       this.platform(input.platform_id);
+      // Requests past their deadline are over whether or not a worker has run their flows: they neither block nor count.
+      const waiting = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id }).filter((r) => !this.expireAtDeadline(by, r.id));
       // One open question per action: a second would start a second approval flow an operator must decide twice.
-      const waiting = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id });
       const open = waiting.find((r) => r.platform_id === input.platform_id && r.action_type === input.action_type);
       if (open) {
         throw new AppError(409, 'REQUEST_PENDING', `request ${open.id} for ${input.platform_id}/${input.action_type} is still waiting for an operator`, { request_id: open.id });
@@ -254,7 +266,16 @@ export class EngineControl {
       if (waiting.length >= MAX_PENDING_REQUESTS) {
         throw new AppError(409, 'TOO_MANY_PENDING', `engine ${engine.id} already has ${waiting.length} requests waiting for an operator, the most it may; ask again once some are decided`);
       }
-      const request: GrantRequest = { ...input, status: 'pending', decided_by: null, grant_id: null, created_at: nowIso(), decided_at: null };
+      const createdMs = Date.now();
+      const request: GrantRequest = {
+        ...input,
+        status: 'pending',
+        decided_by: null,
+        grant_id: null,
+        created_at: new Date(createdMs).toISOString(),
+        deadline_at: new Date(createdMs + deadlineSeconds * 1000).toISOString(),
+        decided_at: null,
+      };
       this.grants.insertRequest(request);
       this.record(by, 'grant_request.created', { request_id: input.id, scopes: input.scopes, duration_s: input.duration_s, reason: input.reason }, {
         engine_id: input.engine_id,
@@ -294,6 +315,16 @@ export class EngineControl {
       });
       return { ...this.grants.getRequest(id)!, superseded };
     });
+  }
+
+  /**
+   * Expires a pending request whose deadline has passed and returns it, or returns undefined (not pending, or still in time).
+   * Its flow may not have run at the deadline (no worker); when it does, it finds the request settled.
+   */
+  expireAtDeadline(by: Actor, id: string, nowMs = Date.now()): GrantRequest | undefined {
+    const request = this.grants.getRequest(id);
+    if (request?.status !== 'pending' || request.deadline_at === null || Date.parse(request.deadline_at) > nowMs) return undefined;
+    return this.settleGrantRequest({ actor: 'system', requestId: by.requestId }, id, 'expired', 'system:deadline');
   }
 
   /** Closes a pending request whose flow Temporal no longer runs: nothing else would ever settle it. */

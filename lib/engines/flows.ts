@@ -107,8 +107,8 @@ export class EngineFlows {
     this.log.debug({ workflow_id: workflowId, flow: tags.flow }, 'workflow started');
   }
 
-  async startGrantRequest(workflowId: string, engineId: string, platform: string, requestId: string, deadlineSeconds: number): Promise<void> {
-    await this.start(grantRequestWorkflow, workflowId, { requestId, deadlineSeconds }, { flow: 'grant-request', platform, engineId });
+  async startGrantRequest(workflowId: string, engineId: string, platform: string, requestId: string, deadlineAt: string): Promise<void> {
+    await this.start(grantRequestWorkflow, workflowId, { requestId, deadlineAt }, { flow: 'grant-request', platform, engineId });
   }
 
   /**

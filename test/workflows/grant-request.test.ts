@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, startTestStack } from '../support/engine-control.js';
@@ -36,10 +37,16 @@ describe('grant request workflow', () => {
     await s.stopWorker();
     await s.startWorker();
 
-    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`, { headers: { 'x-request-id': `approve-${req.body.id}` } });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'approved', decided_by: expect.stringMatching(/^operator:key_/) });
     expect(approved.body.grant_id).toMatch(/^grt_/);
+    // What the workflow changed on the operator's word is traced to the operator's request.
+    const applied = s.db.prepare("SELECT action, actor, request_id FROM audit_log WHERE details LIKE ? AND action IN ('grant_request.approved', 'grant.created') ORDER BY seq");
+    expect(applied.all(`%${approved.body.grant_id}%`)).toEqual([
+      { action: 'grant.created', actor: `workflow:${req.body.workflow_id}`, request_id: `approve-${req.body.id}` },
+      { action: 'grant_request.approved', actor: `workflow:${req.body.workflow_id}`, request_id: `approve-${req.body.id}` },
+    ]);
     expect((await ask()).body).toMatchObject({ allowed: true, required_scopes: ['calendar.write'] });
 
     const again = await s.call('POST', `/grant-requests/${req.body.id}/deny`);
@@ -124,6 +131,62 @@ describe('grant request workflow', () => {
     const late = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
     expect(late.status).toBe(409);
     expect((await ask()).body.allowed).toBe(false);
+  });
+
+  it('expires a request at its deadline even while no worker runs: a later decision is refused, and the engine may ask again', async () => {
+    const req = await request({ action_type: 'late_event', deadline_s: 2 });
+    expect(req.body.deadline_at).toBe(new Date(Date.parse(req.body.created_at) + 2000).toISOString());
+    await s.stopWorker();
+    let again;
+    try {
+      await sleep(2500);
+      const late = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+      expect(late.status).toBe(409);
+      expect(late.body.error).toEqual({ code: 'REQUEST_NOT_PENDING', message: `request ${req.body.id} expired at its deadline, ${req.body.deadline_at}, before this decision` });
+      again = await request({ action_type: 'late_event' });
+      expect(again.status).toBe(202);
+    } finally {
+      await s.startWorker();
+    }
+    await eventually(() => flowStatus(req.body.workflow_id), (status) => status === 'COMPLETED');
+    const [expired] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter((r: { id: string }) => r.id === req.body.id);
+    expect(expired).toMatchObject({ decided_by: 'system:deadline', grant_id: null });
+    expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
+  });
+
+  it('refuses a decision sent in time that no worker saw before the deadline', async () => {
+    const req = await request({ action_type: 'slow_event', deadline_s: 3 });
+    await s.stopWorker();
+    try {
+      // Sent at once, but it waits for a worker (504 after 10 s), and the deadline passes meanwhile.
+      expect((await s.call('POST', `/grant-requests/${req.body.id}/approve`)).status).toBe(504);
+    } finally {
+      await s.startWorker();
+    }
+    await eventually(() => flowStatus(req.body.workflow_id), (status) => status === 'COMPLETED');
+    expect(await requestStatus(req.body.id)).toBe('expired');
+    expect((await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'slow_event' } })).body).toMatchObject({ allowed: false, reason: 'no_grant' });
+  });
+
+  it('lets a grant that is over by the clock be replaced while no worker has ended it yet', async () => {
+    const boxed = await s.grant(engine.id, 'calendar', 'lapse_event', ['calendar.read'], new Date(Date.now() + 1500).toISOString());
+    const check = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'lapse_event' } });
+    await s.stopWorker();
+    let next;
+    try {
+      await eventually(check, (res) => res.body.reason === 'grant_expired', 10_000);
+      next = await s.grant(engine.id, 'calendar', 'lapse_event', ['calendar.write']);
+      expect(next.status).toBe(201);
+      expect(next.body.superseded).toEqual([]);
+      expect((await check()).body).toMatchObject({ allowed: true, required_scopes: ['calendar.write'] });
+    } finally {
+      await s.startWorker();
+    }
+    await eventually(() => flowStatus(boxed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
+    const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&action_type=lapse_event`)).body as { id: string; status: string; ended_at: string }[];
+    expect(grants.find((g) => g.id === boxed.body.id)).toMatchObject({ status: 'expired', ended_at: boxed.body.expires_at });
+    expect(grants.find((g) => g.id === next.body.id)).toMatchObject({ status: 'active' });
+    await s.call('DELETE', `/grants/${next.body.id}`);
   });
 
   it('revokes a time-boxed grant when it ends, even with the worker down at that moment', async () => {
@@ -231,6 +294,7 @@ describe('grant request workflow', () => {
     const starting = s.server.app.engineControl.control.createGrantRequest(
       { actor: 'test', requestId: null },
       { id: 'greq_starting', engine_id: engine.id, platform_id: 'calendar', action_type: 'move_event', scopes: ['x'], duration_s: null, reason: '', workflow_id: 'grant-request-not-yet' },
+      86_400,
     );
     expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: starting.id } });
     s.server.app.engineControl.control.settleGrantRequest({ actor: 'test', requestId: null }, starting.id, 'denied', 'operator:test');

@@ -31,6 +31,8 @@ export interface GrantRequest {
   grant_id: string | null;
   workflow_id: string;
   created_at: string;
+  /** After this a decision no longer counts; null for requests from before it was recorded. */
+  deadline_at: string | null;
   decided_at: string | null;
 }
 
@@ -98,8 +100,8 @@ export class GrantRepository {
   insertRequest(r: GrantRequest): void {
     this.db
       .prepare(
-        `INSERT INTO grant_requests (id, engine_id, platform_id, action_type, scopes, duration_s, reason, status, decided_by, grant_id, workflow_id, created_at, decided_at)
-         VALUES (@id, @engine_id, @platform_id, @action_type, @scopes, @duration_s, @reason, @status, @decided_by, @grant_id, @workflow_id, @created_at, @decided_at)`,
+        `INSERT INTO grant_requests (id, engine_id, platform_id, action_type, scopes, duration_s, reason, status, decided_by, grant_id, workflow_id, created_at, deadline_at, decided_at)
+         VALUES (@id, @engine_id, @platform_id, @action_type, @scopes, @duration_s, @reason, @status, @decided_by, @grant_id, @workflow_id, @created_at, @deadline_at, @decided_at)`,
       )
       .run({ ...r, scopes: JSON.stringify(r.scopes) });
   }

@@ -20,7 +20,7 @@ describe('EngineControl.settleGrantRequest', () => {
   it('denies, rather than fails for ever, an approval for an engine that was revoked behind its back', () => {
     const { engine } = control.registerEngine(by, { name: 'gone', description: '', capabilities: [] });
     control.putPlatform(by, { id: 'gmail', name: 'Gmail', version: '1' });
-    control.createGrantRequest(by, { id: 'req_1', engine_id: engine.id, platform_id: 'gmail', action_type: 'send_email', scopes: ['x'], duration_s: null, reason: '', workflow_id: 'wf' });
+    control.createGrantRequest(by, { id: 'req_1', engine_id: engine.id, platform_id: 'gmail', action_type: 'send_email', scopes: ['x'], duration_s: null, reason: '', workflow_id: 'wf' }, 86_400);
     // As a database from before revocation closed open requests would hold it.
     control.engines.setStatus(engine.id, 'revoked');
     const settled = control.settleGrantRequest(by, 'req_1', 'approved', 'operator:test');
@@ -38,7 +38,7 @@ describe('EngineControl.createGrantRequest', () => {
     const { engine: other } = control.registerEngine(by, { name: 'other', description: '', capabilities: [] });
     control.putPlatform(by, { id: 'gmail', name: 'Gmail', version: '1' });
     const ask = (engineId: string, n: number) =>
-      control.createGrantRequest(by, { id: `req_${engineId}_${n}`, engine_id: engineId, platform_id: 'gmail', action_type: `act_${n}`, scopes: ['x'], duration_s: null, reason: '', workflow_id: 'wf' });
+      control.createGrantRequest(by, { id: `req_${engineId}_${n}`, engine_id: engineId, platform_id: 'gmail', action_type: `act_${n}`, scopes: ['x'], duration_s: null, reason: '', workflow_id: 'wf' }, 86_400);
     for (let n = 0; n < MAX_PENDING_REQUESTS; n++) ask(engine.id, n);
     expect(() => ask(engine.id, MAX_PENDING_REQUESTS)).toThrow(`engine ${engine.id} already has ${MAX_PENDING_REQUESTS} requests waiting for an operator, the most it may`);
     expect(ask(other.id, 0).status).toBe('pending');

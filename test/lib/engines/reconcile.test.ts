@@ -22,7 +22,7 @@ describe('flows a crash left behind, put right at start', () => {
     // Rows as a process that died before its call to Temporal leaves them.
     control.createWindow(by, { id: 'mw_orphan', platform_id: 'crm', starts_at: minutesAgo(1), ends_at: inAnHour(), workflow_id: 'maintenance-crm-mw_orphan' });
     const ask = (id: string, action: string) =>
-      control.createGrantRequest(by, { id, engine_id: engine.id, platform_id: 'crm', action_type: action, scopes: ['x'], duration_s: null, reason: '', workflow_id: `grant-request-${id}` });
+      control.createGrantRequest(by, { id, engine_id: engine.id, platform_id: 'crm', action_type: action, scopes: ['x'], duration_s: null, reason: '', workflow_id: `grant-request-${id}` }, 86_400);
     ask('greq_orphan', 'export');
     ask('greq_fresh', 'import');
     s.db.prepare("UPDATE maintenance_windows SET created_at = ? WHERE id = 'mw_orphan'").run(minutesAgo(2));
