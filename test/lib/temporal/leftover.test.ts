@@ -10,7 +10,9 @@ async function zombie(): Promise<number> {
   const parent = spawn('bash', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   onTestFinished(() => void parent.kill('SIGKILL'));
   const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (c: Buffer) => resolve(c.toString()))));
-  for (let i = 0; i < 100 && procStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+  // Seconds, not moments, on a machine busy with other test files: a start that read the pid before it died would not wait.
+  for (let i = 0; i < 500 && procStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+  if (procStat(pid)?.state !== 'Z') throw new Error(`pid ${pid} did not become a zombie within 10 s`);
   return pid;
 }
 
