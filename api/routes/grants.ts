@@ -222,10 +222,10 @@ export default async function grantRoutes(app: FastifyInstance): Promise<void> {
         const pending = control.grants.getRequest(request.params.id);
         if (!pending) throw new AppError(404, 'GRANT_REQUEST_NOT_FOUND', `no grant request ${request.params.id}`);
         if (pending.status !== 'pending') throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} is already ${pending.status}`);
-        if (control.expireAtDeadline(actorOf(request), pending.id)) {
+        const by = actorOf(request);
+        if (control.expireAtDeadline(by, pending)) {
           throw new AppError(409, 'REQUEST_NOT_PENDING', `request ${pending.id} expired at its deadline, ${pending.deadline_at}, before this decision`);
         }
-        const by = actorOf(request);
         const settled = await flows.decide(pending.workflow_id, { approved, by: by.actor, requestId: by.requestId }).catch((err: unknown) => {
           if (!(err instanceof FlowGoneError)) throw err;
           // Nothing would ever settle it, and it would block the engine's next request for this action.

@@ -5,10 +5,9 @@ import { AUDIT_HEAD, SCOPE, SLUG } from './patterns.js';
 const slug = { type: 'string', pattern: SLUG.source } as const;
 const isoTime = { type: 'string', format: 'date-time' } as const;
 const scopes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200, pattern: SCOPE.source }, maxItems: 50, uniqueItems: true } as const;
-/** A name shown to operators: not blank, no control characters. */
 /** What an engine or an operator writes for people to read; stored and shown as sent. */
 const freeText = { type: 'string', format: 'free-text' } as const;
-
+/** A name shown to operators: not blank, no control characters. */
 export const displayName = { type: 'string', minLength: 1, maxLength: 100, format: 'display-text' } as const;
 const platformStatuses = ['active', 'maintenance', 'disabled'] as const;
 const strings = { type: 'array', items: { type: 'string' } } as const;

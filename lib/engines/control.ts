@@ -256,7 +256,7 @@ export class EngineControl {
       if (engine.status !== 'active') throw new AppError(403, 'ENGINE_SUSPENDED', `engine ${engine.id} is ${engine.status}; it cannot ask for permissions until resumed`);
       this.platform(input.platform_id);
       // Requests past their deadline are over whether or not a worker has run their flows: they neither block nor count.
-      const waiting = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id }).filter((r) => !this.expireAtDeadline(by, r.id));
+      const waiting = this.grants.listRequests({ status: 'pending', engine_id: input.engine_id }).filter((r) => !this.expireAtDeadline(by, r));
       // One open question per action: a second would start a second approval flow an operator must decide twice.
       const open = waiting.find((r) => r.platform_id === input.platform_id && r.action_type === input.action_type);
       if (open) {
@@ -321,10 +321,9 @@ export class EngineControl {
    * Expires a pending request whose deadline has passed and returns it, or returns undefined (not pending, or still in time).
    * Its flow may not have run at the deadline (no worker); when it does, it finds the request settled.
    */
-  expireAtDeadline(by: Actor, id: string, nowMs = Date.now()): GrantRequest | undefined {
-    const request = this.grants.getRequest(id);
-    if (request?.status !== 'pending' || request.deadline_at === null || Date.parse(request.deadline_at) > nowMs) return undefined;
-    return this.settleGrantRequest({ actor: 'system', requestId: by.requestId }, id, 'expired', 'system:deadline');
+  expireAtDeadline(by: Actor, request: GrantRequest): GrantRequest | undefined {
+    if (request.status !== 'pending' || request.deadline_at === null || Date.parse(request.deadline_at) > Date.now()) return undefined;
+    return this.settleGrantRequest({ actor: 'system', requestId: by.requestId }, request.id, 'expired', 'system:deadline');
   }
 
   /** Closes a pending request whose flow Temporal no longer runs: nothing else would ever settle it. */

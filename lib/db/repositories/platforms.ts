@@ -33,11 +33,7 @@ export class PlatformRepository {
     return this.db.prepare<[string], Platform>(`SELECT ${COLUMNS} FROM platforms WHERE id = ?`).get(id);
   }
 
-  list(): Platform[] {
-    return this.db.prepare<[], Platform>(`SELECT ${COLUMNS} FROM platforms ORDER BY id`).all();
-  }
-
-  /** In order of id, as `list`. */
+  /** In order of id. */
   listWithStatusAfterWindows(): PlatformWithWindows[] {
     return this.db.prepare<[], PlatformWithWindows>(`SELECT ${COLUMNS}, status_after_windows FROM platforms ORDER BY id`).all();
   }
