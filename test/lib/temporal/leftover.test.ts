@@ -1,19 +1,29 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lockOnceOwnerDies, procStat } from '../../../lib/temporal/leftover.js';
 import { tempDir } from '../../support/stack.js';
 
-/** A real zombie: `sleep 0` ends, and the `sleep 30` its shell became never reaps it. */
+/**
+ * A real zombie: `cat` ends once the test closes fd 3, after its shell became `sleep 30`, which never reaps it. Letting
+ * the child end on its own instead races the exec: bash reaps a child that ends before it, and no zombie forms.
+ */
 async function zombie(): Promise<number> {
-  const parent = spawn('bash', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent = spawn('bash', ['-c', 'cat <&3 >/dev/null & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
   onTestFinished(() => void parent.kill('SIGKILL'));
-  const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (c: Buffer) => resolve(c.toString()))));
-  // Seconds, not moments, on a machine busy with other test files: a start that read the pid before it died would not wait.
-  for (let i = 0; i < 500 && procStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
-  if (procStat(pid)?.state !== 'Z') throw new Error(`pid ${pid} did not become a zombie within 10 s`);
+  const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (c: Buffer) => resolve(c.toString()))));
+  await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', `pid ${parent.pid} did not exec sleep`);
+  (parent.stdio[3] as Writable).destroy();
+  await until(() => procStat(pid)?.state === 'Z', `pid ${pid} did not become a zombie`);
   return pid;
+}
+
+/** Seconds, not moments: the machine is busy with other test files. */
+async function until(done: () => boolean, failure: string): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!done()) throw new Error(`${failure} within 10 s`);
 }
 
 /** The pid file a run writes beside the Temporal database: the server, then the owner with its start time. */
