@@ -22,7 +22,7 @@ export default async function auditRoutes(app: FastifyInstance): Promise<void> {
       const { since, until } = request.query;
       const filter = { ...request.query, since: since && utcTime('querystring.since', since), until: until && utcTime('querystring.until', until) };
       await journal.flush();
-      return audit.decisions(filter).map((row) => {
+      return (await audit.decisions(filter)).map((row) => {
         const details = JSON.parse(row.details) as { message: string; required_scopes: string[] };
         return {
           seq: row.seq,

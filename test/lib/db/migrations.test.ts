@@ -48,13 +48,13 @@ describe('database migrations', () => {
     expect(plan("SELECT * FROM grant_requests WHERE status = 'pending' AND engine_id = 'eng_1'")).toContain('USING INDEX grant_requests_pending');
     const decisions = (filter: Omit<DecisionFilter, 'limit'>): string => {
       const { sql, params } = decisionsQuery({ limit: 100, ...filter });
-      return plan(sql, params);
+      return plan(sql, { ...params, lo: 1, hi: 9 });
     };
     const pages: Record<string, [plan: string, access: string]> = {
-      // Walked back from the table's end: the rowid is seq.
-      decisions: [decisions({}), 'SCAN audit_log'],
-      'decisions before a cursor': [decisions({ before: 9, allowed: false }), 'USING INTEGER PRIMARY KEY'],
-      'decisions of an engine': [decisions({ engine_id: 'e', before: 9 }), 'USING INDEX audit_decisions_by_engine'],
+      // A slice of the table, walked back from its end: the rowid is seq.
+      decisions: [decisions({}), 'USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)'],
+      'decisions denied': [decisions({ allowed: false }), 'USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)'],
+      'decisions of an engine': [decisions({ engine_id: 'e' }), 'USING INDEX audit_decisions_by_engine (kind=? AND engine_id=? AND rowid>? AND rowid<?)'],
       'decisions on a platform': [decisions({ platform: 'p', since: '2030-01-01T00:00:00.000Z' }), 'USING INDEX audit_decisions_by_platform'],
       events: [plan('SELECT * FROM engine_events ORDER BY created_at DESC, id DESC LIMIT 100'), 'USING INDEX'],
       'events of an engine': [plan("SELECT * FROM engine_events WHERE engine_id = 'e' ORDER BY created_at DESC, id DESC LIMIT 100"), 'USING INDEX'],
