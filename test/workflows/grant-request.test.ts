@@ -134,11 +134,13 @@ describe('grant request workflow', () => {
   });
 
   it('expires a request at its deadline even while no worker runs: a later decision is refused, and the engine may ask again', async () => {
-    const req = await request({ action_type: 'late_event', deadline_s: 2 });
-    expect(req.body.deadline_at).toBe(new Date(Date.parse(req.body.created_at) + 2000).toISOString());
+    // Stopped first: a worker still stopping at the deadline would expire the request itself.
     await s.stopWorker();
+    let req;
     let again;
     try {
+      req = await request({ action_type: 'late_event', deadline_s: 2 });
+      expect(req.body.deadline_at).toBe(new Date(Date.parse(req.body.created_at) + 2000).toISOString());
       await sleep(2500);
       const late = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
       expect(late.status).toBe(409);
@@ -155,9 +157,10 @@ describe('grant request workflow', () => {
   });
 
   it('refuses a decision sent in time that no worker saw before the deadline', async () => {
-    const req = await request({ action_type: 'slow_event', deadline_s: 3 });
     await s.stopWorker();
+    let req;
     try {
+      req = await request({ action_type: 'slow_event', deadline_s: 3 });
       // Sent at once, but it waits for a worker (504 after 10 s), and the deadline passes meanwhile.
       expect((await s.call('POST', `/grant-requests/${req.body.id}/approve`)).status).toBe(504);
     } finally {
@@ -169,11 +172,13 @@ describe('grant request workflow', () => {
   });
 
   it('lets a grant that is over by the clock be replaced while no worker has ended it yet', async () => {
-    const boxed = await s.grant(engine.id, 'calendar', 'lapse_event', ['calendar.read'], new Date(Date.now() + 1500).toISOString());
-    const check = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'lapse_event' } });
+    // Stopped first: a worker still stopping when the grant ends would end it itself.
     await s.stopWorker();
+    const check = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'lapse_event' } });
+    let boxed;
     let next;
     try {
+      boxed = await s.grant(engine.id, 'calendar', 'lapse_event', ['calendar.read'], new Date(Date.now() + 1500).toISOString());
       await eventually(check, (res) => res.body.reason === 'grant_expired', 10_000);
       next = await s.grant(engine.id, 'calendar', 'lapse_event', ['calendar.write']);
       expect(next.status).toBe(201);
@@ -208,7 +213,7 @@ describe('grant request workflow', () => {
   });
 
   it('expires an operator-made grant with expires_at on a durable timer', async () => {
-    const grant = await s.grant(engine.id, 'calendar', 'create_event', ['calendar.write'], new Date(Date.now() + 2500).toISOString());
+    const grant = await s.grant(engine.id, 'calendar', 'create_event', ['calendar.write'], new Date(Date.now() + 5000).toISOString());
     expect(grant.status).toBe(201);
     expect(grant.body.expiry_workflow_id).toBe(`grant-expiry-${grant.body.id}`);
     expect((await ask()).body.allowed).toBe(true);

@@ -58,13 +58,15 @@ describe('GET /audit/verify walks the chain off the API thread', () => {
       verified = true;
       return res;
     });
-    // One after another, all sent after the verify: on the API's thread, the walk would hold back every one sent
-    // once it began, and the verify would be answered first.
-    for (let i = 0; i < 20; i++) {
+    // One after another, all sent after the verify, until it is answered: on the API's thread, the walk would hold
+    // back every one sent once it began, and the verify would be answered first.
+    let answered = 0;
+    while (!verified) {
       expect((await s.call('GET', '/health')).status).toBe(200);
       expect((await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } })).body).toMatchObject({ allowed: true });
+      if (!verified) answered++;
     }
-    expect(verified).toBe(false);
+    expect(answered).toBeGreaterThanOrEqual(10);
     const { body } = await pending;
     expect(body.ok).toBe(true);
     expect(body.checked).toBeGreaterThan(ROWS);

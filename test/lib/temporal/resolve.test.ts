@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +13,7 @@ import { resolveTemporal, temporalAddress } from '../../../lib/temporal/resolve.
 import { lockInAnotherProcess } from '../../support/lock-holder.js';
 import { freePort } from '../../support/ports.js';
 import { tempDir } from '../../support/stack.js';
+import { zombie } from '../../support/zombie.js';
 
 interface Line {
   msg: string;
@@ -25,17 +24,6 @@ function capturedLogger(): { log: pino.Logger; lines: Line[] } {
   const lines: Line[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Line) });
   return { log, lines };
-}
-
-/**
- * A zombie (a `sleep` that ended, whose parent never reaps it: what a dying server's leader looks like) and that
- * parent, a live process BorgOS knows nothing of.
- */
-async function zombieAndStranger(): Promise<{ dying: number; stranger: ChildProcess }> {
-  const stranger = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const dying = Number(await new Promise<string>((resolve) => stranger.stdout.once('data', (b: Buffer) => resolve(b.toString()))));
-  for (let waited = 0; procStat(dying)?.state !== 'Z' && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-  return { dying, stranger };
 }
 
 describe('resolveTemporal with TEMPORAL_ADDRESS', () => {
@@ -109,7 +97,7 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
   it('gives the ports of a server an earlier run left dying time to be released, and takes a reused owner pid for no owner', async () => {
     const dir = tempDir();
     const port = await freePort();
-    const { dying, stranger } = await zombieAndStranger();
+    const { pid: dying, parent: stranger } = await zombie();
     expect(procStat(dying)?.state).toBe('Z');
     // The owner's pid now belongs to an unrelated process, started at another time.
     writeFileSync(join(dir, 'temporal.db.pid'), `${dying}\n${stranger.pid} 1\n`);
@@ -147,7 +135,7 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
 
   it('refuses, touching nothing, when the owner the pid file names still runs', async () => {
     const dir = tempDir();
-    const { dying, stranger } = await zombieAndStranger();
+    const { pid: dying, parent: stranger } = await zombie();
     const pidFile = `${dying}\n${stranger.pid} ${procStat(stranger.pid!)?.start}\n`;
     writeFileSync(join(dir, 'temporal.db.pid'), pidFile);
     const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(await freePort()), BORG_TEMPORAL_UI_PORT: String(await freePort()) });

@@ -1,0 +1,27 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { onTestFinished } from 'vitest';
+import { procStat } from '../../lib/temporal/leftover.js';
+
+/**
+ * A real zombie and its parent, a live process BorgOS knows nothing of (what a dying server's leader looks like).
+ * `cat` ends once fd 3 is closed, after its shell became `sleep 60`, which never reaps it. Letting the child end on
+ * its own instead races the exec: a shell reaps a child that ends before it, and no zombie forms.
+ */
+export async function zombie(): Promise<{ pid: number; parent: ChildProcess }> {
+  const parent = spawn('bash', ['-c', 'cat <&3 >/dev/null & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
+  onTestFinished(() => void parent.kill('SIGKILL'));
+  const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (c: Buffer) => resolve(c.toString()))));
+  await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', `pid ${parent.pid} did not exec sleep`);
+  (parent.stdio[3] as Writable).destroy();
+  await until(() => procStat(pid)?.state === 'Z', `pid ${pid} did not become a zombie`);
+  return { pid, parent };
+}
+
+/** Seconds, not moments: the machine is busy with other test files. */
+async function until(done: () => boolean, failure: string): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!done()) throw new Error(`${failure} within 10 s`);
+}
