@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { onTestFinished } from 'vitest';
 import { procStat } from '../../lib/temporal/leftover.js';
+import { eventually } from './eventually.js';
 
 /**
  * A real zombie and its parent, a live process BorgOS knows nothing of (what a dying server's leader looks like).
@@ -14,14 +15,9 @@ export async function zombie(): Promise<{ pid: number; parent: ChildProcess }> {
   const parent = spawn('bash', ['-c', 'cat <&3 >/dev/null & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
   onTestFinished(() => void parent.kill('SIGKILL'));
   const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (c: Buffer) => resolve(c.toString()))));
-  await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', `pid ${parent.pid} did not exec sleep`);
+  // Seconds, not moments: the machine is busy with other test files.
+  await eventually(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim(), (comm) => comm === 'sleep', 10_000);
   (parent.stdio[3] as Writable).destroy();
-  await until(() => procStat(pid)?.state === 'Z', `pid ${pid} did not become a zombie`);
+  await eventually(() => procStat(pid)?.state, (state) => state === 'Z', 10_000);
   return { pid, parent };
-}
-
-/** Seconds, not moments: the machine is busy with other test files. */
-async function until(done: () => boolean, failure: string): Promise<void> {
-  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!done()) throw new Error(`${failure} within 10 s`);
 }

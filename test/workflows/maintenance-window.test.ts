@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, startTestStack } from '../support/engine-control.js';
+import { startTestStack } from '../support/engine-control.js';
+import { eventually } from '../support/eventually.js';
 import type { EngineCreds, TestStack } from '../support/engine-control.js';
 
 describe('maintenance window workflow', () => {

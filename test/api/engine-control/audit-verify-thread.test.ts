@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { verifyChain } from '../../../lib/audit/chain.js';
 import { AuditLogRepository } from '../../../lib/db/repositories/audit-log.js';
 import { decisionRow } from '../../support/audit.js';
-import { eventually, startTestStack } from '../../support/engine-control.js';
+import { startTestStack } from '../../support/engine-control.js';
+import { eventually } from '../../support/eventually.js';
 import type { EngineCreds, TestStack } from '../../support/engine-control.js';
 
 /** Enough rows that a walk over them takes about a second, far longer than any request should wait. */

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, startTestStack } from '../../support/engine-control.js';
+import { startTestStack } from '../../support/engine-control.js';
+import { eventually } from '../../support/eventually.js';
 import type { TestStack } from '../../support/engine-control.js';
 
 interface Line {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, startTestStack } from '../../support/engine-control.js';
+import { startTestStack } from '../../support/engine-control.js';
+import { eventually } from '../../support/eventually.js';
 import type { TestStack } from '../../support/engine-control.js';
 
 describe('the engine and maintenance lists, paged and filtered', () => {

@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually } from '../../support/engine-control.js';
+import { eventually } from '../../support/eventually.js';
 import { buildTestApp } from '../../support/stack.js';
 
 interface Answer {

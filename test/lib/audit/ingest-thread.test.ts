@@ -8,7 +8,7 @@ import { DecisionJournal, journalDir } from '../../../lib/audit/journal.js';
 import { openMigratedDatabase } from '../../../lib/db/open.js';
 import { canonicalJson } from '../../../lib/audit/chain.js';
 import { decisionRow } from '../../support/audit.js';
-import { eventually } from '../../support/engine-control.js';
+import { eventually } from '../../support/eventually.js';
 import { tempDir } from '../../support/stack.js';
 
 describe('journal ingest thread', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reconcileFlows } from '../../../lib/engines/reconcile.js';
-import { eventually, startTestStack } from '../../support/engine-control.js';
+import { startTestStack } from '../../support/engine-control.js';
+import { eventually } from '../../support/eventually.js';
 import type { TestStack } from '../../support/engine-control.js';
 
 describe('flows a crash left behind, put right at start', () => {

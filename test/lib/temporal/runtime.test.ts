@@ -9,7 +9,7 @@ import { openMigratedDatabase } from '../../../lib/db/open.js';
 import { installTemporalRuntime } from '../../../lib/temporal/runtime.js';
 import { startWorker } from '../../../lib/temporal/worker.js';
 import type { WorkerHandle } from '../../../lib/temporal/worker.js';
-import { eventually } from '../../support/engine-control.js';
+import { eventually } from '../../support/eventually.js';
 import { tempDir } from '../../support/stack.js';
 
 interface Line {
