@@ -17,7 +17,7 @@ const forbiddenInWorkflows = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'out/', 'artifacts/', 'coverage/', '.build/', 'dagger/sdk/'] },
+  { ignores: ['node_modules/', 'data/', 'out/', 'artifacts/', 'coverage/', '.build/', 'build/dagger/sdk/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -39,7 +39,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['bin/*.mjs'],
+    files: ['src/main/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
   },
   {
@@ -55,7 +55,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['src/**/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -67,7 +67,7 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['**/lib/db/**', '**/lib/temporal/**', '**/lib/logging/**', '**/api/**'],
+              group: ['**/core/db/**', '**/core/temporal/**', '**/core/logging/**', '**/http/**', '**/repositories/**'],
               message: 'Workflows must stay deterministic: do I/O in activities/.',
               allowTypeImports: true,
             },

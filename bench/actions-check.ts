@@ -105,7 +105,7 @@ const { engineId, key } = seedGrantedEngine(dataDir);
 const helloPort = await freePort();
 const apiPort = await freePort();
 const helloServer = await serve('bench/support/hello-server.ts', { PORT: String(helloPort) }, /listening/);
-const api = await serve('bin/api.ts', { BORG_DATA_DIR: dataDir, BORG_API_PORT: String(apiPort), TEMPORAL_ADDRESS: '127.0.0.1:1' }, /API ready/);
+const api = await serve('src/main/api.ts', { BORG_DATA_DIR: dataDir, BORG_API_PORT: String(apiPort), TEMPORAL_ADDRESS: '127.0.0.1:1' }, /API ready/);
 try {
   const checkBody = JSON.stringify({ engine_id: engineId, platform: 'gmail', action_type: 'send_email' });
   const engineHeaders = { 'x-engine-id': engineId, 'x-engine-key': key };

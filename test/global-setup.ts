@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureTemporalCli } from '../lib/temporal/cli.js';
-import { startDevServer } from '../lib/temporal/dev-server.js';
+import { ensureTemporalCli } from '../src/core/temporal/cli.js';
+import { startDevServer } from '../src/core/temporal/dev-server.js';
 import { freePort } from './support/ports.js';
 
 declare module 'vitest' {

@@ -8,11 +8,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactPaths } from '../../iso/artifacts.js';
-import { bootAndCheck } from '../../iso/boot-check.js';
-import { buildIso, REPO_ROOT, type BuildIsoResult } from '../../iso/build-iso.js';
-import { compareIsos } from '../../iso/compare-isos.js';
-import { loadProfile, profilePath } from '../../profiles/load-profile.js';
+import { artifactPaths } from '../../build/iso/artifacts.js';
+import { bootAndCheck } from '../../build/iso/boot-check.js';
+import { buildIso, REPO_ROOT, type BuildIsoResult } from '../../build/iso/build-iso.js';
+import { compareIsos } from '../../build/iso/compare-isos.js';
+import { loadProfile, profilePath } from '../../build/profile/load-profile.js';
 
 const { values } = parseArgs({ options: { profile: { type: 'string', default: 'edge-iot' } }, strict: true });
 const profileName = values.profile;

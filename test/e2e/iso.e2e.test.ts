@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { artifactPaths, type InputsRecord } from '../../iso/artifacts.js';
-import { bootAndCheck } from '../../iso/boot-check.js';
-import { REPO_ROOT } from '../../iso/build-iso.js';
-import { compareIsos, formatComparison } from '../../iso/compare-isos.js';
-import { loadProfile, profilePath } from '../../profiles/load-profile.js';
+import { artifactPaths, type InputsRecord } from '../../build/iso/artifacts.js';
+import { bootAndCheck } from '../../build/iso/boot-check.js';
+import { REPO_ROOT } from '../../build/iso/build-iso.js';
+import { compareIsos, formatComparison } from '../../build/iso/compare-isos.js';
+import { loadProfile, profilePath } from '../../build/profile/load-profile.js';
 import { tempDir } from '../support/stack.js';
 import { runScript, type CliRun } from './run-cli.js';
 
@@ -40,7 +40,7 @@ describe('ISO for profile edge-iot, with two users', () => {
   beforeAll(async () => {
     rmSync(outRoot, { recursive: true, force: true });
     mkdirSync(outRoot, { recursive: true });
-    build = await runScript('iso/build.ts', buildArgs(firstDir));
+    build = await runScript('build/iso/build.ts', buildArgs(firstDir));
   });
 
   it('builds, showing each stage as it finishes, once the package names are found in the real mirror', () => {
@@ -94,7 +94,7 @@ describe('ISO for profile edge-iot, with two users', () => {
 
   it('does nothing when neither the profile nor the builder changed', async () => {
     const before = statSync(first.iso).mtimeMs;
-    const again = await runScript('iso/build.ts', buildArgs(firstDir));
+    const again = await runScript('build/iso/build.ts', buildArgs(firstDir));
     expect(again.code).toBe(0);
     expect(again.output).toContain(`${TAG} is up to date`);
     expect(again.output).not.toContain('[iso] ✓ bootstrap');
@@ -102,7 +102,7 @@ describe('ISO for profile edge-iot, with two users', () => {
   });
 
   it('rebuilds the same inputs and reports any difference between the two images', async () => {
-    const rebuild = await runScript('iso/build.ts', buildArgs(secondDir, '--force'));
+    const rebuild = await runScript('build/iso/build.ts', buildArgs(secondDir, '--force'));
     expect(rebuild.code, rebuild.output.slice(-3000)).toBe(0);
     const second = artifactPaths(secondDir, TAG);
     expect(readRecord(second.inputs).inputsHash).toBe(readRecord(first.inputs).inputsHash);

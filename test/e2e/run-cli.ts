@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../iso/build-iso.js';
+import { REPO_ROOT } from '../../build/iso/build-iso.js';
 
 export interface CliRun {
   code: number | null;

@@ -1,4 +1,4 @@
-import type { AuditFields } from '../../lib/audit/chain.js';
+import type { AuditFields } from '../../src/audit/chain.js';
 
 let n = 0;
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { ApiKeys } from '../../lib/auth/api-keys.js';
-import type { Role } from '../../lib/db/repositories/api-keys.js';
-import { startWorker } from '../../lib/temporal/worker.js';
-import type { WorkerHandle } from '../../lib/temporal/worker.js';
+import { ApiKeys } from '../../src/features/operators/api-keys.js';
+import type { Role } from '../../src/features/operators/api-key-repository.js';
+import { startWorker } from '../../src/worker/worker.js';
+import type { WorkerHandle } from '../../src/worker/worker.js';
 import { startTestApi } from './stack.js';
 import type { TestApi } from './stack.js';
 

@@ -1,4 +1,4 @@
-import { tryLock } from '../../lib/process/file-lock.js';
+import { tryLock } from '../../src/core/process/file-lock.js';
 
 // `node --import tsx test/support/hold-lock.ts FILE`: another process that holds FILE's lock until it is killed.
 const lock = tryLock(process.argv[2]!);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { bindError } from '../../lib/process/ports.js';
+import { bindError } from '../../src/core/process/ports.js';
 
 // Ports are picked below the kernel's ephemeral range: one picked inside it could be taken, between the pick and
 // the server's bind, by any outgoing connection or port-0 listener (a test's embedded Temporal server lost its UI port so).

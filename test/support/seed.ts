@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { closeDatabase } from '../../lib/db/database.js';
-import { openMigratedDatabase } from '../../lib/db/open.js';
-import { EngineControl } from '../../lib/engines/control.js';
+import { closeDatabase } from '../../src/core/db/database.js';
+import { openMigratedDatabase } from '../../src/core/db/open.js';
+import { EngineControl } from '../../src/features/engines/control.js';
 
 /** Writes, straight to `dataDir`'s database, one engine granted gmail/send_email; for runs against a real API process. */
 export function seedGrantedEngine(dataDir: string): { engineId: string; key: string } {

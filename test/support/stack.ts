@@ -5,14 +5,14 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { buildApp } from '../../api/app.js';
-import { startApiServer } from '../../api/server.js';
-import type { ApiServer } from '../../api/server.js';
-import { loadConfig } from '../../lib/config/config.js';
-import type { Config } from '../../lib/config/config.js';
-import { closeDatabase } from '../../lib/db/database.js';
-import type { Db } from '../../lib/db/database.js';
-import { openMigratedDatabase } from '../../lib/db/open.js';
+import { buildApp } from '../../src/http/app.js';
+import { startApiServer } from '../../src/http/server.js';
+import type { ApiServer } from '../../src/http/server.js';
+import { loadConfig } from '../../src/core/config/config.js';
+import type { Config } from '../../src/core/config/config.js';
+import { closeDatabase } from '../../src/core/db/database.js';
+import type { Db } from '../../src/core/db/database.js';
+import { openMigratedDatabase } from '../../src/core/db/open.js';
 
 export interface TestApi {
   config: Config;

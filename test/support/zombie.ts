@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { onTestFinished } from 'vitest';
-import { procStat } from '../../lib/temporal/leftover.js';
+import { procStat } from '../../src/core/temporal/leftover.js';
 import { eventually } from './eventually.js';
 
 /**

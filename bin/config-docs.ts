@@ -1,4 +1,0 @@
-import { configTable } from '../lib/config/docs.js';
-
-/** `npm run config:docs`: prints the configuration table to paste into the README. */
-process.stdout.write(`${configTable()}\n`);

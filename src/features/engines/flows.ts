@@ -1,0 +1,184 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { BaseLogger } from 'pino';
+import type { SettledRequest } from './activities.js';
+import { closedSignal, decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from './workflows/grant-request.js';
+import type { OperatorDecision } from './workflows/grant-request.js';
+import { cancelSignal, maintenanceWindowWorkflow } from './workflows/maintenance-window.js';
+import { engineIdKey, flowKey, platformKey } from './workflows/search-attributes.js';
+import { AppError } from '../../core/errors.js';
+import { addMissingSearchAttributes } from '../../core/temporal/search-attributes.js';
+import { workflowIds } from './workflow-ids.js';
+
+/** Starts a flow; if Temporal cannot take it, the caller gets 503 saying what happened. */
+export async function startOr503<T>(start: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw unavailable(message, err);
+  }
+}
+
+/** Starts a flow whose row is already written; if Temporal cannot take it, `undo` closes the row, so nothing waits on a flow that does not exist. */
+export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, message: string): Promise<T> {
+  try {
+    return await startOr503(start, message);
+  } catch (err) {
+    undo();
+    throw err;
+  }
+}
+
+/** The driver's error goes to the server log only: it names internal addresses, and engines get this reply too. */
+function unavailable(message: string, err: unknown): AppError {
+  return new AppError(503, 'TEMPORAL_UNAVAILABLE', message, undefined, { cause: err });
+}
+
+const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
+
+export type FlowState = 'running' | 'ended' | 'missing';
+
+/** The flow no longer runs in Temporal (terminated there, or failed), so nothing will ever settle what it held open. */
+export class FlowGoneError extends Error {
+  override name = 'FlowGoneError';
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} no longer runs in Temporal`);
+  }
+}
+
+/**
+ * How long a request waits on Temporal. Without a deadline a server that accepts connections but does not answer,
+ * or an update no worker picks up, holds an operator's request with no limit at all.
+ */
+const TEMPORAL_CALL_MS = 10_000;
+/** Enough for a server that answers at all; it only tells "no worker" (504) from "no Temporal" (503). */
+const PROBE_MS = 2_000;
+/** A request takes one decision, so every call uses this update id: a retry joins a decision already waiting in Temporal. */
+const DECIDE_UPDATE_ID = 'decide';
+
+/** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
+export class EngineFlows {
+  /** Settles once the namespace has the search attributes; cleared when that failed, so the next start asks again. */
+  private searchAttributes: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly log: Pick<BaseLogger, 'debug'>,
+  ) {}
+
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + TEMPORAL_CALL_MS, call);
+  }
+
+  private async reachable(): Promise<boolean> {
+    try {
+      await this.client.withDeadline(Date.now() + PROBE_MS, () => this.client.workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Temporal refuses a start whose search attributes the namespace lacks, and an API started without a worker
+   * (`npm run start:api`) against a fresh server has nobody else to register them.
+   */
+  private ensureSearchAttributes(): Promise<void> {
+    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace).catch((err: unknown) => {
+      this.searchAttributes = undefined;
+      throw err;
+    });
+    return this.searchAttributes;
+  }
+
+  /** Every engine-control flow carries the search attributes operators filter by. */
+  private async start<A>(workflow: (input: A) => Promise<unknown>, workflowId: string, input: A, tags: { flow: string; platform: string; engineId?: string }): Promise<void> {
+    const typedSearchAttributes: SearchAttributePair[] = [
+      ...(tags.engineId ? [{ key: engineIdKey, value: tags.engineId }] : []),
+      { key: platformKey, value: tags.platform },
+      { key: flowKey, value: tags.flow },
+    ];
+    await this.bounded(async () => {
+      await this.ensureSearchAttributes();
+      await this.client.workflow.start(workflow, { workflowId, taskQueue: this.taskQueue, args: [input], typedSearchAttributes });
+    });
+    this.log.debug({ workflow_id: workflowId, flow: tags.flow }, 'workflow started');
+  }
+
+  async startGrantRequest(workflowId: string, engineId: string, platform: string, requestId: string, deadlineAt: string): Promise<void> {
+    await this.start(grantRequestWorkflow, workflowId, { requestId, deadlineAt }, { flow: 'grant-request', platform, engineId });
+  }
+
+  /**
+   * Sends the operator's decision and waits until the workflow has applied it. Not applied within the deadline
+   * while Temporal answers means no worker took it; Temporal may hand it to the next worker, or drop it. The answer
+   * is the request as settled, which after a retry may be an earlier decision's outcome.
+   */
+  async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
+    const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
+    try {
+      const settled = await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
+      this.log.debug({ workflow_id: workflowId, status: settled.status }, 'the workflow applied the decision');
+      return settled;
+    } catch (err) {
+      if (isNotFound(err)) throw new FlowGoneError(workflowId);
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new AppError(409, 'REQUEST_NOT_PENDING', err.cause instanceof Error ? err.cause.message : 'the request is no longer pending');
+      }
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await this.reachable())) {
+        throw new AppError(
+          504,
+          'DECISION_NOT_CONFIRMED',
+          `no worker applied the decision within ${TEMPORAL_CALL_MS / 1000} s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision`,
+        );
+      }
+      throw unavailable('Temporal could not be reached, so the decision may not have been applied; read the request again and retry', err);
+    }
+  }
+
+  async startGrantExpiry(grantId: string, engineId: string, platform: string, expiresAt: string): Promise<string> {
+    const workflowId = workflowIds.grantExpiry(grantId);
+    await this.start(grantExpiryWorkflow, workflowId, { grantId, expiresAt }, { flow: 'grant-expiry', platform, engineId });
+    return workflowId;
+  }
+
+  async startMaintenance(workflowId: string, platform: string, windowId: string, startsAt: string, endsAt: string): Promise<void> {
+    await this.start(maintenanceWindowWorkflow, workflowId, { windowId, startsAt, endsAt }, { flow: 'maintenance', platform });
+  }
+
+  /**
+   * Tells flows that what they wait on has ended in the database, so they finish now rather than at their timer.
+   * In the background and best effort: the database is already right, and a flow not told ends harmlessly later.
+   */
+  closeInBackground(workflowIds: string[], log: Pick<BaseLogger, 'warn'>): void {
+    for (const workflowId of workflowIds) {
+      this.bounded(() => this.client.workflow.getHandle(workflowId).signal(closedSignal)).catch((err: unknown) => {
+        if (!isNotFound(err)) log.warn({ err, workflow_id: workflowId }, 'could not tell a flow that what it waits on has ended; it ends at its own timer');
+      });
+    }
+  }
+
+  /** What Temporal says of a flow: running, ended (terminated, failed, completed), or never started; throws when it does not answer. */
+  async state(workflowId: string): Promise<FlowState> {
+    try {
+      const { status } = await this.bounded(() => this.client.workflow.getHandle(workflowId).describe());
+      return status.name === 'RUNNING' ? 'running' : 'ended';
+    } catch (err) {
+      if (isNotFound(err)) return 'missing';
+      throw err;
+    }
+  }
+
+  /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */
+  async cancelMaintenance(workflowId: string): Promise<boolean> {
+    try {
+      await this.bounded(() => this.client.workflow.getHandle(workflowId).signal(cancelSignal));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw unavailable('Temporal did not confirm the cancel, so the window may not be cancelled; retrying is safe', err);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { DISPLAY_TEXT_RULE, FREE_TEXT_RULE } from '../../core/display-text.js';
+import { AppError, invalidFields } from '../../core/errors.js';
+import type { FieldProblem } from '../../core/errors.js';
+import { errorSchema } from '../schemas/error.js';
+import { patternInWords } from '../schemas/patterns.js';
+import type { ErrorBody } from '../schemas/error.js';
+import { logCompleted } from '../request-log.js';
+
+type SchemaProblem = NonNullable<FastifyError['validation']>[number];
+
+/** Ajv's words, except where they leave out what the caller needs to fix the value. */
+function problemOf(v: SchemaProblem): string {
+  const params = v.params as { allowedValues?: unknown[]; format?: string; pattern?: string };
+  const words = v.keyword === 'pattern' ? patternInWords(params.pattern!) : undefined;
+  if (words) return `must be ${words}`;
+  if (v.keyword === 'enum') return `must be one of ${params.allowedValues!.join(', ')}`;
+  if (v.keyword === 'format' && params.format === 'display-text') {
+    return `must hold ${DISPLAY_TEXT_RULE}`;
+  }
+  if (v.keyword === 'format' && params.format === 'free-text') return `must be ${FREE_TEXT_RULE}`;
+  if (v.keyword === 'uniqueItems') return 'must not repeat an item';
+  return v.message ?? 'is invalid';
+}
+
+function fieldProblems(err: FastifyError): FieldProblem[] {
+  const where = err.validationContext ?? 'body';
+  return (err.validation ?? []).map((v) => {
+    const missing = (v.params as { missingProperty?: string }).missingProperty;
+    const extra = (v.params as { additionalProperty?: string }).additionalProperty;
+    const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    const leaf = missing ?? extra;
+    const field = [where, path, leaf].filter(Boolean).join('.');
+    return { field, message: extra ? 'is not allowed' : missing ? 'is required' : problemOf(v) };
+  });
+}
+
+/** The router's limit on one path parameter (app.ts passes it to Fastify); the id schemas cap ids at the same 100. */
+export const MAX_PARAM_LENGTH = 100;
+
+/** Maps every error, including Fastify's own, to the uniform shape; never leaks internals on 5xx. */
+export function toErrorBody(err: FastifyError | AppError): { status: number; body: ErrorBody } {
+  if (err instanceof AppError) {
+    return { status: err.statusCode, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
+  }
+  if (err.validation) return toErrorBody(invalidFields(fieldProblems(err)));
+  // A 400 rather than Fastify's 414: an id over 100 characters is the same mistake whether the router
+  // or a route's schema catches it, so the caller gets the same answer.
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return toErrorBody(invalidFields([{ field: 'params', message: `must NOT have more than ${MAX_PARAM_LENGTH} characters each` }]));
+  }
+  if (/^SQLITE_(BUSY|LOCKED)/.test(String(err.code))) {
+    return { status: 503, body: { error: { code: 'DATABASE_BUSY', message: 'another process (borgctl, a migration, a backup) held the database write lock too long; retry in a moment' } } };
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 500) {
+    return { status, body: { error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } } };
+  }
+  const code = (err.code ?? 'BAD_REQUEST').replace(/^FST_ERR_/, '').replace(/^CTP_/, '');
+  return { status, body: { error: { code, message: err.message } } };
+}
+
+/** Fastify's own 413 and 415 say only their status line; say what this request did wrong. */
+function bodyProblem(status: number, request: FastifyRequest): string | undefined {
+  if (status === 413) return `the body is over this route's limit of ${request.routeOptions.bodyLimit ?? 'unknown'} bytes`;
+  if (status === 415) return `the body must be JSON, sent as content-type: application/json; this one came as ${request.headers['content-type'] ?? 'no content-type'}`;
+  return undefined;
+}
+
+function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = toErrorBody(err);
+  body.error.message = bodyProblem(status, request) ?? body.error.message;
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ code: body.error.code }, body.error.message);
+  if (body.error.code === 'DATABASE_BUSY') reply.header('retry-after', '1');
+  return reply.status(status).send(body);
+}
+
+/** Fastify's `frameworkErrors` option: the router failed (bad percent-encoding, over-long parameter) before any route or hook ran. */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // Neither the request-id plugin's onRequest hook nor the request log's completion runs for these.
+  reply.raw.once('finish', () => logCompleted(request, reply));
+  void sendError(err, request, reply.header('x-request-id', request.id));
+}
+
+const CLIENT_ERRORS: Record<string, [status: number, code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', `request headers exceed ${maxHeaderSize} bytes`],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'],
+};
+
+/** Fastify's `clientErrorHandler` option: Node's HTTP parser refused the request, so only the socket is left to answer on. */
+export function clientErrorHandler(this: FastifyInstance, err: ConnectionError, socket: Socket): void {
+  // A reset or closed socket has no one left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = CLIENT_ERRORS[err.code] ?? [400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'];
+  this.log.info({ code }, message);
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  if (socket.writable) {
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close`;
+    socket.write(`${head}\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const poisoned = () =>
+  new AppError(400, 'INVALID_JSON_BODY', 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth');
+
+export default fp(
+  async (app: FastifyInstance) => {
+    app.addSchema(errorSchema);
+    app.setErrorHandler(sendError);
+    // Fastify's JSON parser calls a body with __proto__ or constructor.prototype "not valid JSON". It is valid,
+    // and refused because it could rewrite prototypes; say so. Re-parsing costs only on the error path.
+    const { onProtoPoisoning = 'error', onConstructorPoisoning = 'error' } = app.initialConfig;
+    const parseJson = app.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning);
+    // Every body is JSON: a text/plain one would only fail validation as "must be object", so it is a 415 like any other type.
+    app.removeContentTypeParser(['application/json', 'text/plain']);
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
+      // Fastify's own parser is the callback kind; it returns nothing.
+      void parseJson(request, body, (err, value) => done(err && parsesAsJson(body) ? poisoned() : err, value));
+    });
+    app.setNotFoundHandler((request, reply) => {
+      const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };
+      return reply.status(404).send(body);
+    });
+  },
+  { name: 'errors' },
+);

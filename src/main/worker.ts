@@ -1,0 +1,16 @@
+import type { Usage } from '../core/process/main.js';
+import { runService } from '../core/process/service.js';
+import { temporalAddress } from '../core/temporal/resolve.js';
+import { startWorker } from '../worker/worker.js';
+
+const usage: Usage = {
+  command: 'npm run start:worker',
+  summary: 'Runs the Temporal worker alone; run more of them against the same database to scale out.',
+};
+
+/** The Temporal worker alone; scale out by running more of these against the same database. */
+runService('borg-worker', { temporalRuntime: true, usage }, async ({ config, log, lifecycle, db }) => {
+  const worker = await startWorker({ temporal: config.temporal, address: temporalAddress(config), db, log });
+  lifecycle.onStop('worker', () => worker.stop());
+  await worker.running;
+});

@@ -1,0 +1,17 @@
+import type { Db } from '../../core/db/database.js';
+import { createEngineControlActivities } from '../../features/engines/activities.js';
+import { createHealthActivities } from './health.js';
+
+export interface ActivityDeps {
+  db: Db;
+}
+
+/** Every activity the worker registers, bound to its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createHealthActivities(deps.db),
+    ...createEngineControlActivities(deps.db),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,8 +1,0 @@
-import { JournalIngester } from '../../../lib/audit/ingest.js';
-import { journalDir } from '../../../lib/audit/journal.js';
-import { openDatabase } from '../../../lib/db/database.js';
-
-// `node --import tsx test/lib/audit/ingest-once.ts DB_FILE`: one ingest round from another process; prints its report.
-const db = openDatabase(process.argv[2]!);
-process.stdout.write(`${JSON.stringify(new JournalIngester(db, journalDir(process.argv[2]!)).ingest())}\n`);
-db.close();
