@@ -1,6 +1,6 @@
 import { variables } from './variables.js';
 
-/** The README's configuration table, generated so docs and code cannot drift apart. */
+/** The configuration table of docs/configuration.md, generated so docs and code cannot drift apart. */
 export function configTable(): string {
   const rows = Object.values(variables).map((v) => {
     const shown = v.default === undefined ? '(unset)' : `\`${v.default}\``;

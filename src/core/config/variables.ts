@@ -17,7 +17,7 @@ function v<T>(variable: Variable<T>): Variable<T> {
   return variable;
 }
 
-/** Every setting BorgOS reads from the environment; the README table is generated from this. */
+/** Every setting BorgOS reads from the environment; docs/configuration.md's table is generated from this. */
 export const variables = {
   apiHost: v({ name: 'BORG_API_HOST', default: '127.0.0.1', parse: p.host, description: 'Address the API listens on' }),
   apiPort: v({ name: 'BORG_API_PORT', default: '8080', parse: p.port, description: 'Port the API listens on (0 picks a free one)' }),
