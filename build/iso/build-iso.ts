@@ -13,7 +13,7 @@ import { packageIssues } from './package-check.js';
 import { loadPackageIndex } from './package-index.js';
 import { installedPackages, spdxDocument } from './sbom.js';
 import { sourceDateEpoch } from './source-date.js';
-import { formatSeconds, runStage, type StageContext } from './stage-runner.js';
+import { formatSeconds, runStage, type StageContext } from './stage-progress.js';
 import { lockCache, resetWorkDir } from './work-dir.js';
 
 export const REPO_ROOT = dirname(dirname(PROFILES_DIR));

@@ -4,7 +4,7 @@ import { listProfiles } from '../profile/load-profile.js';
 import { ProfileError } from '../profile/profile-error.js';
 import { buildIso } from './build-iso.js';
 import { BUILD_PACKAGES } from './host-tools.js';
-import { StageError } from './stage-runner.js';
+import { StepError } from '../steps/run-step.js';
 
 const usage = `usage: npm run iso -- --profile NAME|FILE [options]
 
@@ -71,7 +71,7 @@ main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
     if (error instanceof ProfileError) console.error(`error: invalid profile\n${error.message}`);
-    else if (error instanceof StageError) console.error(`error: ${error.message}`);
+    else if (error instanceof StepError) console.error(`error: ${error.message}`);
     else if (isUsageError(error)) console.error(`error: ${error.message}; see --help`);
     else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = isUsageError(error) ? 2 : 1;

@@ -1,9 +1,13 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../../src/core/errors.js';
 import { loadProfile, PROFILES_DIR, profilePath } from '../profile/load-profile.js';
 import { ProfileError } from '../profile/profile-error.js';
 import { readProblem } from '../profile/read-problem.js';
+
+/** A command line that cannot be carried out as given: run.ts prints it in one line and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 /** Stage names accepted on the command line, in matrix order. */
 export const stageNames = ['lint', 'test', 'iso', 'image', 'release'] as const;
@@ -34,7 +38,7 @@ const repoPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 export const helpText = `Usage: npm run pipeline -- <stage> [options]
 
 Stages (DESIGN.md build matrix; the Dagger module runs the same scripts):
-  lint       S0  ESLint, tsc --noEmit (root and dagger/), shellcheck   → artifacts/lint/
+  lint       S0  ESLint, Prettier, tsc (root and dagger/), shellcheck  → artifacts/lint/
   test       S1  vitest with coverage, fails under 90% lines           → artifacts/test/, artifacts/coverage/
   iso        S2  hybrid ISO from a profile (npm run iso)               → out/ISO/
   image      S3  OCI image of the control plane, smoke-tested /health  → out/image/

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { artifactsDir, repoRoot } from './paths.js';
 import { findShellScripts } from './shell-scripts.js';
 import type { Stage } from './stage.js';
@@ -31,11 +32,21 @@ function parseReport<T>(text: string, tool: string): T {
   }
 }
 
+/** What `prettier --check` said on stderr: files it would format, and files it could not parse. */
+export function prettierFindings(stderr: string): { unformatted: string[]; unparsable: string[] } {
+  // Prettier colours its labels whenever FORCE_COLOR is set, even to 0 as the step runner sets it.
+  const lines = stripVTControlCharacters(stderr).split('\n');
+  const unformatted = lines.map((line) => /^\[warn\] (.+)$/.exec(line)?.[1]).filter((file): file is string => file !== undefined && !file.startsWith('Code style issues'));
+  // An error's first line names the file; the lines after it show the code, and start with `>`, `|` or a space.
+  const unparsable = lines.map((line) => /^\[error\] ([^\s>|][^:]*): /.exec(line)?.[1]).filter((file): file is string => file !== undefined);
+  return { unformatted, unparsable: [...new Set(unparsable)] };
+}
+
 /** S0: every linter runs even after one fails, so the report shows all findings at once. */
 export const lintStage: Stage = {
   id: 'S0',
   name: 'lint',
-  summary: 'ESLint, tsc --noEmit, shellcheck',
+  summary: 'ESLint, Prettier, tsc --noEmit, shellcheck',
   async run(ctx) {
     await mkdir(reportDir, { recursive: true });
     const eslintJson = path.join(reportDir, 'eslint.json');
@@ -49,6 +60,15 @@ export const lintStage: Stage = {
       }
     }
 
+    // The options come from .prettierrc.json and what is left out from .prettierignore, both at the root.
+    const prettier = await ctx.run('prettier --check', ['npx', '--no-install', 'prettier', '--check', '.'], { allowFailure: true });
+    const { unformatted, unparsable } = prettierFindings(prettier.stderr);
+    if (prettier.exitCode !== 0 && unformatted.length + unparsable.length === 0) {
+      throw new Error(`prettier exited with code ${prettier.exitCode ?? 'unknown'} without naming a file: it failed before checking, see the log`);
+    }
+    for (const file of unformatted) ctx.note(`${file}: not formatted as Prettier would (npx prettier --write ${file})`);
+    for (const file of unparsable) ctx.note(`${file}: Prettier could not parse it`);
+
     const tscRoot = (await ctx.run('tsc (root)', ['npx', '--no-install', 'tsc', '--noEmit', '--pretty', 'false'], { allowFailure: true })).stdout;
     const tscDagger = (await ctx.run('tsc (dagger module)', ['npx', '--no-install', 'tsc', '--noEmit', '--pretty', 'false', '-p', 'build/dagger'], { allowFailure: true })).stdout;
     const tscDiagnostics = `${tscRoot}${tscDagger}`.split('\n').filter((line) => /error TS\d+/.test(line));
@@ -60,6 +80,7 @@ export const lintStage: Stage = {
 
     const report = {
       eslint: { errors: eslintErrors, warnings: eslintWarnings, report: path.relative(repoRoot, eslintJson) },
+      prettier: { unformatted, unparsable },
       tsc: { errors: tscDiagnostics.length, diagnostics: tscDiagnostics },
       shellcheck: { scripts, findings: comments },
     };
@@ -67,6 +88,8 @@ export const lintStage: Stage = {
 
     const problems = [
       eslintErrors > 0 ? `eslint: ${eslintErrors} errors` : '',
+      unformatted.length > 0 ? `prettier: ${unformatted.length} files not formatted` : '',
+      unparsable.length > 0 ? `prettier: ${unparsable.length} files it could not parse` : '',
       tscDiagnostics.length > 0 ? `tsc: ${tscDiagnostics.length} errors` : '',
       comments.length > 0 ? `shellcheck: ${comments.length} findings` : '',
     ].filter(Boolean);

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { UsageError } from '../../src/core/errors.js';
-import { helpText, parseCommand } from './cli.js';
+import { helpText, parseCommand, UsageError } from './cli.js';
 import { artifactsDir } from './paths.js';
 import { runStages } from './runner.js';
 import { stages } from './stages.js';

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { $ } from 'zx';
+import { runStep, StepError, type StepResult } from '../steps/run-step.js';
 import { repoRoot } from './paths.js';
 
 /** What a stage gets to work with: where to log, and whether to echo command output. */
@@ -13,14 +13,8 @@ export interface StageContext {
   note(line: string): void;
   /** Write a line to the log and always to the terminal: results worth seeing. */
   say(line: string): void;
-  /** Run one command as a named step; throws StepError when it exits non-zero. */
+  /** Run one command as a named step; throws StepError (from build/steps) when it exits non-zero. */
   run(label: string, command: readonly string[], options?: StepOptions): Promise<StepResult>;
-}
-
-export interface StepResult {
-  readonly exitCode: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 export interface StepOptions {
@@ -30,17 +24,6 @@ export interface StepOptions {
   readonly allowFailure?: boolean;
   /** Log only: for polls that would otherwise fill the terminal. */
   readonly quiet?: boolean;
-}
-
-/** A step's command exited non-zero; the message names the step, the exit code and what the command said about its failure. */
-export class StepError extends Error {
-  constructor(
-    readonly label: string,
-    readonly exitCode: number | null,
-    report: readonly string[],
-  ) {
-    super(`step "${label}" exited with code ${exitCode ?? 'unknown'}${report.length > 0 ? `: ${report.join('\n')}` : ''}`);
-  }
 }
 
 const MAX_REPORT_LINES = 40;
@@ -86,29 +69,25 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
       const startedAt = performance.now();
       if (!options.quiet) print(`  - ${label} …`);
       note(`$ ${command.join(' ')}`);
-      const child = $({
+      // A heartbeat, so a twenty-minute ISO build does not look hung in a CI log.
+      const heartbeat = options.quiet ? undefined : { everyMs: heartbeatMs, beat: () => print(`    … ${label} still running (${elapsed(startedAt)})`) };
+      const result = await runStep({
+        command,
         cwd: options.cwd ?? repoRoot,
         env: { ...process.env, FORCE_COLOR: '0', ...options.env },
-        quiet: true,
-        nothrow: true,
-      })`${command}`;
-      child.stdout.on('data', (chunk: Buffer) => {
-        log.write(chunk);
-        if (verbose) process.stdout.write(chunk);
+        log,
+        echo: verbose,
+        ...(heartbeat ? { heartbeat } : {}),
       });
-      child.stderr.on('data', (chunk: Buffer) => {
-        log.write(chunk);
-        if (verbose) process.stderr.write(chunk);
-      });
-      // A heartbeat, so a twenty-minute ISO build does not look hung in a CI log.
-      const heartbeat = options.quiet ? undefined : setInterval(() => print(`    … ${label} still running (${elapsed(startedAt)})`), heartbeatMs);
-      const result = await child.finally(() => clearInterval(heartbeat));
       const ok = result.exitCode === 0;
       // A probe allowed to fail is not a failure: mark it neutrally.
       const mark = ok ? '✓' : options.allowFailure ? '·' : '✗';
       if (!options.quiet) print(`  ${mark} ${label} (${ok ? '' : `exit ${result.exitCode ?? '?'}, `}${elapsed(startedAt)})`);
-      if (!ok && !options.allowFailure) throw new StepError(label, result.exitCode, failureReport(result.stderr, result.stdout));
-      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+      if (!ok && !options.allowFailure) {
+        const report = failureReport(result.stderr, result.stdout);
+        throw new StepError(label, result.exitCode, `step "${label}" exited with code ${result.exitCode ?? 'unknown'}${report.length > 0 ? `: ${report.join('\n')}` : ''}`);
+      }
+      return result;
     },
     close: () => new Promise((resolve) => log.end(resolve)),
   };

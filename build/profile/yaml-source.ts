@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ProfileError, type ProfileIssue } from './profile-error.js';
+import { documentProblems, nestingProblem, unclosedQuote, type YamlProblem } from './yaml-checks.js';
 
 /** A parsed YAML file that can say where any value in it came from. */
 export interface YamlSource {
@@ -42,17 +43,24 @@ function readUtf8(file: string, displayName: string): string {
 export function readYamlSource(file: string, displayName = file): YamlSource {
   const text = readUtf8(file, displayName);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number, message: string): ProfileIssue => {
     const { line, col } = lineCounter.linePos(offset);
     return { file: displayName, line, col, message };
   };
+  const located = (problems: readonly YamlProblem[]): ProfileError => new ProfileError(problems.map((p) => at(p.offset, p.message)));
+  // Before composing, which recurses and would overflow the stack; this parse also fills the line counter.
+  const nesting = nestingProblem(text, lineCounter.addNewLine);
+  if (nesting) throw located([nesting]);
+  // Known YAML 1.1 tags (!!binary, !!set, …) are not resolved, so they are refused like any other tag outside the core schema.
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, resolveKnownTags: false });
   if (doc.errors.length > 0) {
-    throw new ProfileError(doc.errors.map((e) => at(e.pos[0], describeYamlError(e.code, e.message, text, e.pos[0]))));
+    throw located(doc.errors.map((e) => unclosedQuote(text, e) ?? { offset: e.pos[0], message: describeYamlError(e.code, e.message, text, e.pos[0]) }));
   }
   if (!isMap(doc.contents)) {
     throw new ProfileError([at(doc.contents?.range[0] ?? 0, 'expected a mapping of keys to values at the top level')]);
   }
+  const problems = documentProblems(text, doc);
+  if (problems.length > 0) throw located(problems);
 
   const issueAt = (path: readonly (string | number)[], message: string, atKey = false): ProfileIssue => {
     for (let depth = path.length; depth >= 0; depth--) {

@@ -33,7 +33,7 @@ interface WorkspaceOptions {
 @object()
 export class Borgos {
   /**
-   * S0: ESLint, tsc --noEmit and shellcheck over the repository; returns the reports (artifacts/).
+   * S0: ESLint, Prettier, tsc --noEmit and shellcheck over the repository; returns the reports (artifacts/).
    */
   @func()
   lint(

@@ -72,6 +72,12 @@ async function waitUntilServing(address: string, namespace: string, child: Child
   throw new DevServerError(`temporal server did not answer on ${address} in time (${String(lastError)}): ${tail()}`);
 }
 
+/**
+ * The server's environment without OpenTelemetry settings: they are meant for whatever runs BorgOS (Dagger sets them in
+ * every container), and the server, which exports traces over gRPC only, refuses to start on `http/protobuf`.
+ */
+const serverEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('OTEL_')));
+
 /** Where the server writes its own output; each start moves the last run's to `<log>.1`. */
 export const serverLogOf = (dbFile: string): string => `${dbFile}.log`;
 
@@ -117,7 +123,7 @@ async function startLocked(options: DevServerOptions, lock: FileLock): Promise<D
   if (existsSync(logFile)) renameSync(logFile, `${logFile}.1`);
   const out = openSync(logFile, 'w');
   // Own process group: a terminal's Ctrl-C must reach only us, so the worker drains before the server stops.
-  const child = spawn(options.cli, args, { stdio: ['ignore', out, out], detached: true });
+  const child = spawn(options.cli, args, { stdio: ['ignore', out, out], detached: true, env: serverEnv(process.env) });
   closeSync(out);
   if (child.pid !== undefined) claimServer(options.dbFile, child.pid);
   const killOnExit = (): void => {

@@ -73,6 +73,16 @@ describe('build/profile/check.ts', () => {
     expect(stdout).toMatch(/^ok \S*profiles\/server\.yaml: server /m);
   });
 
+  it('refuses unknown tags and keys that are not names, with each position and nothing from Node', async () => {
+    const { code, stdout, stderr } = await check(write('tagged', `${header('tagged').replace('description: d', 'description: !evil x')}[a, b]: 2\n`));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'tagged.yaml:2:14: tag !evil is not one of the YAML core schema (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map); expected a plain value without a tag',
+      'tagged.yaml:4:1: mapping key "[a, b]" is a sequence; expected a name, such as hostname (quote a key to make it text)',
+    ]);
+  });
+
   it('passes the shipped profiles by default', async () => {
     const { code, stdout } = await check();
     expect(code).toBe(0);

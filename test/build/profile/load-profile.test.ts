@@ -121,6 +121,62 @@ describe('broken profiles', () => {
     expect(errorOf(() => loadProfile(file, catalog, dir)).message).toBe('latin1.yaml:2:18: bytes that are not UTF-8; expected a UTF-8 text file');
   });
 
+  it('refuses a tag outside the YAML core schema at the tag, and a core tag on a value it does not fit', () => {
+    const error = loadFixture('tags', 'profile: tags\ndescription: !evil x\nservices: !custom [ssh]\npackages: [!!binary aGk=]\nlocale: !!str [C]\n');
+    const core = '(!!str, !!int, !!float, !!bool, !!null, !!seq, !!map); expected a plain value without a tag';
+    expect(error.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      `2:14 tag !evil is not one of the YAML core schema ${core}`,
+      `3:11 tag !custom is not one of the YAML core schema ${core}`,
+      `4:12 tag !!binary is not one of the YAML core schema ${core}`,
+      '5:9 tag !!str does not fit the value it is on; expected a plain value without a tag',
+    ]);
+    const plain = loadProfile(write('coretags', 'profile: coretags\ndescription: !!str d\nservices: !!seq [! ssh]\nhostname: !<tag:yaml.org,2002:str> box\n'), catalog, dir);
+    expect([plain.description, plain.services.at(-1)?.service, plain.hostname]).toEqual(['d', 'ssh', 'box']);
+  });
+
+  it('reports keys that are not strings at the key, without a warning from Node', () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const error = loadFixture('keys', 'profile: keys\ndescription: d\nservices: [ssh]\n1: one\n[a, b]: two\n? {c: 3}\n: three\nusers:\n  - true: yes\n');
+      expect(error.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+        '4:1 mapping key "1" is a number; expected a name, such as hostname (quote a key to make it text)',
+        '5:1 mapping key "[a, b]" is a sequence; expected a name, such as hostname (quote a key to make it text)',
+        '6:3 mapping key "{c: 3}" is a mapping; expected a name, such as hostname (quote a key to make it text)',
+        '9:5 mapping key "true" is a boolean; expected a name, such as hostname (quote a key to make it text)',
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    // Warnings are emitted on the next tick.
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => expect(warnings).toEqual([]));
+  });
+
+  it('says what is wrong where it starts: nesting too deep, a number out of range, a quote never closed', () => {
+    const deep = loadFixture('deep', `profile: deep\ndescription: d\nservices: [ssh]\npackages: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    expect(deep.message).toBe('deep.yaml:4:11: collections nested more than 64 deep from here; expected a profile nested a few levels at most');
+    const block = Array.from({ length: 100 }, (_, i) => `${'  '.repeat(i + 1)}-\n`).join('');
+    expect(loadFixture('block', `profile: block\ndescription: d\nservices: [ssh]\npackages:\n${block}`).message).toBe(
+      'block.yaml:5:3: collections nested more than 64 deep from here; expected a profile nested a few levels at most',
+    );
+    // 64 levels are allowed by the YAML reader; the schema then says what is wrong with the value.
+    expect(loadFixture('nested', `profile: nested\ndescription: d\nservices: [ssh]\npackages: ${'['.repeat(63)}${']'.repeat(63)}\n`).message).toMatch(/^nested\.yaml:4:12: packages\[0\]: got array/);
+
+    expect(loadFixture('huge', 'profile: huge\ndescription: d\nservices: [ssh]\nhostname: 1e400\nlocale: -.inf\n').message).toBe(
+      [
+        'huge.yaml:4:11: 1e400 is too large for a number (it reads as infinity); expected a finite number, or quotes to make it text',
+        'huge.yaml:5:9: -.inf is not a finite number; expected a finite number, or quotes to make it text',
+      ].join('\n'),
+    );
+    expect(loadFixture('quote', 'profile: quote\ndescription: "abc\nservices: [ssh]\nhostname: x\n').message).toBe(
+      'quote.yaml:2:14: the string opened by " here is never closed; expected a closing " on the same value',
+    );
+    expect(loadFixture('single', "profile: single\ndescription: d\nservices: [ssh]\nhostname: 'box\n").message).toBe(
+      "single.yaml:4:11: the string opened by ' here is never closed; expected a closing ' on the same value",
+    );
+  });
+
   it('reports a missing required key and a value outside an enum', () => {
     const error = loadFixture('missing', 'profile: missing\nservices: [ssh]\nruntime: [agent, brain]\n');
     expect(error.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
