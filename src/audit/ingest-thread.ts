@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { BaseLogger } from 'pino';
-import { AppError } from '../core/errors.js';
+import { DomainError } from '../core/errors.js';
 import { startTypeScriptWorker } from '../core/process/typescript-worker.js';
 import type { FromIngestWorker, IngestWorkerData, ToIngestWorker } from './ingest-worker.js';
 
@@ -102,6 +102,6 @@ export class JournalIngestThread {
   }
 }
 
-function unavailable(why: string): AppError {
-  return new AppError(503, 'DECISION_LOG_UNAVAILABLE', `the decision log cannot be brought up to date: ${why}`);
+function unavailable(why: string): DomainError {
+  return new DomainError('unavailable', 'DECISION_LOG_UNAVAILABLE', `the decision log cannot be brought up to date: ${why}`);
 }

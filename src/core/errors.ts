@@ -19,21 +19,6 @@ export class DomainError extends Error {
   }
 }
 
-/** A failure the caller caused or can act on; becomes `{ error: { code, message, details } }` in the API. */
-export class AppError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-    /** For the server log only: `cause` never reaches the caller. */
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'AppError';
-  }
-}
-
 /** One field of a request and what is wrong with it, as `details.fields` of a 400 lists them. */
 export interface FieldProblem {
   field: string;
@@ -41,9 +26,9 @@ export interface FieldProblem {
 }
 
 /** The 400 VALIDATION_FAILED that schema validation answers: every field named, the message saying each problem. */
-export function invalidFields(fields: FieldProblem[], note?: string): AppError {
+export function invalidFields(fields: FieldProblem[], note?: string): DomainError {
   const message = fields.map((f) => `${f.field} ${f.message}`).join('; ');
-  return new AppError(400, 'VALIDATION_FAILED', note ? `${message}: ${note}` : message, { fields });
+  return new DomainError('invalid', 'VALIDATION_FAILED', note ? `${message}: ${note}` : message, { fields });
 }
 
 /** A command line that cannot be carried out as given: one line (then any details, such as a profile's issues), exit code 2, like a bad setting. */

@@ -1,28 +1,22 @@
 import type { Client } from '@temporalio/client';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Db } from '../core/db/database.js';
 import { lazyChildLogger } from '../core/logging/lazy-child.js';
 import { version } from '../core/version.js';
 import { OneLineRequestLog } from './request-log.js';
+import authPlugin from './plugins/auth.js';
+import type { AuthHook } from './plugins/auth.js';
 import dbPlugin from './plugins/db.js';
 import errorsPlugin, { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './plugins/errors.js';
+import jsonBodyPlugin from './plugins/json-body.js';
+import methodNotAllowedPlugin from './plugins/method-not-allowed.js';
 import requestIdPlugin, { requestId } from './plugins/request-id.js';
 import routeDefaultsPlugin from './plugins/route-defaults.js';
 import swaggerPlugin from './plugins/swagger.js';
 import temporalPlugin from './plugins/temporal.js';
 import validationPlugin from './plugins/validation.js';
-import authPlugin from './plugins/auth.js';
-import engineControlPlugin from '../features/engines/plugin.js';
-import actionRoutes from '../features/engines/routes/actions.js';
-import apiKeyRoutes from '../features/operators/routes.js';
-import auditRoutes from '../audit/routes.js';
-import configRoutes from '../features/engines/routes/config.js';
-import engineRoutes from '../features/engines/routes/engines.js';
-import eventRoutes from '../features/engines/routes/events.js';
-import grantRoutes from '../features/engines/routes/grants.js';
 import healthRoutes from './routes/health.js';
-import platformRoutes from '../features/engines/routes/platforms.js';
 
 export interface AppDeps {
   db: Db;
@@ -30,8 +24,18 @@ export interface AppDeps {
   log: FastifyBaseLogger;
 }
 
-/** The Fastify app with every plugin and route; the caller listens and closes. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+/** What the entry point puts into the shell: the shell itself knows no feature. */
+export interface AppFeatures {
+  /** Services and auth schemes (fastify-plugin), in order, before any route. */
+  plugins: FastifyPluginAsync[];
+  /** Route plugins, registered after the API document and the route defaults, so each route gets both. */
+  routes: FastifyPluginAsync[];
+  /** Who may read the API document. */
+  docsGuard: (app: FastifyInstance) => AuthHook;
+}
+
+/** The Fastify app with the shell's plugins and the given features; the caller listens and closes. */
+export async function buildApp(deps: AppDeps, features: AppFeatures): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log,
     genReqId: requestId,
@@ -45,18 +49,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
   });
   await app.register(validationPlugin);
-  await app.register(errorsPlugin);
   await app.register(requestIdPlugin);
+  await app.register(errorsPlugin);
+  await app.register(jsonBodyPlugin);
+  // After request-id, whose hook must run first: a 405 carries the request id too.
+  await app.register(methodNotAllowedPlugin);
   await app.register(dbPlugin, { db: deps.db });
   await app.register(temporalPlugin, deps.temporal);
-  await app.register(engineControlPlugin);
   await app.register(authPlugin);
+  for (const plugin of features.plugins) await app.register(plugin);
   // Before any route, so every route is in the document and gets the defaults.
-  await app.register(swaggerPlugin, { version });
+  await app.register(swaggerPlugin, { version, guard: features.docsGuard });
   await app.register(routeDefaultsPlugin);
   await app.register(healthRoutes, { version });
-  for (const routes of [engineRoutes, actionRoutes, platformRoutes, grantRoutes, configRoutes, eventRoutes, auditRoutes, apiKeyRoutes]) {
-    await app.register(routes);
-  }
+  for (const routes of features.routes) await app.register(routes);
   return app;
 }

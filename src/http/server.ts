@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../core/config/config.js';
 import type { Db } from '../core/db/database.js';
 import { StartupError } from '../core/errors.js';
-import { boundedRetryInterceptor, connectionSettings } from '../core/temporal/connection.js';
+import { boundedRetryInterceptor, clientChannelArgs, connectionSettings } from '../core/temporal/connection.js';
 import { buildApp } from './app.js';
+import type { AppFeatures } from './app.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -14,14 +15,10 @@ export interface ApiServer {
 }
 
 /** Listens on the configured address; Temporal is connected lazily so the API can report it down in /health. */
-export async function startApiServer(config: Config, db: Db, log: Logger, temporalAddress: string): Promise<ApiServer> {
-  const connection = Connection.lazy({ ...connectionSettings(config.temporal, temporalAddress), interceptors: [boundedRetryInterceptor()] });
+export async function startApiServer(config: Config, db: Db, log: Logger, temporalAddress: string, features: AppFeatures): Promise<ApiServer> {
+  const connection = Connection.lazy({ ...connectionSettings(config.temporal, temporalAddress), interceptors: [boundedRetryInterceptor()], channelArgs: clientChannelArgs });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const app = await buildApp({
-    db,
-    log,
-    temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
-  });
+  const app = await buildApp({ db, log, temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue } }, features);
   try {
     await app.listen({ host: config.api.host, port: config.api.port });
   } catch (err) {

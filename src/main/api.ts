@@ -1,4 +1,5 @@
 import { startApiServer } from '../http/server.js';
+import { apiFeatures } from './api-app.js';
 import { ApiKeys } from '../features/operators/api-keys.js';
 import type { Usage } from '../core/process/main.js';
 import { runService } from '../core/process/service.js';
@@ -12,7 +13,7 @@ const usage: Usage = {
 /** The API alone, against TEMPORAL_ADDRESS (or the embedded server's address that `npm start` uses). */
 runService('borg-api', { temporalRuntime: false, usage }, async ({ config, log, lifecycle, db }) => {
   const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
-  const api = await startApiServer(config, db, log, temporalAddress(config));
+  const api = await startApiServer(config, db, log, temporalAddress(config), apiFeatures);
   lifecycle.onStop('api', () => api.close());
   log.info({ api: api.url }, 'API ready');
   if (firstAdminKey) process.stdout.write(`First admin API key (store it now, it is not shown again): ${firstAdminKey}\n`);

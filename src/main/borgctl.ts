@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { displayName } from '../features/engines/schemas.js';
 import { HEAD_PATTERN, verifyChain } from '../audit/chain.js';
 import { JournalIngester } from '../audit/ingest.js';
 import { journalDir } from '../audit/journal.js';
 import { ApiKeys } from '../features/operators/api-keys.js';
+import { ROLES } from '../features/operators/api-key-repository.js';
 import { loadConfig } from '../core/config/config.js';
 import { variables } from '../core/config/variables.js';
 import { closeDatabase } from '../core/db/database.js';
 import { DISPLAY_TEXT_RULE, isDisplayText } from '../core/display-text.js';
+import { DISPLAY_NAME_LENGTH } from '../http/schemas/text.js';
 import { UsageError } from '../core/errors.js';
 import { openMigratedDatabase } from '../core/db/open.js';
 import { AuditLogRepository } from '../audit/audit-log.js';
@@ -32,8 +33,6 @@ The database is the one BORG_DATA_DIR points at (default ./data).
 Exit codes: 0 done, 1 the audit chain is broken or cut short, 2 the command line or BORG_DATA_DIR is wrong.
 `;
 
-const ROLES: Role[] = ['admin', 'operator', 'reader'];
-
 const COMMANDS = ['audit verify', 'keys create'];
 
 const OPTIONS = { name: { type: 'string' }, role: { type: 'string' }, head: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -55,14 +54,14 @@ function checkUsage(command: string, values: ReturnType<typeof parse>['values'])
   }
   if (command !== 'keys create') return;
   if (!values.name) throw new UsageError('keys create needs --name');
-  // POST /api-keys's rule, from its own schema: the name is shown in key lists and the audit log whoever made it.
+  // POST /api-keys's rule, from the schema of its name: the name is shown in key lists and the audit log whoever made it.
   // Counted in code points, as the schema's maxLength is; the name itself is not echoed, as it may be a terminal escape.
-  const { minLength, maxLength } = displayName;
+  const { minLength, maxLength } = DISPLAY_NAME_LENGTH;
   if ([...values.name].length > maxLength || !isDisplayText(values.name)) {
     throw new UsageError(`--name must be ${minLength} to ${maxLength} characters of ${DISPLAY_TEXT_RULE}`);
   }
   if (values.role === undefined) throw new UsageError(`keys create needs --role, one of ${ROLES.join(', ')}`);
-  if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`);
+  if (!(ROLES as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`);
 }
 
 runMain('borgctl', async () => {

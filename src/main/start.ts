@@ -1,4 +1,5 @@
 import { startApiServer } from '../http/server.js';
+import { apiFeatures } from './api-app.js';
 import { ApiKeys } from '../features/operators/api-keys.js';
 import type { Usage } from '../core/process/main.js';
 import { runService } from '../core/process/service.js';
@@ -20,7 +21,7 @@ runService('borg', { temporalRuntime: true, usage }, async ({ config, log, lifec
     log.fatal({ err }, 'worker crashed');
     void lifecycle.stop('worker crashed').then(() => process.exit(1));
   });
-  const api = await startApiServer(config, db, log, temporal.address);
+  const api = await startApiServer(config, db, log, temporal.address, apiFeatures);
   lifecycle.onStop('api', () => api.close());
   log.info({ api: api.url, temporal: temporal.address, temporalUi: temporal.uiUrl }, 'BorgOS ready');
   process.stdout.write(

@@ -8,6 +8,7 @@ import type { Db } from '../core/db/database.js';
 import { StartupError } from '../core/errors.js';
 import { connectionSettings } from '../core/temporal/connection.js';
 import { ensureSearchAttributes } from '../core/temporal/search-attributes.js';
+import { searchAttributeKeys } from './search-attributes.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -44,7 +45,7 @@ export interface StartWorkerOptions {
 export async function startWorker({ temporal, address, db, log }: StartWorkerOptions): Promise<WorkerHandle> {
   const settings = connectionSettings(temporal, address);
   try {
-    await ensureSearchAttributes(settings, temporal.namespace);
+    await ensureSearchAttributes(settings, temporal.namespace, searchAttributeKeys);
   } catch (err) {
     // The first call to the server: when it fails, say which setting points there rather than print gRPC's stack.
     const setting = temporal.address ? ' (TEMPORAL_ADDRESS)' : '';

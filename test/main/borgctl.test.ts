@@ -5,18 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/features/operators/api-keys.js';
 import { closeDatabase, openDatabase } from '../../src/core/db/database.js';
 import { openMigratedDatabase } from '../../src/core/db/open.js';
-import { EngineControl } from '../../src/features/engines/control.js';
+import { engineLedgers } from '../../src/features/engines/services/ledgers.js';
 import { runScript } from '../support/process.js';
 import { tempDir } from '../support/stack.js';
 
 function seeded(): string {
   const dir = tempDir('borgctl-');
   const db = openMigratedDatabase({ file: join(dir, 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  const control = new EngineControl(db);
+  const { platforms, engines } = engineLedgers(db);
   const by = { actor: 'test', requestId: null };
-  control.putPlatform(by, { id: 'gmail', name: 'Gmail', status: 'active', version: '1' });
-  control.registerEngine(by, { name: 'e1', description: '', capabilities: [] });
-  control.setPlatformStatus(by, 'gmail', 'maintenance');
+  platforms.put(by, 'gmail', { name: 'Gmail', status: 'active', version: '1' });
+  engines.register(by, { name: 'e1', description: '', capabilities: [] });
+  platforms.setStatus(by, 'gmail', 'maintenance');
   closeDatabase(db);
   return dir;
 }
@@ -49,7 +49,7 @@ describe('borgctl', () => {
     const dir = seeded();
     const kept = /head ([0-9a-f]{64})/.exec((await borgctl(dir, 'audit', 'verify')).output)![1]!;
     const db = openMigratedDatabase({ file: join(dir, 'borg.db'), autoMigrate: false, log: pino({ level: 'silent' }) });
-    new EngineControl(db).setPlatformStatus({ actor: 'test', requestId: null }, 'gmail', 'active');
+    engineLedgers(db).platforms.setStatus({ actor: 'test', requestId: null }, 'gmail', 'active');
     closeDatabase(db);
     const later = /head ([0-9a-f]{64})/.exec((await borgctl(dir, 'audit', 'verify', '--head', kept)).output)![1]!;
 

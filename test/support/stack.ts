@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { buildApp } from '../../src/http/app.js';
 import { startApiServer } from '../../src/http/server.js';
+import { apiFeatures } from '../../src/main/api-app.js';
 import type { ApiServer } from '../../src/http/server.js';
 import { loadConfig } from '../../src/core/config/config.js';
 import type { Config } from '../../src/core/config/config.js';
@@ -31,7 +32,7 @@ export async function startTestApi(temporalAddress: string, env: Record<string, 
   const config = loadConfig({ BORG_DATA_DIR: tempDir(), BORG_API_PORT: '0', TEMPORAL_ADDRESS: temporalAddress, ...env });
   const logger = log ?? pino({ level: 'silent' });
   const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: true, log: logger });
-  const server = await startApiServer(config, db, logger, temporalAddress);
+  const server = await startApiServer(config, db, logger, temporalAddress, apiFeatures);
   return {
     config,
     db,
@@ -52,7 +53,7 @@ export async function buildTestApp(temporalAddress: string): Promise<FastifyInst
     db: openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log }),
     log,
     temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'borg' },
-  });
+  }, apiFeatures);
   app.addHook('onClose', () => connection.close());
   return app;
 }

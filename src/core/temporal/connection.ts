@@ -27,6 +27,15 @@ export function connectionSettings(temporal: TemporalConfig, address: string): C
   return settings;
 }
 
+/**
+ * gRPC channel settings of the API's client. gRPC waits longer before each reconnect (x1.6, up to 120 s), so
+ * after a long outage the API went on refusing calls for up to a minute while Temporal already answered.
+ */
+export const clientChannelArgs = {
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+} as const;
+
 /** gRPC's status code for a server that cannot be reached (or is restarting). */
 const UNAVAILABLE = 14;
 /** The longest pause between two attempts of a client call that Temporal refused as unavailable. */

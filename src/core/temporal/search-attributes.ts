@@ -1,23 +1,31 @@
 import { Connection } from '@temporalio/client';
 import type { ConnectionLike } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { searchAttributeKeys } from '../../features/engines/workflows/search-attributes.js';
 import type { ConnectionSettings } from './connection.js';
 
-/** Registers BorgOS's search attributes in the namespace if they are missing (needs operator rights). */
-export async function ensureSearchAttributes(settings: ConnectionSettings, namespace: string): Promise<void> {
+/** A keyword search attribute a feature's flows carry, by the name operators filter on. */
+export interface KeywordAttribute {
+  name: string;
+}
+
+/** Registers the given search attributes in the namespace if they are missing (needs operator rights). */
+export async function ensureSearchAttributes(settings: ConnectionSettings, namespace: string, keys: readonly KeywordAttribute[]): Promise<void> {
   const connection = await Connection.connect(settings);
   try {
-    await addMissingSearchAttributes(connection, namespace);
+    await addMissingSearchAttributes(connection, namespace, keys);
   } finally {
     await connection.close();
   }
 }
 
 /** The same over a connection the caller already holds (the API's client), under whatever deadline the caller set. */
-export async function addMissingSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<void> {
+export async function addMissingSearchAttributes(
+  connection: Pick<ConnectionLike, 'operatorService'>,
+  namespace: string,
+  keys: readonly KeywordAttribute[],
+): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = searchAttributeKeys.filter((k) => !(k.name in (existing.customAttributes ?? {})));
+  const missing = keys.filter((k) => !(k.name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return;
   await connection.operatorService.addSearchAttributes({
     namespace,

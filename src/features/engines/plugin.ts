@@ -1,58 +1,60 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ApiKeys } from '../operators/api-keys.js';
-import { EngineControl } from './control.js';
-import { EngineFlows } from './flows.js';
-import { reconcileFlows } from './reconcile.js';
-import { AuditLogRepository } from '../../audit/audit-log.js';
-import { JournalIngestThread } from '../../audit/ingest-thread.js';
-import { DecisionJournal, journalDir } from '../../audit/journal.js';
 import { DecisionService } from './policy/decision-service.js';
 import { PolicyCache } from './policy/snapshot.js';
+import { reconcileFlows } from './reconcile.js';
+import { EngineService } from './services/engines.js';
+import { EventService } from './services/events.js';
+import { FlagService } from './services/flags.js';
+import { GrantService } from './services/grants.js';
+import { engineLedgers } from './services/ledgers.js';
+import { MaintenanceService } from './services/maintenance.js';
+import type { PlatformService } from './services/platforms.js';
+import { EngineTemporalClient } from './temporal-client.js';
 
-export interface EngineControlServices {
-  control: EngineControl;
+export interface EngineControl {
+  engines: EngineService;
+  platforms: PlatformService;
+  maintenance: MaintenanceService;
+  grants: GrantService;
+  flags: FlagService;
+  events: EventService;
+  /** The policy in memory: checks and engine authentication read it. */
   cache: PolicyCache;
+  /** Answers /actions/check, each decision journaled first. */
   decisions: DecisionService;
-  /** Moves journaled decisions into the audit chain; `flush()` before reading the log. */
-  journal: JournalIngestThread;
-  flows: EngineFlows;
-  apiKeys: ApiKeys;
-  audit: AuditLogRepository;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    engineControl: EngineControlServices;
+    engineControl: EngineControl;
   }
 }
 
 /** The services behind engine control, built once per process over the shared database. */
 export default fp(
   async (app: FastifyInstance) => {
-    const cache = new PolicyCache(app.db, app.log);
-    const ingest = await JournalIngestThread.start(app.db.name, app.log);
-    const journal = new DecisionJournal(journalDir(app.db.name));
-    // After the server has drained: nothing writes to the journal any more, so the last ingest takes it all.
-    app.addHook('onClose', async () => {
-      journal.close();
-      await ingest.stop([journal.run]);
-    });
-    const control = new EngineControl(app.db);
-    const flows = new EngineFlows(app.temporal.client, app.temporal.taskQueue, app.log);
-    app.decorate('engineControl', {
-      control,
+    const { db } = app;
+    const temporal = new EngineTemporalClient(app.temporal.client, app.temporal.taskQueue, app.log);
+    const ledgers = engineLedgers(db);
+    const cache = new PolicyCache(db, app.log);
+    const services: EngineControl = {
+      engines: new EngineService(ledgers.engines, temporal),
+      platforms: ledgers.platforms,
+      maintenance: new MaintenanceService(ledgers.windows, temporal),
+      grants: new GrantService(ledgers.grants, temporal),
+      flags: new FlagService(db, ledgers.changes, ledgers.platforms),
+      events: new EventService(db),
       cache,
-      decisions: new DecisionService(cache, journal, app.log),
-      journal: ingest,
-      flows,
-      apiKeys: new ApiKeys(app.db),
-      audit: new AuditLogRepository(app.db),
-    });
+      decisions: new DecisionService(cache, app.auditLog.journal, app.log),
+    };
+    app.decorate('engineControl', services);
     // In the background: the API serves meanwhile, and a Temporal that is down only defers this to the next start.
     app.addHook('onReady', async () => {
-      reconcileFlows(control, flows, app.log).catch((err: unknown) => app.log.warn({ err }, 'could not check for flows a crash left behind; the next start checks again'));
+      reconcileFlows(services, app.log).catch((err: unknown) =>
+        app.log.warn({ err }, 'could not check for flows a crash left behind; the next start checks again'),
+      );
     });
   },
-  { name: 'engine-control', dependencies: ['db', 'temporal'] },
+  { name: 'engine-control', dependencies: ['db', 'temporal', 'audit-log'] },
 );

@@ -1,6 +1,9 @@
 import type { Db } from '../../core/db/database.js';
 
-export type Role = 'admin' | 'operator' | 'reader';
+/** Strongest first. */
+export const ROLES = ['admin', 'operator', 'reader'] as const;
+
+export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {
   id: string;

@@ -2,6 +2,7 @@ import { changeEntry } from '../../audit/chain.js';
 import type { Actor } from '../../audit/chain.js';
 import { hashSecret, newId, newSecret, nowIso, secretMatches } from '../../core/crypto/secrets.js';
 import type { Db } from '../../core/db/database.js';
+import { DomainError } from '../../core/errors.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import type { ApiKey, Role } from './api-key-repository.js';
 import { AuditLogRepository } from '../../audit/audit-log.js';
@@ -55,9 +56,10 @@ export class ApiKeys {
     return this.repo.list().map(({ key_hash: _h, ...pub }) => pub);
   }
 
-  /** False when there is no live key with that id; then nothing is recorded. */
-  revoke(by: Actor, id: string): boolean {
-    return this.db
+  /** Revokes a live key other than the caller's own (`self`), or throws; a refusal records nothing. */
+  revoke(by: Actor, id: string, self: string | undefined): void {
+    if (self === id) throw new DomainError('invalid', 'CANNOT_REVOKE_SELF', 'revoke this key with another admin key');
+    const revoked = this.db
       .transaction(() => {
         const key = this.repo.get(id);
         if (!key || !this.repo.revoke(id, nowIso())) return false;
@@ -65,6 +67,7 @@ export class ApiKeys {
         return true;
       })
       .immediate();
+    if (!revoked) throw new DomainError('not_found', 'API_KEY_NOT_FOUND', `no live API key ${id}`);
   }
 
   /** On a database with no keys yet, mints the first admin key; returns it once, or undefined. */

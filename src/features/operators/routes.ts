@@ -1,47 +1,40 @@
 import type { FastifyInstance } from 'fastify';
-import type { Role } from './api-key-repository.js';
-import { AppError } from '../../core/errors.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { actorOf } from '../../http/plugins/auth.js';
 import { errorRef } from '../../http/schemas/error.js';
-import { apiKeyRecord, displayName, idParams, operatorSecurity } from '../engines/schemas.js';
+import { idParams } from '../../http/schemas/params.js';
+import { operatorSecurity } from '../../http/schemas/security.js';
+import { apiKeyRecord, createApiKeyBody, createdApiKey } from './schemas.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef };
 
-export default async function apiKeyRoutes(app: FastifyInstance): Promise<void> {
-  const { apiKeys } = app.engineControl;
+export default async function apiKeyRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { apiKeys } = app.operators;
   const admin = app.requireRole('admin');
 
-  app.post<{ Body: { name: string; role: Role } }>(
+  app.post(
     '/api-keys',
     {
       onRequest: admin,
-      schema: {
-        summary: 'Create an operator API key; it is returned once',
-        tags: ['operators'],
-        security: operatorSecurity,
-        body: {
-          type: 'object',
-          required: ['name', 'role'],
-          additionalProperties: false,
-          properties: { name: displayName, role: { type: 'string', enum: ['admin', 'operator', 'reader'] } },
-        },
-        response: { 201: { type: 'object', properties: { key: { type: 'string' }, record: apiKeyRecord } }, ...errors },
-      },
+      schema: { summary: 'Create an operator API key; it is returned once', security: operatorSecurity, body: createApiKeyBody, response: { 201: createdApiKey, ...errors } },
     },
     async (request, reply) => reply.status(201).send(apiKeys.create(actorOf(request), request.body.name, request.body.role)),
   );
 
-  app.get('/api-keys', { onRequest: admin, schema: { summary: 'Operator API keys (never the secrets)', tags: ['operators'], security: operatorSecurity, response: { 200: { type: 'array', items: apiKeyRecord }, ...errors } } }, async () =>
-    apiKeys.list(),
+  app.get(
+    '/api-keys',
+    { onRequest: admin, schema: { summary: 'Operator API keys (never the secrets)', security: operatorSecurity, response: { 200: Type.Array(apiKeyRecord), ...errors } } },
+    async () => apiKeys.list(),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/api-keys/:id',
-    { onRequest: admin, schema: { summary: 'Revoke an operator API key', tags: ['operators'], security: operatorSecurity, params: idParams, response: { 204: { type: 'null' }, ...errors } } },
+    { onRequest: admin, schema: { summary: 'Revoke an operator API key', security: operatorSecurity, params: idParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
-      if (request.operator?.id === request.params.id) throw new AppError(400, 'CANNOT_REVOKE_SELF', 'revoke this key with another admin key');
-      if (!apiKeys.revoke(actorOf(request), request.params.id)) throw new AppError(404, 'API_KEY_NOT_FOUND', `no live API key ${request.params.id}`);
-      return reply.status(204).send();
+      apiKeys.revoke(actorOf(request), request.params.id, request.operator?.id);
+      return reply.status(204).send(null);
     },
   );
 }

@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DISPLAY_TEXT_RULE, FREE_TEXT_RULE } from '../../core/display-text.js';
-import { AppError, invalidFields } from '../../core/errors.js';
-import type { FieldProblem } from '../../core/errors.js';
+import { DomainError, invalidFields } from '../../core/errors.js';
+import type { ErrorKind, FieldProblem } from '../../core/errors.js';
 import { errorSchema } from '../schemas/error.js';
 import { patternInWords } from '../schemas/patterns.js';
 import type { ErrorBody } from '../schemas/error.js';
@@ -41,10 +41,21 @@ function fieldProblems(err: FastifyError): FieldProblem[] {
 /** The router's limit on one path parameter (app.ts passes it to Fastify); the id schemas cap ids at the same 100. */
 export const MAX_PARAM_LENGTH = 100;
 
+/** The one place a domain error's kind becomes an HTTP status. */
+const STATUS_OF: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  not_confirmed: 504,
+};
+
 /** Maps every error, including Fastify's own, to the uniform shape; never leaks internals on 5xx. */
-export function toErrorBody(err: FastifyError | AppError): { status: number; body: ErrorBody } {
-  if (err instanceof AppError) {
-    return { status: err.statusCode, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
+export function toErrorBody(err: FastifyError | DomainError): { status: number; body: ErrorBody } {
+  if (err instanceof DomainError) {
+    return { status: STATUS_OF[err.kind], body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
   }
   if (err.validation) return toErrorBody(invalidFields(fieldProblems(err)));
   // A 400 rather than Fastify's 414: an id over 100 characters is the same mistake whether the router
@@ -73,7 +84,8 @@ function bodyProblem(status: number, request: FastifyRequest): string | undefine
 function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = toErrorBody(err);
   body.error.message = bodyProblem(status, request) ?? body.error.message;
-  if (status >= 500) request.log.error({ err }, 'request failed');
+  // A domain error is an answer its owner chose, and the owner logs the outage behind a 503 once (not per request).
+  if (status >= 500 && !(err instanceof DomainError)) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.error.code }, body.error.message);
   if (body.error.code === 'DATABASE_BUSY') reply.header('retry-after', '1');
   return reply.status(status).send(body);
@@ -105,32 +117,10 @@ export function clientErrorHandler(this: FastifyInstance, err: ConnectionError, 
   socket.destroy(err);
 }
 
-function parsesAsJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const poisoned = () =>
-  new AppError(400, 'INVALID_JSON_BODY', 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth');
-
 export default fp(
   async (app: FastifyInstance) => {
     app.addSchema(errorSchema);
     app.setErrorHandler(sendError);
-    // Fastify's JSON parser calls a body with __proto__ or constructor.prototype "not valid JSON". It is valid,
-    // and refused because it could rewrite prototypes; say so. Re-parsing costs only on the error path.
-    const { onProtoPoisoning = 'error', onConstructorPoisoning = 'error' } = app.initialConfig;
-    const parseJson = app.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning);
-    // Every body is JSON: a text/plain one would only fail validation as "must be object", so it is a 415 like any other type.
-    app.removeContentTypeParser(['application/json', 'text/plain']);
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
-      // Fastify's own parser is the callback kind; it returns nothing.
-      void parseJson(request, body, (err, value) => done(err && parsesAsJson(body) ? poisoned() : err, value));
-    });
     app.setNotFoundHandler((request, reply) => {
       const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };
       return reply.status(404).send(body);

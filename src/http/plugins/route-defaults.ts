@@ -1,26 +1,26 @@
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Role } from '../../features/operators/api-key-repository.js';
 import { invalidFields } from '../../core/errors.js';
 import { bodyErrors, errorRef } from '../schemas/error.js';
-import { roleRequiredBy } from './auth.js';
+import { hookDoc } from './auth.js';
 
 /** Methods whose requests Fastify parses a body for, whether or not the route reads one. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const NO_QUERY = { type: 'object', additionalProperties: false, properties: {} } as const;
 
-const ROLES_ADMITTED: Record<Role, string> = {
-  reader: 'Operator keys: any role (reader, operator, admin).',
-  operator: 'Operator keys: the operator or admin role.',
-  admin: 'Operator keys: the admin role only.',
-};
+/** Who a route without an auth hook answers: anyone (only /health). */
+const PUBLIC = 'public';
 
-/** What the route's operator hook demands, in the document: `x-required-role` for tools, a sentence for people. */
-function roleDocs(onRequest: unknown, description: unknown): { 'x-required-role'?: Role; description?: string } {
-  const role = [onRequest ?? []].flat().map(roleRequiredBy).find((r) => r !== undefined);
-  if (!role) return {};
-  return { 'x-required-role': role, description: [description, ROLES_ADMITTED[role]].filter(Boolean).join('\n\n') };
+/**
+ * What the route's auth hook admits, in the document: the audiences as its tags (one place for every route), and
+ * what the hook adds for tools (`x-required-role`) and for people (a sentence after the description).
+ */
+function authDocs(onRequest: unknown, description: unknown): { tags: string[]; description?: string } {
+  const doc = hookDoc(onRequest);
+  if (!doc) return { tags: [PUBLIC] };
+  const text = [description, doc.note].filter(Boolean).join('\n\n');
+  return { tags: doc.audiences, ...doc.extensions, ...(text ? { description: text } : {}) };
 }
 
 /**
@@ -49,7 +49,7 @@ export default fp(
       const takesBody = [route.method].flat().some((m) => BODY_METHODS.has(m));
       // Such a route may also write, and find the database locked by another process for too long: 503.
       const response = takesBody ? { ...bodyErrors, 503: errorRef, ...(route.schema.response as object | undefined) } : route.schema.response;
-      route.schema = { ...route.schema, querystring, response, ...roleDocs(route.onRequest, route.schema.description) };
+      route.schema = { ...route.schema, querystring, response, ...authDocs(route.onRequest, route.schema.description) };
       if (takesBody && !route.schema.body) route.preValidation = [...[route.preValidation ?? []].flat(), refuseBody];
     });
   },

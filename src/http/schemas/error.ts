@@ -1,26 +1,22 @@
-/** The one shape every 4xx/5xx reply has. */
-export const errorSchema = {
-  $id: 'Error',
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'Machine-readable, e.g. VALIDATION_FAILED' },
-        message: { type: 'string' },
-        details: { type: 'object', additionalProperties: true },
-      },
-    },
-  },
-} as const;
+import { Type } from 'typebox';
+import type { Static } from 'typebox';
 
-export const errorRef = { $ref: 'Error#' } as const;
+/** The one shape every 4xx/5xx reply has. */
+export const errorSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Machine-readable, e.g. VALIDATION_FAILED' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true })),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export type ErrorBody = Static<typeof errorSchema>;
+
+/** The error shape by reference: registered once (plugins/errors.ts), named in every route's responses. */
+export const errorRef = Type.Unsafe<ErrorBody>({ $ref: 'Error#' });
 
 /** What any route with a body may answer before its handler runs: over the body limit, or not JSON. */
 export const bodyErrors = { 413: errorRef, 415: errorRef } as const;
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-}

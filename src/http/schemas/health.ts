@@ -1,37 +1,33 @@
-const check = {
-  type: 'object',
-  required: ['ok', 'latency_ms'],
-  properties: {
-    ok: { type: 'boolean' },
-    latency_ms: { type: 'number' },
-    error: { type: 'string' },
-    schema_version: { type: 'integer' },
-    namespace: { type: 'string' },
-  },
-} as const;
+import { Type } from 'typebox';
+import type { Static } from 'typebox';
 
-export const healthReplySchema = {
-  type: 'object',
-  required: ['live', 'ready', 'checks'],
-  properties: {
-    live: { type: 'boolean', description: 'The process answers' },
-    ready: { type: 'boolean', description: 'Database and Temporal both answer' },
-    failing: { type: 'array', items: { type: 'string' }, description: 'Names of the checks that failed' },
-    version: { type: 'string' },
-    instance_id: { type: 'string' },
-    uptime_s: { type: 'number' },
-    checks: {
-      type: 'object',
-      required: ['database', 'temporal'],
-      properties: { database: check, temporal: check },
-    },
-  },
-} as const;
+const check = Type.Object({
+  ok: Type.Boolean(),
+  latency_ms: Type.Number(),
+  error: Type.Optional(Type.String()),
+  schema_version: Type.Optional(Type.Integer()),
+  namespace: Type.Optional(Type.String()),
+  age_ms: Type.Optional(
+    Type.Integer({ description: 'Set when a live check did not answer within the reply time: this is its last result, checked this long ago' }),
+  ),
+});
 
-export interface CheckResult {
-  ok: boolean;
-  latency_ms: number;
-  error?: string;
-  schema_version?: number;
-  namespace?: string;
-}
+export type CheckResult = Static<typeof check>;
+
+export const healthReplySchema = Type.Object({
+  live: Type.Boolean({ description: 'The process answers' }),
+  ready: Type.Boolean({ description: 'Database and Temporal both answer' }),
+  failing: Type.Optional(Type.Array(Type.String(), { description: 'Names of the checks that failed' })),
+  version: Type.Optional(Type.String()),
+  instance_id: Type.Optional(Type.String()),
+  uptime_s: Type.Optional(Type.Number()),
+  checks: Type.Object({ database: check, temporal: check }),
+});
+
+export type HealthReply = Static<typeof healthReplySchema>;
+
+export const liveReplySchema = Type.Object({
+  live: Type.Boolean({ description: 'The process answers' }),
+  version: Type.String(),
+  uptime_s: Type.Number(),
+});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REFUSALS_LOGGED_PER_MINUTE } from '../../../src/http/plugins/auth.js';
 import { loadConfig } from '../../../src/core/config/config.js';
-import { EngineControl } from '../../../src/features/engines/control.js';
+import { engineLedgers } from '../../../src/features/engines/services/ledgers.js';
 import { createLogger } from '../../../src/core/logging/logger.js';
 import { startTestApi, tempDir } from '../../support/stack.js';
 import type { TestApi } from '../../support/stack.js';
@@ -49,10 +49,10 @@ describe('request logging to BORG_LOG_FILE', () => {
   });
 
   it('warns of refused engine credentials, even on the quiet check route, without the key', async () => {
-    const control = new EngineControl(api.db);
+    const { engines } = engineLedgers(api.db);
     const by = { actor: 'test', requestId: null };
-    const { engine, key } = control.registerEngine(by, { name: 'log-watch', description: '', capabilities: [] });
-    control.setEngineStatus(by, engine.id, 'revoked');
+    const { engine, key } = engines.register(by, { name: 'log-watch', description: '', capabilities: [] });
+    engines.setStatus(by, engine.id, 'revoked');
     const check = (id: string, secret: string, requestId: string) =>
       fetch(`${api.url}/actions/check`, {
         method: 'POST',

@@ -14,7 +14,7 @@ describe('engine-control activities', () => {
 
   // Their retry policy has no limit on attempts, so a refusal that would never change must not be retried.
   it('turn a refusal into a non-retryable failure that keeps its code', async () => {
-    const refused = await activities.settleGrantRequest('greq_none', 'approved', 'operator:test', 'wf').catch((err: unknown) => err);
+    const refused = await activities.settleGrantRequest('greq_none', 'approved', 'operator:test', 'wf', null).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ApplicationFailure);
     expect(refused).toMatchObject({ nonRetryable: true, type: 'GRANT_REQUEST_NOT_FOUND', message: 'no grant request greq_none' });
   });

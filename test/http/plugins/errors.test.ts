@@ -1,9 +1,9 @@
-import { maxHeaderSize } from 'node:http';
+import { maxHeaderSize, request } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorRef } from '../../../src/http/schemas/error.js';
-import { AppError } from '../../../src/core/errors.js';
+import { DomainError } from '../../../src/core/errors.js';
 import { buildTestApp } from '../../support/stack.js';
 
 describe('uniform error shape', () => {
@@ -29,7 +29,7 @@ describe('uniform error shape', () => {
       () => ({ ok: true }),
     );
     app.get('/conflict', () => {
-      throw new AppError(409, 'ALREADY_EXISTS', 'thing already exists', { name: 'x' });
+      throw new DomainError('conflict', 'ALREADY_EXISTS', 'thing already exists', { name: 'x' });
     });
     app.get('/boom', () => {
       throw new Error('secret internals: password=hunter2');
@@ -147,5 +147,57 @@ describe('uniform error shape', () => {
     const text = await res.text();
     expect(text).not.toContain('hunter2');
     expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } });
+  });
+  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+
+  it.each([
+    ['bytes that begin no character', bytes('{"name":"bad-', [0xff, 0xfe], '","size":1}'), 13, 'ff'],
+    ['a UTF-16 surrogate written as UTF-8', bytes('{"name":"', [0xed, 0xa0, 0x80], '","size":1}'), 9, 'ed'],
+    ['an overlong form of "/"', bytes('{"name":"a', [0xc0, 0xaf], '","size":1}'), 10, 'c0'],
+    ['a sequence cut off at the end', bytes('{"name":"a","size":1}', [0xe2, 0x82]), 21, 'e2'],
+  ])('refuses a JSON body that is not UTF-8 (%s) with 400 naming where, instead of storing U+FFFD', async (_case, body, at, byte) => {
+    const res = await fetch(`${url}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: { code: 'INVALID_JSON_BODY', message: `Body is not UTF-8, which JSON must be (RFC 8259): the bytes at offset ${at} (0x${byte}) are no character` },
+    });
+  });
+
+  it('takes UTF-8 of every length, U+FFFD itself included', async () => {
+    const res = await post(JSON.stringify({ name: 'caf\u00e9 \u20ac \u{1f680} \ufffd', size: 1 }));
+    expect(res.status).toBe(200);
+  });
+
+  /** A request with any method (fetch refuses TRACE), and what came back. */
+  const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: unknown }>((resolve, reject) => {
+      const req = request(`${url}${path}`, { method, headers }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it.each([
+    ['TRACE', '/actions/check', 'POST'],
+    ['GET', '/things', 'POST'],
+    ['PATCH', '/engines/eng_1/suspend', 'POST'],
+    ['POST', '/platforms/gmail', 'PUT'],
+    ['DELETE', '/engines', 'GET, HEAD'],
+  ])('answers %s %s, a method the path lacks, with 405 naming the ones it has in Allow and in the uniform shape', async (method, path, allow) => {
+    const res = await send(method, path, { 'x-request-id': 'req-405' });
+    expect([res.status, res.headers.allow, res.headers['x-request-id']]).toEqual([405, allow, 'req-405']);
+    expect(res.body).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: `${path} takes ${allow}, not ${method}` } });
+  });
+
+  it('answers 405 before it looks at the body, and a route refuses a stranger before it does', async () => {
+    const query = await send('QUERY', '/actions/check', {}, '{"x":1}');
+    expect([query.status, query.headers.allow]).toEqual([405, 'POST']);
+    const stranger = await send('POST', '/actions/check', { 'content-type': 'text/plain' }, 'hello');
+    expect(stranger.status).toBe(401);
+    expect(stranger.body).toMatchObject({ error: { code: 'ENGINE_AUTH_REQUIRED' } });
+    expect((await send('TRACE', '/no/such/route')).status).toBe(404);
   });
 });

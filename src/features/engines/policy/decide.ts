@@ -4,7 +4,8 @@ import { uuidv7 } from '../../../core/crypto/secrets.js';
 import { verifyEngine } from './engine-auth.js';
 import type { EngineAuthFailure } from './engine-auth.js';
 import { evaluate } from './evaluate.js';
-import type { CheckRequest, Verdict } from './evaluate.js';
+import type { CheckRequest } from './evaluate.js';
+import type { Verdict } from './verdict.js';
 import type { PolicyCache } from './snapshot.js';
 
 /** One /actions/check as the API hands it over: the authenticated caller, its key's hash, the question. */

@@ -2,7 +2,7 @@ import type { BaseLogger } from 'pino';
 import type { DecisionJournal } from '../../../audit/journal.js';
 import { GroupCommit } from '../../../core/db/group-commit.js';
 import type { Settle } from '../../../core/db/group-commit.js';
-import { AppError } from '../../../core/errors.js';
+import { DomainError } from '../../../core/errors.js';
 import { BatchDecider } from './decide.js';
 import type { CheckOutcome, PendingCheck } from './decide.js';
 import type { PolicyCache } from './snapshot.js';
@@ -21,12 +21,12 @@ export class DecisionService {
         return decider.decide(checks);
       } catch (err) {
         log.error({ err }, 'a batch of checks could not be recorded');
-        throw new AppError(503, 'DECISION_LOG_UNAVAILABLE', `the decision could not be recorded, so none was made: ${(err as Error).message}`);
+        throw new DomainError('unavailable', 'DECISION_LOG_UNAVAILABLE', `the decision could not be recorded, so none was made: ${(err as Error).message}`);
       }
     });
   }
 
-  /** Settles once the decision is in the journal, or with a 503 if it cannot be written. */
+  /** Settles once the decision is in the journal, or with DECISION_LOG_UNAVAILABLE if it cannot be written. */
   decide(check: PendingCheck, settle: Settle<CheckOutcome>): void {
     this.commits.submit(check, settle);
   }

@@ -1,30 +1,10 @@
+import type { CheckBody } from '../schemas.js';
 import type { PolicySnapshot } from './snapshot.js';
 import { grantKey, windowInForce } from './snapshot.js';
+import type { DenyReason, Verdict } from './verdict.js';
 
-export interface CheckRequest {
-  engine_id: string;
-  platform: string;
-  action_type: string;
-}
-
-export type DenyReason =
-  | 'engine_mismatch'
-  | 'engine_suspended'
-  | 'engine_revoked'
-  | 'flag_disabled'
-  | 'platform_unknown'
-  | 'platform_maintenance'
-  | 'platform_disabled'
-  | 'grant_expired'
-  | 'no_grant';
-
-export interface Verdict {
-  allowed: boolean;
-  reason: DenyReason | 'granted';
-  message: string;
-  required_scopes: string[];
-  grant_id?: string;
-}
+/** The question of one check, as the route validated it. */
+export type CheckRequest = CheckBody;
 
 const deny = (reason: DenyReason, message: string): Verdict => ({ allowed: false, reason, message, required_scopes: [] });
 
@@ -54,9 +34,8 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
 
   const grants = snapshot.grants.get(grantKey(req.engine_id, req.platform, req.action_type));
   if (!grants) return deny('no_grant', `engine ${req.engine_id} holds no grant for ${req.platform}/${req.action_type}`);
-  // Newest first: a database from before the one-grant-per-action rule may still hold several.
-  for (let i = grants.length - 1; i >= 0; i--) {
-    const g = grants[i]!;
+  // At most one active grant per action, beside the one that ended last if it expired.
+  for (const g of grants) {
     // Made once per policy load: the same object answers every check this grant allows, so no caller may change it.
     if (g.active && (g.expiresMs === null || g.expiresMs > nowMs)) return g.granted;
   }

@@ -10,7 +10,7 @@ import type { Grant } from '../repositories/grants.js';
 import { PlatformRepository } from '../repositories/platforms.js';
 import type { Platform, PlatformStatus } from '../repositories/platforms.js';
 import { PolicyStateRepository } from '../repositories/policy-state.js';
-import type { Verdict } from './evaluate.js';
+import type { Verdict } from './verdict.js';
 
 export interface EngineEntry {
   id: string;
@@ -53,6 +53,11 @@ export interface PolicySnapshot {
 /** The window of `platform` in force at `nowMs`, if any: from its first millisecond to its end, whatever its flow has done. */
 export function windowInForce(snapshot: PolicySnapshot, platform: string, nowMs: number): WindowSpan | undefined {
   return snapshot.windows.get(platform)?.find((w) => w.startsMs <= nowMs && nowMs < w.endsMs);
+}
+
+/** Each platform with the status checks apply at `nowMs`: maintenance while a window is in force, by the clock. */
+export function platformsAsChecked(snapshot: PolicySnapshot, nowMs: number): Platform[] {
+  return [...snapshot.platforms.values()].map((p) => (windowInForce(snapshot, p.id, nowMs) ? { ...p, status: 'maintenance' as const } : p));
 }
 
 /**

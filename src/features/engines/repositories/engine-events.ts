@@ -1,15 +1,8 @@
+import type { Static } from 'typebox';
 import type { Db } from '../../../core/db/database.js';
+import type { engineEvent } from '../schemas.js';
 
-export interface EngineEvent {
-  id: string;
-  engine_id: string;
-  type: string;
-  level: string;
-  message: string;
-  data: Record<string, unknown>;
-  request_id: string | null;
-  created_at: string;
-}
+export type EngineEvent = Required<Static<typeof engineEvent>>;
 
 type Row = Omit<EngineEvent, 'data'> & { data: string };
 

@@ -1,28 +1,12 @@
+import type { Static } from 'typebox';
 import type { Db } from '../../../core/db/database.js';
 import { pagedWhere } from '../../../core/db/paging.js';
-import type { Page } from '../../../core/db/paging.js';
+import type { Capability, EngineListQuery, engine } from '../schemas.js';
 
-export type EngineStatus = 'active' | 'suspended' | 'revoked';
-
-export interface Capability {
-  platform: string;
-  action_type: string;
-}
-
-export interface Engine {
-  id: string;
-  name: string;
-  description: string;
-  status: EngineStatus;
-  key_hash: string;
-  capabilities: Capability[];
-  created_at: string;
-  key_rotated_at: string;
-}
-
-export interface EngineFilter extends Page {
-  status?: EngineStatus;
-}
+/** An engine as stored: what the API shows of it, and the hash of its key. */
+export type Engine = Required<Static<typeof engine>> & { key_hash: string };
+export type EngineStatus = Engine['status'];
+export type EngineFilter = Partial<EngineListQuery>;
 
 type Row = Omit<Engine, 'capabilities'> & { capabilities: string };
 
@@ -45,9 +29,9 @@ export class EngineRepository {
     return row && toEngine(row);
   }
 
-  byName(name: string): Engine | undefined {
-    const row = this.db.prepare<[string], Row>('SELECT * FROM engines WHERE name = ?').get(name);
-    return row && toEngine(row);
+  /** Every engine's name, revoked ones included: a name once taken stays taken. */
+  names(): string[] {
+    return this.db.prepare<[], { name: string }>('SELECT name FROM engines').all().map((r) => r.name);
   }
 
   /** Oldest first. */

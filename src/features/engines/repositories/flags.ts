@@ -1,13 +1,8 @@
+import type { Static } from 'typebox';
 import type { Db } from '../../../core/db/database.js';
+import type { flag } from '../schemas.js';
 
-export interface FeatureFlag {
-  name: string;
-  enabled: boolean;
-  platform_id: string | null;
-  action_type: string | null;
-  description: string;
-  updated_at: string;
-}
+export type FeatureFlag = Required<Static<typeof flag>>;
 
 type Row = Omit<FeatureFlag, 'enabled'> & { enabled: number };
 

@@ -1,57 +1,21 @@
+import type { Static } from 'typebox';
 import type { Db } from '../../../core/db/database.js';
 import { pagedWhere } from '../../../core/db/paging.js';
-import type { Page } from '../../../core/db/paging.js';
+import type { grant, GrantListQuery, grantRequest, GrantRequestListQuery } from '../schemas.js';
 
-export type GrantStatus = 'active' | 'revoked' | 'expired';
+/** A grant as stored: the API's view of it without what only POST /grants answers. */
+export type Grant = Required<Omit<Static<typeof grant>, 'expiry_workflow_id' | 'superseded'>>;
+export type GrantStatus = Grant['status'];
 
-export interface Grant {
-  id: string;
-  engine_id: string;
-  platform_id: string;
-  action_type: string;
-  scopes: string[];
-  expires_at: string | null;
-  status: GrantStatus;
-  created_at: string;
-  ended_at: string | null;
-}
-
-export type GrantRequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
-
-export interface GrantRequest {
-  id: string;
-  engine_id: string;
-  platform_id: string;
-  action_type: string;
-  scopes: string[];
-  duration_s: number | null;
-  reason: string;
-  status: GrantRequestStatus;
-  decided_by: string | null;
-  grant_id: string | null;
-  workflow_id: string;
-  created_at: string;
-  /** After this a decision no longer counts; null for requests from before it was recorded. */
-  deadline_at: string | null;
-  decided_at: string | null;
-}
+/** After `deadline_at` a decision no longer counts; every request has one. */
+export type GrantRequest = Required<Omit<Static<typeof grantRequest>, 'deadline_at'>> & { deadline_at: string };
+export type GrantRequestStatus = GrantRequest['status'];
 
 type WithJsonScopes<T> = Omit<T, 'scopes'> & { scopes: string };
 const parse = <T extends { scopes: string[] }>(row: WithJsonScopes<T>): T => ({ ...row, scopes: JSON.parse(row.scopes) as string[] }) as T;
 
-export interface GrantFilter extends Page {
-  engine_id?: string;
-  platform?: string;
-  action_type?: string;
-  status?: GrantStatus;
-}
-
-export interface GrantRequestFilter extends Page {
-  engine_id?: string;
-  platform?: string;
-  action_type?: string;
-  status?: GrantRequestStatus;
-}
+export type GrantFilter = Partial<GrantListQuery>;
+export type GrantRequestFilter = Partial<GrantRequestListQuery>;
 
 /** Oldest first. */
 const listWhere = (table: 'grants' | 'grant_requests', filter: GrantFilter | GrantRequestFilter) =>

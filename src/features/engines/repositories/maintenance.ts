@@ -1,23 +1,11 @@
+import type { Static } from 'typebox';
 import type { Db } from '../../../core/db/database.js';
 import { pagedWhere } from '../../../core/db/paging.js';
-import type { Page } from '../../../core/db/paging.js';
+import type { maintenanceWindow, WindowListQuery } from '../schemas.js';
 
-export type WindowStatus = 'scheduled' | 'active' | 'completed' | 'cancelled';
-
-export interface MaintenanceWindow {
-  id: string;
-  platform_id: string;
-  starts_at: string;
-  ends_at: string;
-  status: WindowStatus;
-  workflow_id: string;
-  created_at: string;
-}
-
-export interface WindowFilter extends Page {
-  platform?: string;
-  status?: WindowStatus;
-}
+export type MaintenanceWindow = Required<Static<typeof maintenanceWindow>>;
+export type WindowStatus = MaintenanceWindow['status'];
+export type WindowFilter = Partial<WindowListQuery>;
 
 export class MaintenanceRepository {
   constructor(private readonly db: Db) {}

@@ -1,14 +1,9 @@
+import type { Static } from 'typebox';
 import type { Db } from '../../../core/db/database.js';
+import type { platform } from '../schemas.js';
 
-export type PlatformStatus = 'active' | 'maintenance' | 'disabled';
-
-export interface Platform {
-  id: string;
-  name: string;
-  status: PlatformStatus;
-  version: string;
-  updated_at: string;
-}
+export type Platform = Required<Static<typeof platform>>;
+export type PlatformStatus = Platform['status'];
 
 /** A platform with where it returns to when its last maintenance window ends (null while no window is in force). */
 export interface PlatformWithWindows extends Platform {

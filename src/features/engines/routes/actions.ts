@@ -1,13 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { CheckRequest } from '../policy/evaluate.js';
-import { engineRefused } from '../../../http/plugins/auth.js';
 import { errorRef } from '../../../http/schemas/error.js';
-import { checkBody, checkReply, engineSecurity } from '../schemas.js';
+import { engineSecurity } from '../../../http/schemas/security.js';
+import type { Decision } from '../policy/decide.js';
+import { engineRefused } from '../policy/engine-auth.js';
+import { checkBody, checkReply } from '../schemas.js';
 
-export default async function actionRoutes(app: FastifyInstance): Promise<void> {
+export default async function actionRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { decisions } = app.engineControl;
 
-  app.post<{ Body: CheckRequest }>(
+  app.post(
     '/actions/check',
     {
       onRequest: app.screenEngine,
@@ -16,7 +19,6 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
       logLevel: 'warn',
       schema: {
         summary: 'May this engine perform this action on this platform now? Answered from memory; every decision is logged first',
-        tags: ['actions'],
         security: engineSecurity,
         body: checkBody,
         response: { 200: checkReply, 400: errorRef, 401: errorRef, 503: errorRef },
@@ -27,8 +29,10 @@ export default async function actionRoutes(app: FastifyInstance): Promise<void> 
     (request, reply): void => {
       const caller = request.engineId!;
       decisions.decide({ caller, key_digest: request.engineKeyDigest!, request_id: request.id, check: request.body }, (err, outcome) => {
-        if (err) reply.send(err);
-        else reply.send('refused' in outcome! ? engineRefused(outcome.refused, caller) : outcome);
+        const refusal = err ?? ('refused' in outcome! ? engineRefused(outcome.refused, caller) : undefined);
+        // Sent, an error goes to the error handler; the reply's types, taken from the schema, name only the answers.
+        if (refusal) reply.send(refusal as never);
+        else reply.send(outcome as Decision);
       });
     },
   );

@@ -1,31 +1,33 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Capability, EngineFilter } from '../repositories/engines.js';
+import { Type } from 'typebox';
 import { actorOf } from '../../../http/plugins/auth.js';
 import { errorRef } from '../../../http/schemas/error.js';
-import { engine, engineSecurity, engineWithKey, idParams, operatorSecurity, registerEngineBody } from '../schemas.js';
-import { cursorNamesNothing, pageQuery } from '../../../http/schemas/page.js';
-
-interface RegisterBody {
-  name: string;
-  description: string;
-  capabilities: Capability[];
-}
+import { idParams } from '../../../http/schemas/params.js';
+import { engineSecurity, operatorSecurity } from '../../../http/schemas/security.js';
+import { engine, engineListQuery, engineValidation, engineWithKey, registerEngineBody } from '../schemas.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef };
 
-export default async function engineRoutes(app: FastifyInstance): Promise<void> {
-  const { control, flows } = app.engineControl;
+export default async function engineRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { engines } = app.engineControl;
   const operator = app.requireRole('operator');
   const reader = app.requireRole('reader');
 
-  app.post<{ Body: RegisterBody }>(
+  app.post(
     '/engines/register',
     {
       onRequest: operator,
-      schema: { summary: 'Register an engine; its key is returned once', tags: ['engines'], security: operatorSecurity, body: registerEngineBody, response: { 201: engineWithKey, ...errors } },
+      schema: {
+        summary: 'Register an engine; its key is returned once',
+        security: operatorSecurity,
+        body: registerEngineBody,
+        response: { 201: engineWithKey, ...errors },
+      },
     },
     async (request, reply) => {
-      const { engine: registered, key } = control.registerEngine(actorOf(request), request.body);
+      const { engine: registered, key } = engines.register(actorOf(request), request.body);
       return reply.status(201).send({ engine_id: registered.id, key, engine: registered });
     },
   );
@@ -34,51 +36,50 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
     '/engines/validate',
     {
       onRequest: app.authenticateEngine,
-      schema: {
-        summary: 'An engine verifies its identity',
-        tags: ['engines'],
-        security: engineSecurity,
-        response: { 200: { type: 'object', properties: { valid: { type: 'boolean' }, engine_id: { type: 'string' }, status: { type: 'string' }, name: { type: 'string' } } }, ...errors },
-      },
+      schema: { summary: 'An engine verifies its identity', security: engineSecurity, response: { 200: engineValidation, ...errors } },
     },
     async (request) => {
-      const e = control.getEngine(request.engineId!);
+      const e = engines.get(request.engineId!);
       return { valid: true, engine_id: e.id, status: e.status, name: e.name };
     },
   );
 
-  app.get<{ Querystring: EngineFilter }>(
+  app.get(
     '/engines',
     {
       onRequest: reader,
       schema: {
         summary: 'Engines, oldest first, filtered',
-        tags: ['engines'],
         security: operatorSecurity,
-        querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['active', 'suspended', 'revoked'] }, ...pageQuery } },
-        response: { 200: { type: 'array', items: engine }, ...errors },
+        querystring: engineListQuery,
+        response: { 200: Type.Array(engine), ...errors },
       },
     },
-    async (request) => {
-      if (request.query.after && !control.engines.get(request.query.after)) throw cursorNamesNothing('after', 'engine', request.query.after);
-      return control.listEngines(request.query);
-    },
+    async (request) => engines.list(request.query),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/engines/:id',
-    { onRequest: reader, schema: { summary: 'One engine', tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
-    async (request) => control.getEngine(request.params.id),
+    {
+      onRequest: reader,
+      schema: { summary: 'One engine', security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } },
+    },
+    async (request) => engines.get(request.params.id),
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/engines/:id/rotate-key',
     {
       onRequest: operator,
-      schema: { summary: 'Issue a new key; the old one stops working at once', tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engineWithKey, ...errors } },
+      schema: {
+        summary: 'Issue a new key; the old one stops working at once',
+        security: operatorSecurity,
+        params: idParams,
+        response: { 200: engineWithKey, ...errors },
+      },
     },
     async (request) => {
-      const { engine: e, key } = control.rotateKey(actorOf(request), request.params.id);
+      const { engine: e, key } = engines.rotateKey(actorOf(request), request.params.id);
       return { engine_id: e.id, key, engine: e };
     },
   );
@@ -88,16 +89,10 @@ export default async function engineRoutes(app: FastifyInstance): Promise<void> 
     ['resume', 'active', 'Resume a suspended engine. Resuming an active engine changes and records nothing'],
     ['revoke', 'revoked', 'Revoke for good: the key stops working and all grants end'],
   ] as const) {
-    app.post<{ Params: { id: string } }>(
+    app.post(
       `/engines/:id/${path}`,
-      { onRequest: operator, schema: { summary, tags: ['engines'], security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
-      async (request) => {
-        const open = status === 'revoked' ? control.openFlowsOf(request.params.id) : [];
-        const changed = control.setEngineStatus(actorOf(request), request.params.id, status);
-        // Its grants and requests ended with it; their flows need not wait for their own timers.
-        flows.closeInBackground(open, request.log);
-        return changed;
-      },
+      { onRequest: operator, schema: { summary, security: operatorSecurity, params: idParams, response: { 200: engine, ...errors } } },
+      async (request) => engines.setStatus(actorOf(request), request.params.id, status),
     );
   }
 }

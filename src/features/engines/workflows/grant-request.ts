@@ -8,16 +8,14 @@ export interface OperatorDecision {
   approved: boolean;
   /** Who decided, e.g. `operator:key_…`. */
   by: string;
-  /** The API request that carried the decision, for the audit entries of what it changes; absent in decisions sent before it existed. */
-  requestId?: string;
+  /** The API request that carried the decision, for the audit entries of what it changes. */
+  requestId: string | null;
 }
 
 export interface GrantRequestInput {
   requestId: string;
   /** When the request expires undecided: fixed when it was made, so a flow that a worker first runs late still ends then. */
-  deadlineAt?: string;
-  /** How long from its first run the flow waited, in flows started before deadlineAt existed (their histories replay with it). */
-  deadlineSeconds?: number;
+  deadlineAt: string;
 }
 
 export type GrantRequestState = 'pending' | SettledRequest['status'] | 'ended';
@@ -61,7 +59,7 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
   let decision: OperatorDecision | undefined;
   let settled: SettledRequest | undefined;
   const closed = closedFlag();
-  const deadlineMs = input.deadlineAt === undefined ? undefined : Date.parse(input.deadlineAt);
+  const deadlineMs = Date.parse(input.deadlineAt);
 
   setHandler(stateQuery, () => state);
   setHandler(
@@ -76,17 +74,17 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
         if (typeof d?.approved !== 'boolean' || !d.by) throw new Error('a decision needs approved (boolean) and by');
         if (decision !== undefined || state !== 'pending') throw new Error(`request ${input.requestId} is already ${decision ? 'decided' : state}`);
         // A decision a worker first sees after the deadline (none ran in time) comes too late, even if its timer has not fired here yet.
-        if (deadlineMs !== undefined && Date.now() >= deadlineMs) throw new Error(`request ${input.requestId} expired at its deadline, ${input.deadlineAt}, before this decision`);
+        if (Date.now() >= deadlineMs) throw new Error(`request ${input.requestId} expired at its deadline, ${input.deadlineAt}, before this decision`);
       },
     },
   );
 
   // At least a millisecond: a timer must have a duration, and a deadline already past still expires the request.
-  const waitMs = deadlineMs === undefined ? (input.deadlineSeconds ?? 0) * 1000 : Math.max(1, deadlineMs - Date.now());
+  const waitMs = Math.max(1, deadlineMs - Date.now());
   await condition(() => decision !== undefined || closed(), waitMs);
   // Closed undecided: the request was settled in the database (its engine revoked), which settling again returns as it is.
   const outcome = decision ? (decision.approved ? 'approved' : 'denied') : closed() ? 'denied' : 'expired';
-  const { replaced_timers = [], ...request } = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId, decision?.requestId ?? null);
+  const { replaced_timers, ...request } = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId, decision?.requestId ?? null);
   settled = request;
   state = settled.status;
   await Promise.all(replaced_timers.map(closeFlow));

@@ -1,31 +1,27 @@
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { closeDatabase } from '../../../../src/core/db/database.js';
-import { openMigratedDatabase } from '../../../../src/core/db/open.js';
+import { describe, expect, it } from 'vitest';
+import { MaintenanceRepository } from '../../../../src/features/engines/repositories/maintenance.js';
+import { PlatformRepository } from '../../../../src/features/engines/repositories/platforms.js';
 import type { PlatformStatus } from '../../../../src/features/engines/repositories/platforms.js';
-import { EngineControl } from '../../../../src/features/engines/control.js';
 import { evaluate } from '../../../../src/features/engines/policy/evaluate.js';
 import { PolicyCache } from '../../../../src/features/engines/policy/snapshot.js';
-import { tempDir } from '../../../support/stack.js';
+import { ledgersOverNewDatabase } from '../services/over-new-database.js';
 
 describe('evaluate: maintenance windows by the clock', () => {
-  const db = openMigratedDatabase({ file: join(tempDir('borg-policy-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  afterAll(() => closeDatabase(db));
-  const control = new EngineControl(db);
+  const { db, engines, platforms, grants } = ledgersOverNewDatabase();
   const cache = new PolicyCache(db, pino({ level: 'silent' }));
   const by = { actor: 'operator:test', requestId: null };
-  const { engine } = control.registerEngine(by, { name: 'poster', description: '', capabilities: [] });
+  const { engine } = engines.register(by, { name: 'poster', description: '', capabilities: [] });
   const window = { starts_at: '2030-01-01T10:00:00.000Z', ends_at: '2030-01-01T11:00:00.000Z' };
   const during = Date.parse('2030-01-01T10:30:00.000Z');
   const ended = Date.parse(window.ends_at);
 
   /** A granted platform stored in `status` with `afterWindows` recorded, under a window whose flow ran its start but not its end. */
   function platformInWindow(id: string, status: PlatformStatus, afterWindows: PlatformStatus | null): void {
-    control.putPlatform(by, { id, name: id, version: '1', status });
-    control.platforms.setStatusAfterWindows(id, afterWindows);
-    control.windows.insert({ id: `mw_${id}`, platform_id: id, ...window, status: 'active', workflow_id: 'wf', created_at: window.starts_at });
-    control.createGrant(by, { engine_id: engine.id, platform: id, action_type: 'post', scopes: ['x'], expires_at: null });
+    platforms.put(by, id, { name: id, version: '1', status });
+    new PlatformRepository(db).setStatusAfterWindows(id, afterWindows);
+    new MaintenanceRepository(db).insert({ id: `mw_${id}`, platform_id: id, ...window, status: 'active', workflow_id: 'wf', created_at: window.starts_at });
+    grants.create(by, { engine_id: engine.id, platform: id, action_type: 'post', scopes: ['x'], expires_at: null });
   }
 
   it.each([

@@ -23,6 +23,9 @@ describe('request bodies are refused with the field and what it must be', () => 
     ['POST', '/engines/register', { name: 'invoice\u202efdp.exe' }, 'body.name', visible],
     ['POST', '/engines/register', { name: 'mail\u200ber' }, 'body.name', visible],
     ['POST', '/engines/register', { name: 'mailer ' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: '\u200d' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: '\u2060' }, 'body.name', visible],
+    ['POST', '/engines/register', { name: '\u3164' }, 'body.name', visible],
     ['PUT', '/platforms/slack', { name: '\n', version: '1' }, 'body.name', visible],
     ['PUT', '/platforms/slack', { name: 'Slack', version: ' ' }, 'body.version', visible],
     ['POST', '/api-keys', { name: ' ', role: 'reader' }, 'body.name', visible],
@@ -37,6 +40,13 @@ describe('request bodies are refused with the field and what it must be', () => 
     const res = await s.call(method, path, { body: sent });
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({ code: 'VALIDATION_FAILED', message: `${field} ${message}`, details: { fields: [{ field, message }] } });
+  });
+
+  it.each([['mailer\u2060'], ['mailer\u200f'], ['mai\u200dler'], ['ｍａｉｌｅｒ']])('refuses %j with 409 while "mailer" exists, as it reads the same', async (name) => {
+    const res = await s.call('POST', '/engines/register', { body: { name } });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toEqual({ code: 'ENGINE_EXISTS', message: `an engine named "mailer" is already registered, and ${JSON.stringify(name)} reads the same` });
+    expect((await s.call('GET', '/engines')).body.filter((e: { name: string }) => e.name !== 'mailer' && e.name.normalize('NFKC').includes('ma'))).toEqual([]);
   });
 
   const freeText = 'must be text without control characters other than tabs and line breaks, or unpaired surrogates';

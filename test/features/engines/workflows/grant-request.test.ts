@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { engineLedgers } from '../../../../src/features/engines/services/ledgers.js';
 import { startTestStack } from '../../../support/engine-control.js';
 import { eventually } from '../../../support/eventually.js';
 import type { EngineCreds, TestStack } from '../../../support/engine-control.js';
@@ -163,7 +164,10 @@ describe('grant request workflow', () => {
     try {
       req = await request({ action_type: 'slow_event', deadline_s: 3 });
       // Sent at once, but it waits for a worker (504 after 10 s), and the deadline passes meanwhile.
+      const sent = Date.now();
       expect((await s.call('POST', `/grant-requests/${req.body.id}/approve`)).status).toBe(504);
+      // Else the decision was late already when sent, and what follows proves nothing: the machine was too slow for the test.
+      expect(sent).toBeLessThan(Date.parse(req.body.deadline_at));
     } finally {
       await s.startWorker();
     }
@@ -198,14 +202,17 @@ describe('grant request workflow', () => {
   it('revokes a time-boxed grant when it ends, even with the worker down at that moment', async () => {
     const req = await request({ duration_s: 3 });
     const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
+    const grant = async () => (await s.call('GET', `/grants?engine_id=${engine.id}`)).body.find((g: { id: string }) => g.id === approved.body.grant_id);
+    const { expires_at } = await grant();
     expect((await ask()).body.allowed).toBe(true);
     await s.stopWorker();
+    // Else the worker saw the end, and what follows proves nothing: the machine was too slow for the test.
+    expect(Date.now()).toBeLessThan(Date.parse(expires_at));
     await eventually(ask, (res) => res.body.reason === 'grant_expired', 10_000);
+    // Checks go by the clock; the row is the flow's to end, and no worker has run it.
+    expect(await grant()).toMatchObject({ status: 'active' });
     await s.startWorker();
-    await eventually(
-      async () => (await s.call('GET', `/grants?engine_id=${engine.id}`)).body.find((g: { id: string }) => g.id === approved.body.grant_id),
-      (g) => g.status === 'expired',
-    );
+    await eventually(grant, (g) => g.status === 'expired');
     // Still named for what happened once the timer has ended the grant, not only before.
     expect((await ask()).body).toMatchObject({ allowed: false, reason: 'grant_expired' });
     const later = await s.grant(engine.id, 'calendar', 'create_event', ['calendar.write']);
@@ -297,13 +304,14 @@ describe('grant request workflow', () => {
     expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: again.body.id } });
     expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
     // So does a request a moment old whose flow Temporal does not have yet: another call may be starting it now.
-    const starting = s.server.app.engineControl.control.createGrantRequest(
+    const { grants } = engineLedgers(s.db);
+    const starting = grants.createRequest(
       { actor: 'test', requestId: null },
       { id: 'greq_starting', engine_id: engine.id, platform_id: 'calendar', action_type: 'move_event', scopes: ['x'], duration_s: null, reason: '', workflow_id: 'grant-request-not-yet' },
       86_400,
     );
     expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: starting.id } });
-    s.server.app.engineControl.control.settleGrantRequest({ actor: 'test', requestId: null }, starting.id, 'denied', 'operator:test');
+    grants.settleRequest({ actor: 'test', requestId: null }, starting.id, 'denied', 'operator:test');
   });
 
   it('refuses a request from a suspended engine and starts no flow', async () => {

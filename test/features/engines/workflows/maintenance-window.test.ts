@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { phaseQuery } from '../../../../src/features/engines/workflows/maintenance-window.js';
 import { startTestStack } from '../../../support/engine-control.js';
 import { eventually } from '../../../support/eventually.js';
 import type { EngineCreds, TestStack } from '../../../support/engine-control.js';
@@ -11,6 +12,9 @@ describe('maintenance window workflow', () => {
   const windowStatus = async (id: string) => ((await s.call('GET', '/maintenance?platform=slack')).body as { id: string; status: string }[]).find((w) => w.id === id)?.status;
   const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
   const slackListed = async () => ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'slack')?.status;
+  const stored = () => s.db.prepare('SELECT status, status_after_windows FROM platforms WHERE id = ?').get('slack');
+  // One client for what a test reads or does in Temporal directly, beside the API.
+  let temporal: Client;
 
   beforeAll(async () => {
     s = await startTestStack(inject('temporalAddress'));
@@ -18,8 +22,12 @@ describe('maintenance window workflow', () => {
     await s.putPlatform('slack');
     engine = await s.registerEngine('poster');
     await s.grant(engine.id, 'slack', 'post_message');
+    temporal = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
   });
-  afterAll(() => s.close());
+  afterAll(async () => {
+    await temporal.connection.close();
+    await s.close();
+  });
 
   it('puts the platform into maintenance at the start and back at the end, across a worker restart', async () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(6000), ends_at: inMs(18_000) } });
@@ -27,6 +35,8 @@ describe('maintenance window workflow', () => {
     expect(res.body).toMatchObject({ status: 'scheduled', workflow_id: `maintenance-slack-${res.body.id}` });
     const startsAt = Date.parse(res.body.starts_at);
     expect((await ask()).allowed).toBe(true);
+    // Answered by a worker, so the flow has run on this one and set its timer: the next worker takes it over.
+    expect(await temporal.workflow.getHandle(res.body.workflow_id).query(phaseQuery)).toBe('scheduled');
 
     await s.stopWorker();
     // Else the worker saw the start, and what follows proves nothing: the machine was too slow for the test.
@@ -85,7 +95,6 @@ describe('maintenance window workflow', () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(8000) } });
     await eventually(() => windowStatus(res.body.id), (st) => st === 'active');
     expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
-    const stored = () => s.db.prepare('SELECT status, status_after_windows FROM platforms WHERE id = ?').get('slack');
     await s.stopWorker();
     try {
       // Else the worker saw the end, and what follows proves nothing: the machine was too slow for the test.
@@ -126,6 +135,8 @@ describe('maintenance window workflow', () => {
   it('ends a window early when cancelled during it', async () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(120_000) } });
     await eventually(ask, (d) => d.reason === 'platform_maintenance');
+    // Checks go by the clock; the flow must have begun the window too, or the cancel would drop it before its start.
+    await eventually(() => windowStatus(res.body.id), (st) => st === 'active');
     await s.call('POST', `/maintenance/${res.body.id}/cancel`);
     await eventually(ask, (d) => d.allowed === true);
     expect(await windowStatus(res.body.id)).toBe('cancelled');
@@ -141,24 +152,25 @@ describe('maintenance window workflow', () => {
   });
 
   it('keeps the platform in maintenance until the last of two overlapping windows ends', async () => {
-    const first = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(3000) } });
-    const second = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(1000), ends_at: inMs(10_000) } });
-    await eventually(() => windowStatus(first.body.id), (st) => st === 'completed');
-    expect(await windowStatus(second.body.id)).toBe('active');
+    // The order of events is the test's, not the clock's: the long window is under way before the short one is
+    // made, and it ends only when an operator ends it, after the short one has ended on its timer.
+    const long = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(3_600_000) } });
+    await eventually(() => windowStatus(long.body.id), (st) => st === 'active');
+    const short = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(2000) } });
+    await eventually(() => windowStatus(short.body.id), (st) => st === 'completed');
+    expect(await windowStatus(long.body.id)).toBe('active');
+    expect(stored()).toEqual({ status: 'maintenance', status_after_windows: 'active' });
     expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
-    await eventually(() => windowStatus(second.body.id), (st) => st === 'completed');
+    expect((await s.call('POST', `/maintenance/${long.body.id}/cancel`)).status).toBe(202);
+    await eventually(() => windowStatus(long.body.id), (st) => st === 'cancelled');
+    expect(stored()).toEqual({ status: 'active', status_after_windows: null });
     expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
   });
 
   it('cancels a window whose flow was terminated in Temporal, and stores its times in UTC', async () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: '2099-01-01t12:00:00+02:00', ends_at: '2099-01-01T14:00:00+02:00' } });
     expect(res.body).toMatchObject({ starts_at: '2099-01-01T10:00:00.000Z', ends_at: '2099-01-01T12:00:00.000Z' });
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    try {
-      await new Client({ connection }).workflow.getHandle(res.body.workflow_id).terminate('test: the flow is gone');
-    } finally {
-      await connection.close();
-    }
+    await temporal.workflow.getHandle(res.body.workflow_id).terminate('test: the flow is gone');
     const cancelled = await s.call('POST', `/maintenance/${res.body.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ id: res.body.id, status: 'cancelled' });

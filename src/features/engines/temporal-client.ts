@@ -1,18 +1,19 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { BaseLogger } from 'pino';
 import type { SettledRequest } from './activities.js';
 import { closedSignal, decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from './workflows/grant-request.js';
 import type { OperatorDecision } from './workflows/grant-request.js';
 import { cancelSignal, maintenanceWindowWorkflow } from './workflows/maintenance-window.js';
-import { engineIdKey, flowKey, platformKey } from './workflows/search-attributes.js';
-import { AppError } from '../../core/errors.js';
+import { engineIdKey, flowKey, platformKey, searchAttributeKeys } from './workflows/search-attributes.js';
+import { DomainError } from '../../core/errors.js';
+import { OutageLog } from '../../core/logging/outage-log.js';
 import { addMissingSearchAttributes } from '../../core/temporal/search-attributes.js';
 import { workflowIds } from './workflow-ids.js';
 
-/** Starts a flow; if Temporal cannot take it, the caller gets 503 saying what happened. */
-export async function startOr503<T>(start: () => Promise<T>, message: string): Promise<T> {
+/** Starts a flow; if Temporal cannot take it, the caller is told so with `message`. */
+export async function confirmedStart<T>(start: () => Promise<T>, message: string): Promise<T> {
   try {
     return await start();
   } catch (err) {
@@ -23,7 +24,7 @@ export async function startOr503<T>(start: () => Promise<T>, message: string): P
 /** Starts a flow whose row is already written; if Temporal cannot take it, `undo` closes the row, so nothing waits on a flow that does not exist. */
 export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, message: string): Promise<T> {
   try {
-    return await startOr503(start, message);
+    return await confirmedStart(start, message);
   } catch (err) {
     undo();
     throw err;
@@ -31,13 +32,31 @@ export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, 
 }
 
 /** The driver's error goes to the server log only: it names internal addresses, and engines get this reply too. */
-function unavailable(message: string, err: unknown): AppError {
-  return new AppError(503, 'TEMPORAL_UNAVAILABLE', message, undefined, { cause: err });
+function unavailable(message: string, err: unknown): DomainError {
+  return new DomainError('unavailable', 'TEMPORAL_UNAVAILABLE', message, undefined, { cause: err });
 }
 
 const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
 
+/** gRPC's UNAVAILABLE and DEADLINE_EXCEEDED: Temporal did not answer (as opposed to answering no). */
+const NO_ANSWER = new Set([14, 4]);
+const unanswered = (err: unknown): boolean => {
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(grpc) && NO_ANSWER.has(grpc.code);
+};
+
 export type FlowState = 'running' | 'ended' | 'missing';
+
+/** A row older than this cannot still be waiting on its own route's call to Temporal (bounded to 10 s). */
+const SETTLED_MS = 60_000;
+
+/**
+ * Whether a row's flow is gone for good: ended in Temporal, or never there although the row is old enough that
+ * its own route's start has failed. A young row without a flow may be one another request is starting right now.
+ */
+export function flowLeftBehind(state: FlowState, createdAt: string, now = Date.now()): boolean {
+  return state === 'ended' || (state === 'missing' && Date.parse(createdAt) < now - SETTLED_MS);
+}
 
 /** The flow no longer runs in Temporal (terminated there, or failed), so nothing will ever settle what it held open. */
 export class FlowGoneError extends Error {
@@ -54,27 +73,42 @@ export class FlowGoneError extends Error {
 const TEMPORAL_CALL_MS = 10_000;
 /** Enough for a server that answers at all; it only tells "no worker" (504) from "no Temporal" (503). */
 const PROBE_MS = 2_000;
+/** A decision waits this long for a worker, so that with the probe after it the caller hears within TEMPORAL_CALL_MS. */
+const DECIDE_MS = TEMPORAL_CALL_MS - PROBE_MS;
 /** A request takes one decision, so every call uses this update id: a retry joins a decision already waiting in Temporal. */
 const DECIDE_UPDATE_ID = 'decide';
 
 /** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
-export class EngineFlows {
+export class EngineTemporalClient {
   /** Settles once the namespace has the search attributes; cleared when that failed, so the next start asks again. */
   private searchAttributes: Promise<void> | undefined;
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly log: Pick<BaseLogger, 'debug'>,
-  ) {}
+    private readonly log: Pick<BaseLogger, 'debug' | 'warn'>,
+  ) {
+    this.outage = new OutageLog(log, 'Temporal');
+  }
 
-  private bounded<T>(call: () => Promise<T>): Promise<T> {
-    return this.client.withDeadline(Date.now() + TEMPORAL_CALL_MS, call);
+  /** Every call into Temporal: bounded in time, and told to the outage log. */
+  private async bounded<T>(call: () => Promise<T>, ms = TEMPORAL_CALL_MS): Promise<T> {
+    try {
+      const value = await this.client.withDeadline(Date.now() + ms, call);
+      this.outage.answered();
+      return value;
+    } catch (err) {
+      if (unanswered(err)) this.outage.failed(err);
+      // An update nobody applied in time says nothing of Temporal itself: the probe after it does.
+      else if (!(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) this.outage.answered();
+      throw err;
+    }
   }
 
   private async reachable(): Promise<boolean> {
     try {
-      await this.client.withDeadline(Date.now() + PROBE_MS, () => this.client.workflowService.getSystemInfo({}));
+      await this.bounded(() => this.client.workflowService.getSystemInfo({}), PROBE_MS);
       return true;
     } catch {
       return false;
@@ -86,7 +120,7 @@ export class EngineFlows {
    * (`npm run start:api`) against a fresh server has nobody else to register them.
    */
   private ensureSearchAttributes(): Promise<void> {
-    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace).catch((err: unknown) => {
+    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace, searchAttributeKeys).catch((err: unknown) => {
       this.searchAttributes = undefined;
       throw err;
     });
@@ -94,7 +128,12 @@ export class EngineFlows {
   }
 
   /** Every engine-control flow carries the search attributes operators filter by. */
-  private async start<A>(workflow: (input: A) => Promise<unknown>, workflowId: string, input: A, tags: { flow: string; platform: string; engineId?: string }): Promise<void> {
+  private async start<A>(
+    workflow: (input: A) => Promise<unknown>,
+    workflowId: string,
+    input: A,
+    tags: { flow: string; platform: string; engineId?: string },
+  ): Promise<void> {
     const typedSearchAttributes: SearchAttributePair[] = [
       ...(tags.engineId ? [{ key: engineIdKey, value: tags.engineId }] : []),
       { key: platformKey, value: tags.platform },
@@ -119,19 +158,23 @@ export class EngineFlows {
   async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
     const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
     try {
-      const settled = await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
+      const settled = await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }), DECIDE_MS);
       this.log.debug({ workflow_id: workflowId, status: settled.status }, 'the workflow applied the decision');
       return settled;
     } catch (err) {
       if (isNotFound(err)) throw new FlowGoneError(workflowId);
       if (err instanceof WorkflowUpdateFailedError) {
-        throw new AppError(409, 'REQUEST_NOT_PENDING', err.cause instanceof Error ? err.cause.message : 'the request is no longer pending');
+        throw new DomainError(
+          'conflict',
+          'REQUEST_NOT_PENDING',
+          err.cause instanceof Error ? err.cause.message : 'the request is no longer pending',
+        );
       }
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await this.reachable())) {
-        throw new AppError(
-          504,
+        throw new DomainError(
+          'not_confirmed',
           'DECISION_NOT_CONFIRMED',
-          `no worker applied the decision within ${TEMPORAL_CALL_MS / 1000} s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision`,
+          `no worker applied the decision within ${DECIDE_MS / 1000} s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision`,
         );
       }
       throw unavailable('Temporal could not be reached, so the decision may not have been applied; read the request again and retry', err);
@@ -152,10 +195,15 @@ export class EngineFlows {
    * Tells flows that what they wait on has ended in the database, so they finish now rather than at their timer.
    * In the background and best effort: the database is already right, and a flow not told ends harmlessly later.
    */
-  closeInBackground(workflowIds: string[], log: Pick<BaseLogger, 'warn'>): void {
+  closeInBackground(workflowIds: string[], requestId: string | null): void {
     for (const workflowId of workflowIds) {
       this.bounded(() => this.client.workflow.getHandle(workflowId).signal(closedSignal)).catch((err: unknown) => {
-        if (!isNotFound(err)) log.warn({ err, workflow_id: workflowId }, 'could not tell a flow that what it waits on has ended; it ends at its own timer');
+        if (!isNotFound(err)) {
+          this.log.warn(
+            { err, workflow_id: workflowId, request_id: requestId },
+            'could not tell a flow that what it waits on has ended; it ends at its own timer',
+          );
+        }
       });
     }
   }

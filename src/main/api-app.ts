@@ -1,0 +1,21 @@
+import type { AppFeatures } from '../http/app.js';
+import auditLogPlugin from '../audit/plugin.js';
+import auditRoutes from '../audit/routes.js';
+import engineAuthPlugin from '../features/engines/auth.js';
+import engineControlPlugin from '../features/engines/plugin.js';
+import actionRoutes from '../features/engines/routes/actions.js';
+import configRoutes from '../features/engines/routes/config.js';
+import engineRoutes from '../features/engines/routes/engines.js';
+import eventRoutes from '../features/engines/routes/events.js';
+import grantRoutes from '../features/engines/routes/grants.js';
+import platformRoutes from '../features/engines/routes/platforms.js';
+import operatorsPlugin from '../features/operators/plugin.js';
+import apiKeyRoutes from '../features/operators/routes.js';
+
+/** Every feature of the API, in the order the shell registers them (http/app.ts); api.ts, start.ts and the tests serve this. */
+export const apiFeatures: AppFeatures = {
+  // The engine scheme first: the document lists the credentials in the order their schemes register.
+  plugins: [auditLogPlugin, engineControlPlugin, engineAuthPlugin, operatorsPlugin],
+  routes: [engineRoutes, actionRoutes, platformRoutes, grantRoutes, configRoutes, eventRoutes, auditRoutes, apiKeyRoutes],
+  docsGuard: (app) => app.requireRole('reader'),
+};
