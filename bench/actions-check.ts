@@ -34,7 +34,8 @@ function setting(name: string, fallback: number, kind: 'count' | 'percent'): num
   // Digits only: Number() would read " " as 0 and "1e1" as 10.
   const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
   const ok = kind === 'count' ? Number.isInteger(value) && value >= 1 : value >= 0 && value <= 100;
-  if (!ok) badSettings.push(`${name} must be ${kind === 'count' ? 'a whole number of at least 1' : 'a percentage from 0 to 100'}, got "${raw}"`);
+  if (!ok)
+    badSettings.push(`${name} must be ${kind === 'count' ? 'a whole number of at least 1' : 'a percentage from 0 to 100'}, got "${raw}"`);
   return value;
 }
 
@@ -59,7 +60,14 @@ interface Slice {
 }
 
 const load = (t: Target, duration: number): Promise<autocannon.Result> =>
-  autocannon({ url: t.url, method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: t.body, connections: CONNECTIONS, duration });
+  autocannon({
+    url: t.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...t.headers },
+    body: t.body,
+    connections: CONNECTIONS,
+    duration,
+  });
 
 async function slice(t: Target): Promise<Slice> {
   const before = cpuTimes();
@@ -67,13 +75,17 @@ async function slice(t: Target): Promise<Slice> {
   const result = await load(t, SLICE_S);
   const cpuAfter = processCpu(t.pid);
   const answered = result.requests.total;
-  const cpu = cpuBefore && cpuAfter && answered > 0 ? { all: (cpuAfter.all - cpuBefore.all) / answered, main: (cpuAfter.main - cpuBefore.main) / answered } : null;
+  const cpu =
+    cpuBefore && cpuAfter && answered > 0
+      ? { all: (cpuAfter.all - cpuBefore.all) / answered, main: (cpuAfter.main - cpuBefore.main) / answered }
+      : null;
   return { result, steal: stealPercent(before, cpuTimes()), cpu };
 }
 
 const pct = (steal: number | null): string => (steal === null ? 'n/a' : `${steal.toFixed(0)}%`);
 
-const micros = (cpu: CpuPerRequest | null): string => (cpu === null ? 'cpu n/a' : `cpu ${cpu.all.toFixed(1).padStart(5)} µs/req (request thread ${cpu.main.toFixed(1)})`);
+const micros = (cpu: CpuPerRequest | null): string =>
+  cpu === null ? 'cpu n/a' : `cpu ${cpu.all.toFixed(1).padStart(5)} µs/req (request thread ${cpu.main.toFixed(1)})`;
 
 function report(name: string, { result: r, steal, cpu }: Slice): string {
   return `  ${name.padEnd(22)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(3)} ms   ${micros(cpu)}   steal ${pct(steal).padStart(4)}   non-2xx ${r.non2xx}   errors ${r.errors}`;
@@ -105,20 +117,42 @@ const { engineId, key } = seedGrantedEngine(dataDir);
 const helloPort = await freePort();
 const apiPort = await freePort();
 const helloServer = await serve('bench/support/hello-server.ts', { PORT: String(helloPort) }, /listening/);
-const api = await serve('src/main/api.ts', { BORG_DATA_DIR: dataDir, BORG_API_PORT: String(apiPort), TEMPORAL_ADDRESS: '127.0.0.1:1' }, /API ready/);
+const api = await serve(
+  'src/main/api.ts',
+  { BORG_DATA_DIR: dataDir, BORG_API_PORT: String(apiPort), TEMPORAL_ADDRESS: '127.0.0.1:1' },
+  /API ready/,
+);
 try {
   const checkBody = JSON.stringify({ engine_id: engineId, platform: 'gmail', action_type: 'send_email' });
   const engineHeaders = { 'x-engine-id': engineId, 'x-engine-key': key };
-  const probe = await fetch(`http://127.0.0.1:${apiPort}/actions/check`, { method: 'POST', headers: { 'content-type': 'application/json', ...engineHeaders }, body: checkBody });
+  const probe = await fetch(`http://127.0.0.1:${apiPort}/actions/check`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...engineHeaders },
+    body: checkBody,
+  });
   const answer = (await probe.json()) as { allowed: boolean };
   if (!answer.allowed) throw new Error(`the benchmark check is not allowed: ${JSON.stringify(answer)}`);
 
-  const hello: Target = { name: 'fastify hello-world', url: `http://127.0.0.1:${helloPort}/hello`, headers: {}, body: '{}', pid: helloServer.child.pid! };
-  const check: Target = { name: 'POST /actions/check', url: `http://127.0.0.1:${apiPort}/actions/check`, headers: engineHeaders, body: checkBody, pid: api.child.pid! };
+  const hello: Target = {
+    name: 'fastify hello-world',
+    url: `http://127.0.0.1:${helloPort}/hello`,
+    headers: {},
+    body: '{}',
+    pid: helloServer.child.pid!,
+  };
+  const check: Target = {
+    name: 'POST /actions/check',
+    url: `http://127.0.0.1:${apiPort}/actions/check`,
+    headers: engineHeaders,
+    body: checkBody,
+    pid: api.child.pid!,
+  };
   // Warm-up: JIT, prepared statements, TCP.
   await load(hello, 2);
   await load(check, 2);
-  console.log(`connections ${CONNECTIONS}, ${PAIRS} pairs of ${SLICE_S}-second slices, same machine, same run; quiet = steal ≤ ${QUIET_STEAL}% in both slices`);
+  console.log(
+    `connections ${CONNECTIONS}, ${PAIRS} pairs of ${SLICE_S}-second slices, same machine, same run; quiet = steal ≤ ${QUIET_STEAL}% in both slices`,
+  );
   const pairs: Pair[] = [];
   let failed = 0;
   for (let n = 1; n <= PAIRS; n++) {
@@ -136,7 +170,11 @@ try {
   }
   console.log(summary('all', pairs));
   const quiet = pairs.filter((p) => p.quiet);
-  console.log(quiet.length > 0 ? summary('quiet', quiet) : 'quiet: none; every pair ran while the hypervisor held the CPU back, so the figures above say little');
+  console.log(
+    quiet.length > 0
+      ? summary('quiet', quiet)
+      : 'quiet: none; every pair ran while the hypervisor held the CPU back, so the figures above say little',
+  );
   if (failed > 0) throw new Error('some checks failed; the figures above are not valid');
 } finally {
   await Promise.all([helloServer.stop(), api.stop()]);

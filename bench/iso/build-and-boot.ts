@@ -28,7 +28,11 @@ function downloads(logFile: string): { packages: number; indices: number } {
   return { packages: gets.length - indices, indices };
 }
 
-async function timedBuild(label: string, outDir: string, force: boolean): Promise<BuildIsoResult & { downloads: { packages: number; indices: number } }> {
+async function timedBuild(
+  label: string,
+  outDir: string,
+  force: boolean,
+): Promise<BuildIsoResult & { downloads: { packages: number; indices: number } }> {
   console.error(`[bench] ${label}…`);
   const result = await buildIso({ profile: profileName, tag, outDir, cacheDir, force });
   const counted = result.rebuilt ? downloads(artifactPaths(outDir, tag).log) : { packages: 0, indices: 0 };
@@ -40,7 +44,11 @@ try {
   const cold = await timedBuild('cold build (empty cache)', join(benchDir, 'cold'), true);
   const warm = await timedBuild('warm rebuild (cache filled, --force)', join(benchDir, 'warm'), true);
   const noChange = await timedBuild('no-change rebuild', join(benchDir, 'warm'), false);
-  const boot = await bootAndCheck({ iso: warm.iso, profile: loadProfile(profilePath(profileName)), serialLog: join(benchDir, `${tag}.serial.log`) });
+  const boot = await bootAndCheck({
+    iso: warm.iso,
+    profile: loadProfile(profilePath(profileName)),
+    serialLog: join(benchDir, `${tag}.serial.log`),
+  });
   const comparison = await compareIsos(cold.iso, warm.iso, join(benchDir, 'compare'));
   if (!boot.readiness.ready) throw new Error(`boot did not reach readiness: ${JSON.stringify(boot.readiness)}`);
 
@@ -52,10 +60,16 @@ try {
   console.log('| --- | --- | --- | --- |');
   console.log(row('cold build', cold.seconds, fmt(cold.downloads)));
   console.log(row('warm rebuild', warm.seconds, fmt(warm.downloads)));
-  console.log(row('no-change rebuild', noChange.seconds, noChange.rebuilt ? 'REBUILT (unexpected)' : 'inputs hash unchanged, nothing built'));
+  console.log(
+    row('no-change rebuild', noChange.seconds, noChange.rebuilt ? 'REBUILT (unexpected)' : 'inputs hash unchanged, nothing built'),
+  );
   console.log(`| ISO size | ${(cold.record.isoBytes / 1e6).toFixed(0)} MB | | ${cold.record.isoBytes} bytes; goal ≤ 400 MB |`);
-  console.log(`| boot to ready (BIOS, TCG) | ${(boot.readyAfterMs / 1000).toFixed(0)} s | | guest uptime ${boot.readiness.guestUptimeSeconds} s at the readiness line |`);
-  console.log(`| reproducible (cold vs warm build) | ${comparison.identical ? 'bit-identical' : 'differs'} | | ${comparison.summary}; ${comparison.differingFiles.join(', ')} |`);
+  console.log(
+    `| boot to ready (BIOS, TCG) | ${(boot.readyAfterMs / 1000).toFixed(0)} s | | guest uptime ${boot.readiness.guestUptimeSeconds} s at the readiness line |`,
+  );
+  console.log(
+    `| reproducible (cold vs warm build) | ${comparison.identical ? 'bit-identical' : 'differs'} | | ${comparison.summary}; ${comparison.differingFiles.join(', ')} |`,
+  );
 } finally {
   rmSync(cacheDir, { recursive: true, force: true });
 }

@@ -8,7 +8,10 @@ export interface Served {
 
 /** Starts a server script in its own process and resolves once `ready` appears on its output. */
 export function serve(script: string, env: Record<string, string>, ready: RegExp): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer): void => {

@@ -74,7 +74,12 @@ export interface BootCheckOptions {
 export async function bootAndCheck(options: BootCheckOptions): Promise<BootReport> {
   if (options.login) checkLogin(options.profile, options.login);
   const probes = options.profile.services.flatMap((s) => (s.probes ?? []).map((probe) => ({ service: s.service, probe })));
-  const vm = await startVm({ iso: options.iso, serialLog: options.serialLog, firmware: options.firmware ?? 'bios', forwardPorts: probes.map((p) => p.probe.port) });
+  const vm = await startVm({
+    iso: options.iso,
+    serialLog: options.serialLog,
+    firmware: options.firmware ?? 'bios',
+    forwardPorts: probes.map((p) => p.probe.port),
+  });
   try {
     const { line, afterMs } = await vm.waitForLine(READY_LINE, options.timeoutMs ?? 600_000);
     const results: ProbeResult[] = [];

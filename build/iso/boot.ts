@@ -53,7 +53,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const timeout = Number(values.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout: got ${JSON.stringify(values.timeout)}; expected a positive number of seconds`);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new Error(`--timeout: got ${JSON.stringify(values.timeout)}; expected a positive number of seconds`);
   // What the user asked for is judged before the host: a login the profile cannot grant is refused even where QEMU is missing.
   const profile = loadProfile(profilePath(values.profile));
   const login = values['ssh-user'] && values['ssh-key'] ? { user: values['ssh-user'], keyFile: values['ssh-key'] } : undefined;
@@ -64,12 +65,24 @@ async function main(): Promise<number> {
   const firmware: Firmware = values.uefi ? 'uefi' : 'bios';
   const serialLog = values['serial-log'] ?? values.iso.replace(/\.iso$/, `.${firmware}.serial.log`);
   console.error(`[boot] booting ${values.iso} (${firmware}, TCG); serial console → ${serialLog}`);
-  const report = await bootAndCheck({ iso: values.iso, profile, serialLog, firmware, timeoutMs: timeout * 1000, ...(login ? { login } : {}) });
+  const report = await bootAndCheck({
+    iso: values.iso,
+    profile,
+    serialLog,
+    firmware,
+    timeoutMs: timeout * 1000,
+    ...(login ? { login } : {}),
+  });
   const { readiness } = report;
-  console.log(`ready after ${(report.readyAfterMs / 1000).toFixed(1)}s (guest uptime ${readiness.guestUptimeSeconds}s), firmware ${firmware}`);
-  console.log(`profile ${readiness.profile}, inputs ${readiness.inputsHash}, multi-user.target ${readiness.multiUser}, node ${readiness.node}`);
+  console.log(
+    `ready after ${(report.readyAfterMs / 1000).toFixed(1)}s (guest uptime ${readiness.guestUptimeSeconds}s), firmware ${firmware}`,
+  );
+  console.log(
+    `profile ${readiness.profile}, inputs ${readiness.inputsHash}, multi-user.target ${readiness.multiUser}, node ${readiness.node}`,
+  );
   for (const [unit, state] of Object.entries(readiness.units)) console.log(`  unit ${unit}: ${state}`);
-  for (const probe of report.probes) console.log(`  ${probe.ok ? 'ok  ' : 'FAIL'} ${probe.service} port ${probe.guestPort}: ${probe.detail}`);
+  for (const probe of report.probes)
+    console.log(`  ${probe.ok ? 'ok  ' : 'FAIL'} ${probe.service} port ${probe.guestPort}: ${probe.detail}`);
   console.log(`/etc/borgos/profile: PROFILE=${report.profileFile.PROFILE ?? '?'} INPUTS_HASH=${report.profileFile.INPUTS_HASH ?? '?'}`);
   console.log(`login prompt on serial: ${report.loginPrompt ? 'yes' : 'no'}`);
   if (report.login) console.log(`  ${report.login.ok ? 'ok  ' : 'FAIL'} ssh login as ${report.login.user}: ${report.login.detail}`);

@@ -73,7 +73,8 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
   // What the user asked for first: its mistakes are worth hearing about before whether this host can build at all.
   const profile = loadProfile(profilePath(options.profile));
   const tag = options.tag ?? (env.ISO_TAG || defaultTag(profile.name));
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tag)) throw new Error(`ISO tag: got ${JSON.stringify(tag)}; expected letters, digits, dots, dashes and underscores`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tag))
+    throw new Error(`ISO tag: got ${JSON.stringify(tag)}; expected letters, digits, dots, dashes and underscores`);
   if (options.installDeps) installPackages(BUILD_PACKAGES, say);
   else requirePackages(BUILD_PACKAGES);
   const outDir = resolve(options.outDir ?? join(REPO_ROOT, 'out', 'ISO'));
@@ -89,7 +90,10 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
     say(`[iso] ${tag} is up to date (inputs ${config.inputsHash}); nothing to do. Use --force to rebuild.`);
     return { rebuilt: false, iso: paths.iso, record: previous, seconds: (Date.now() - started) / 1000 };
   }
-  const mirrorKey = createHash('sha256').update(`${mirrors.debian} ${mirrors.security} ${DISTRIBUTION} ${ARCHITECTURE}`).digest('hex').slice(0, 12);
+  const mirrorKey = createHash('sha256')
+    .update(`${mirrors.debian} ${mirrors.security} ${DISTRIBUTION} ${ARCHITECTURE}`)
+    .digest('hex')
+    .slice(0, 12);
   // Before root is needed, so a profile's author hears about a misspelt package without building as root.
   await checkPackageNames(profile, mirrors, join(cacheDir, 'package-indices', mirrorKey), say);
   if (process.getuid?.() !== 0) throw new Error('building an ISO runs live-build, which needs root; run as root (for example with sudo)');
@@ -117,7 +121,8 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
       for (const [path, file] of config.files) {
         const target = resolve(workDir, path);
         // The catalog's schema refuses `..` in a file's path; this is the last line before root writes on the host.
-        if (!target.startsWith(`${workDir}${sep}`)) throw new Error(`config file ${path} would be written outside the work directory ${workDir}`);
+        if (!target.startsWith(`${workDir}${sep}`))
+          throw new Error(`config file ${path} would be written outside the work directory ${workDir}`);
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, file.content);
         chmodSync(target, file.mode);
@@ -127,7 +132,12 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
 
       const builtIso = join(workDir, `${IMAGE_NAME}-${ARCHITECTURE}.hybrid.iso`);
       const manifest = readFileSync(join(workDir, `${IMAGE_NAME}-${ARCHITECTURE}.packages`), 'utf8');
-      const names = new Set(manifest.split('\n').map((line) => line.split(/\s+/)[0] ?? '').filter(Boolean));
+      const names = new Set(
+        manifest
+          .split('\n')
+          .map((line) => line.split(/\s+/)[0] ?? '')
+          .filter(Boolean),
+      );
       const packages = installedPackages(join(workDir, 'chroot', 'var', 'lib', 'dpkg'), names);
       const isoSha256 = await sha256File(builtIso);
       const isoBytes = statSync(builtIso).size;
@@ -137,7 +147,10 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
       // The chroot and binary trees are large and rebuilt from the cache next time.
       await runStage('clean', 'lb', ['clean', '--chroot', '--binary'], ctx);
       writeAtomically(paths.packages, manifest);
-      const sbom = spdxDocument({ name: tag, fileName: `${tag}.iso`, sha256: isoSha256, inputsHash: config.inputsHash, createdEpoch: epoch }, packages);
+      const sbom = spdxDocument(
+        { name: tag, fileName: `${tag}.iso`, sha256: isoSha256, inputsHash: config.inputsHash, createdEpoch: epoch },
+        packages,
+      );
       writeAtomically(paths.sbom, `${JSON.stringify(sbom, null, 2)}\n`);
       await writeChecksums(outDir);
       const seconds = (Date.now() - started) / 1000;
@@ -154,7 +167,9 @@ export async function buildIso(options: BuildIsoOptions): Promise<BuildIsoResult
         builtAt: new Date().toISOString(),
       };
       writeAtomically(paths.inputs, `${JSON.stringify(record, null, 2)}\n`);
-      say(`[iso] ✓ ${paths.iso} (${(isoBytes / 1e6).toFixed(0)} MB, ${packages.length} packages) in ${formatSeconds(Date.now() - started)}`);
+      say(
+        `[iso] ✓ ${paths.iso} (${(isoBytes / 1e6).toFixed(0)} MB, ${packages.length} packages) in ${formatSeconds(Date.now() - started)}`,
+      );
       return { rebuilt: true, iso: paths.iso, record, seconds };
     } finally {
       await new Promise((done) => log.end(done));

@@ -65,7 +65,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
-const isUsageError = (error: unknown): error is TypeError => error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+const isUsageError = (error: unknown): error is TypeError =>
+  error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
 
 main().then(
   (code) => (process.exitCode = code),

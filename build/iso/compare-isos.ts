@@ -36,7 +36,11 @@ function differing(a: Map<string, string>, b: Map<string, string>, prefix: strin
 }
 
 const squashfsListing = (image: string): Set<string> =>
-  new Set(execFileSync('unsquashfs', ['-lln', '-d', '', image], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).split('\n').filter(Boolean));
+  new Set(
+    execFileSync('unsquashfs', ['-lln', '-d', '', image], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+      .split('\n')
+      .filter(Boolean),
+  );
 
 interface Unpacked {
   isoDir: string;
@@ -53,7 +57,8 @@ function unpack(iso: string, scratchDir: string, index: number): Unpacked {
   if (readdirSync(isoDir).length === 0) throw new Error(`${iso}: no files in it; expected an ISO 9660 image`);
   const squashfs = join(isoDir, 'live', 'filesystem.squashfs');
   const rootDir = join(scratchDir, `root-${index}`);
-  if (existsSync(squashfs)) execFileSync('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', '-d', rootDir, squashfs], { stdio: 'ignore' });
+  if (existsSync(squashfs))
+    execFileSync('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', '-d', rootDir, squashfs], { stdio: 'ignore' });
   return { isoDir, squashfs, rootDir };
 }
 
@@ -95,9 +100,14 @@ export async function compareIsos(first: string, second: string, scratchDir: str
 
 export function formatComparison(report: ComparisonReport, limit = 40): string {
   const lines = [report.summary, `sha256 first:  ${report.sha256[0]}`, `sha256 second: ${report.sha256[1]}`];
-  if (report.differingFiles.length > 0) lines.push('files differing in content:', ...report.differingFiles.slice(0, limit).map((p) => `  ${p}`));
+  if (report.differingFiles.length > 0)
+    lines.push('files differing in content:', ...report.differingFiles.slice(0, limit).map((p) => `  ${p}`));
   if (report.differingFiles.length > limit) lines.push(`  … and ${report.differingFiles.length - limit} more`);
-  if (report.differingMetadata.length > 0) lines.push('squashfs entries differing in metadata (first build side):', ...report.differingMetadata.slice(0, limit).map((p) => `  ${p}`));
+  if (report.differingMetadata.length > 0)
+    lines.push(
+      'squashfs entries differing in metadata (first build side):',
+      ...report.differingMetadata.slice(0, limit).map((p) => `  ${p}`),
+    );
   if (report.differingMetadata.length > limit) lines.push(`  … and ${report.differingMetadata.length - limit} more`);
   return `${lines.join('\n')}\n`;
 }

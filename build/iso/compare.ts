@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { compareIsos, formatComparison } from './compare-isos.js';
 import { missingPackages } from './host-tools.js';
 
-const usage = 'usage: tsx build/iso/compare.ts FIRST.iso SECOND.iso\nExit status 0 when identical, 1 when they differ (the differences are listed), 2 on errors.';
+const usage =
+  'usage: tsx build/iso/compare.ts FIRST.iso SECOND.iso\nExit status 0 when identical, 1 when they differ (the differences are listed), 2 on errors.';
 
 /** Why `file` cannot be compared, or undefined when it is a readable regular file. */
 function unreadable(file: string): string | undefined {

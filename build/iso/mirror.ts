@@ -28,7 +28,10 @@ export function chooseMirrors(explicit: Partial<Mirrors>, env: NodeJS.ProcessEnv
   const host = hostMirrors();
   const pick = (key: keyof Mirrors, envName: string): string => {
     const url = explicit[key] ?? env[envName] ?? host[key] ?? DEFAULTS[key];
-    if (!/^(https?|file):\/\/\S+$/.test(url)) throw new Error(`${envName}/--${key === 'debian' ? 'mirror' : 'security-mirror'}: got ${JSON.stringify(url)}; expected an http(s):// or file:// URL`);
+    if (!/^(https?|file):\/\/\S+$/.test(url))
+      throw new Error(
+        `${envName}/--${key === 'debian' ? 'mirror' : 'security-mirror'}: got ${JSON.stringify(url)}; expected an http(s):// or file:// URL`,
+      );
     return url.replace(/\/+$/, '');
   };
   return { debian: pick('debian', 'BORG_ISO_MIRROR'), security: pick('security', 'BORG_ISO_SECURITY_MIRROR') };

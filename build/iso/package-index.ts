@@ -123,7 +123,8 @@ function ignoreErrors(fn: () => void): void {
 
 function unxz(bytes: Buffer): string {
   const result = spawnSync('xz', ['--decompress', '--stdout'], { input: bytes, maxBuffer: 1 << 30 });
-  if (result.error && 'code' in result.error && result.error.code === 'ENOENT') throw new IndexUnavailable('xz is not installed (Debian package xz-utils)');
+  if (result.error && 'code' in result.error && result.error.code === 'ENOENT')
+    throw new IndexUnavailable('xz is not installed (Debian package xz-utils)');
   if (result.error || result.status !== 0) {
     throw new IndexUnavailable(`xz could not decompress a package index: ${result.error?.message ?? result.stderr.toString().trim()}`);
   }
@@ -153,9 +154,17 @@ export function addPackages(index: Pick<PackageIndex, 'packages' | 'providers'>,
  * The names apt will find in the mirrors the build uses, or the reason they could not be read. The indices are
  * cached in `cacheDir` (one per mirror pair) by the digest their signed Release file gives (whose signature apt checks when it installs).
  */
-export async function loadPackageIndex(mirrors: Mirrors, cacheDir: string, say: (line: string) => void): Promise<PackageIndex | { unavailable: string }> {
+export async function loadPackageIndex(
+  mirrors: Mirrors,
+  cacheDir: string,
+  say: (line: string) => void,
+): Promise<PackageIndex | { unavailable: string }> {
   const suites = suitesOf(mirrors);
-  const index: PackageIndex = { packages: new Set(), providers: new Map(), describe: `${suites.map((s) => s.suite).join(', ')} (main, ${ARCHITECTURE})` };
+  const index: PackageIndex = {
+    packages: new Set(),
+    providers: new Map(),
+    describe: `${suites.map((s) => s.suite).join(', ')} (main, ${ARCHITECTURE})`,
+  };
   const keep = new Set<string>();
   try {
     for (const suite of suites) addPackages(index, unxz(await fetchIndex(suite, cacheDir, keep, say)));

@@ -39,7 +39,8 @@ function readBanner(port: number, timeoutMs: number): Promise<string> {
 async function probeOnce(hostPort: number, probe: ServiceProbe): Promise<string> {
   if (probe.kind === 'banner') {
     const banner = await readBanner(hostPort, 10_000);
-    if (probe.expect && !banner.includes(probe.expect)) throw new Error(`banner ${JSON.stringify(banner)} lacks ${JSON.stringify(probe.expect)}`);
+    if (probe.expect && !banner.includes(probe.expect))
+      throw new Error(`banner ${JSON.stringify(banner)} lacks ${JSON.stringify(probe.expect)}`);
     return banner;
   }
   const response = await fetch(`http://127.0.0.1:${hostPort}${probe.path ?? '/'}`, { signal: AbortSignal.timeout(10_000) });
@@ -56,7 +57,8 @@ export async function probeService(service: string, hostPort: number, probe: Ser
     try {
       return { service, guestPort: probe.port, ok: true, detail: await probeOnce(hostPort, probe) };
     } catch (error) {
-      if (Date.now() >= deadline) return { service, guestPort: probe.port, ok: false, detail: error instanceof Error ? error.message : String(error) };
+      if (Date.now() >= deadline)
+        return { service, guestPort: probe.port, ok: false, detail: error instanceof Error ? error.message : String(error) };
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }

@@ -50,15 +50,24 @@ export async function startVm(options: VmOptions): Promise<Vm> {
   for (const guestPort of options.forwardPorts ?? []) ports.set(guestPort, await freePort());
   const forwards = [...ports].map(([guest, host]) => `,hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join('');
   const args = [
-    '-accel', 'tcg,thread=multi',
-    '-m', String(options.memoryMiB ?? 2048),
-    '-smp', String(options.cpus ?? 2),
-    '-cdrom', options.iso,
-    '-boot', 'order=d',
-    '-nic', `user,model=virtio-net-pci${forwards}`,
-    '-display', 'none',
-    '-monitor', 'none',
-    '-serial', 'stdio',
+    '-accel',
+    'tcg,thread=multi',
+    '-m',
+    String(options.memoryMiB ?? 2048),
+    '-smp',
+    String(options.cpus ?? 2),
+    '-cdrom',
+    options.iso,
+    '-boot',
+    'order=d',
+    '-nic',
+    `user,model=virtio-net-pci${forwards}`,
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    'stdio',
     '-no-reboot',
   ];
   if (options.firmware === 'uefi') {
@@ -128,7 +137,11 @@ export async function startVm(options: VmOptions): Promise<Vm> {
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no serial line matched ${pattern} within ${timeoutMs / 1000}s; last lines:\n${seen.slice(-15).join('\n')}\nserial log: ${options.serialLog}`));
+          reject(
+            new Error(
+              `no serial line matched ${pattern} within ${timeoutMs / 1000}s; last lines:\n${seen.slice(-15).join('\n')}\nserial log: ${options.serialLog}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(onLine);
         exitWaiters.add(onExit);

@@ -10,10 +10,20 @@ export interface InstalledPackage {
 
 /** Packages recorded in a dpkg database (the image's chroot), limited to `names` as dpkg lists them (libc6:amd64). */
 export function installedPackages(dpkgAdminDir: string, names: ReadonlySet<string>): InstalledPackage[] {
-  const output = execFileSync('dpkg-query', ['--admindir', dpkgAdminDir, '-W', '-f', '${binary:Package}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${Homepage}\n'], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const output = execFileSync(
+    'dpkg-query',
+    [
+      '--admindir',
+      dpkgAdminDir,
+      '-W',
+      '-f',
+      '${binary:Package}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${Homepage}\n',
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return output
     .split('\n')
     .filter(Boolean)
@@ -45,7 +55,10 @@ export function spdxDocument(subject: SbomSubject, packages: readonly InstalledP
     SPDXID: 'SPDXRef-DOCUMENT',
     name: subject.name,
     documentNamespace: `https://borgos.dev/spdx/${subject.name}/${subject.inputsHash.replace('sha256:', '')}`,
-    creationInfo: { created: new Date(subject.createdEpoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'), creators: ['Tool: borgos-iso-builder'] },
+    creationInfo: {
+      created: new Date(subject.createdEpoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      creators: ['Tool: borgos-iso-builder'],
+    },
     packages: [
       {
         name: subject.name,
@@ -83,7 +96,11 @@ export function spdxDocument(subject: SbomSubject, packages: readonly InstalledP
     ],
     relationships: [
       { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId },
-      ...packages.map((p) => ({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: `SPDXRef-deb-${spdxId(p.name)}-${spdxId(p.architecture)}` })),
+      ...packages.map((p) => ({
+        spdxElementId: imageId,
+        relationshipType: 'CONTAINS',
+        relatedSpdxElement: `SPDXRef-deb-${spdxId(p.name)}-${spdxId(p.architecture)}`,
+      })),
     ],
   };
 }

@@ -25,9 +25,12 @@ export function checkLogin(profile: Profile, login: SshLogin): void {
   const user = profile.users.find((u) => u.name === login.user);
   if (!user) {
     const names = profile.users.map((u) => u.name);
-    throw new Error(`--ssh-user: profile ${profile.name} has no user ${JSON.stringify(login.user)}; ${names.length > 0 ? `expected one of: ${names.join(', ')}` : 'it declares no users'}`);
+    throw new Error(
+      `--ssh-user: profile ${profile.name} has no user ${JSON.stringify(login.user)}; ${names.length > 0 ? `expected one of: ${names.join(', ')}` : 'it declares no users'}`,
+    );
   }
-  if ((user.ssh_authorized_keys ?? []).length === 0) throw new Error(`--ssh-user: user ${login.user} of profile ${profile.name} has no ssh_authorized_keys, so it cannot log in`);
+  if ((user.ssh_authorized_keys ?? []).length === 0)
+    throw new Error(`--ssh-user: user ${login.user} of profile ${profile.name} has no ssh_authorized_keys, so it cannot log in`);
 }
 
 // Prints the account's name, then whether it may become root without a password.
@@ -36,8 +39,24 @@ const CHECK_COMMAND = 'id -un; if sudo -n true 2>/dev/null; then echo sudo=yes; 
 function ssh(hostPort: number, login: SshLogin, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   // A fresh guest has fresh host keys (made on first boot), so there is nothing to pin; keys only, never a prompt.
   const args = [
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes',
-    '-o', 'ConnectTimeout=20', '-o', 'LogLevel=ERROR', '-i', login.keyFile, '-p', String(hostPort), `${login.user}@127.0.0.1`, CHECK_COMMAND,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'ConnectTimeout=20',
+    '-o',
+    'LogLevel=ERROR',
+    '-i',
+    login.keyFile,
+    '-p',
+    String(hostPort),
+    `${login.user}@127.0.0.1`,
+    CHECK_COMMAND,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('ssh', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -66,10 +85,18 @@ export async function checkSshLogin(profile: Profile, hostPort: number, login: S
     if (code === 0) {
       const sudo = lines.includes('sudo=yes') ? true : lines.includes('sudo=no') ? false : undefined;
       const ok = lines[0] === login.user && sudo === expectSudo;
-      return { user: login.user, ok, sudo, detail: ok ? `logged in as ${login.user}; sudo ${sudo ? 'yes' : 'no'}, as the profile says` : `expected ${login.user} with sudo ${expectSudo ? 'yes' : 'no'}, got ${JSON.stringify(output)}` };
+      return {
+        user: login.user,
+        ok,
+        sudo,
+        detail: ok
+          ? `logged in as ${login.user}; sudo ${sudo ? 'yes' : 'no'}, as the profile says`
+          : `expected ${login.user} with sudo ${expectSudo ? 'yes' : 'no'}, got ${JSON.stringify(output)}`,
+      };
     }
     // sshd may still be starting or making its host keys; a refused key will not change.
-    if (output.includes('Permission denied') || Date.now() >= deadline) return { user: login.user, ok: false, sudo: undefined, detail: `ssh exited with ${code ?? 'a signal'}: ${output || 'no output'}` };
+    if (output.includes('Permission denied') || Date.now() >= deadline)
+      return { user: login.user, ok: false, sudo: undefined, detail: `ssh exited with ${code ?? 'a signal'}: ${output || 'no output'}` };
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
 }

@@ -34,13 +34,23 @@ export async function runStage(stage: string, command: string, args: string[], c
       out.write(`${status()}\n`);
     }
   };
-  const result = await runStep({ command: [command, ...args], cwd: ctx.cwd, env: ctx.env, log: ctx.log, heartbeat: { everyMs: tty ? 1000 : 30_000, beat } });
+  const result = await runStep({
+    command: [command, ...args],
+    cwd: ctx.cwd,
+    env: ctx.env,
+    log: ctx.log,
+    heartbeat: { everyMs: tty ? 1000 : 30_000, beat },
+  });
   if (tty) out.write('\r\x1b[2K');
   if (result.exitCode !== 0) {
     const { exitCode, signal } = result;
     ctx.log.write(`=== stage ${stage} failed (${signal ?? `exit ${exitCode}`})\n`);
     const detail = `${command} ${signal ? `killed by ${signal}` : `exited with ${exitCode}`} after ${formatSeconds(Date.now() - start)}`;
-    throw new StepError(stage, exitCode, `stage "${stage}" failed: ${detail}; full log: ${ctx.logFile}\n--- last lines ---\n${result.tail.join('\n')}`);
+    throw new StepError(
+      stage,
+      exitCode,
+      `stage "${stage}" failed: ${detail}; full log: ${ctx.logFile}\n--- last lines ---\n${result.tail.join('\n')}`,
+    );
   }
   out.write(`[iso] ✓ ${stage} ${formatSeconds(Date.now() - start)}\n`);
 }

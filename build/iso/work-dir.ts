@@ -16,7 +16,8 @@ export function resetWorkDir(workDir: string, cacheDir: string): void {
     execFileSync('lb', ['clean', '--all'], { cwd: workDir, stdio: 'ignore' });
   }
   const mounted = mountsBelow(workDir);
-  if (mounted.length > 0) throw new Error(`refusing to delete ${workDir}: still mounted: ${mounted.join(', ')}; unmount them (umount -R) and retry`);
+  if (mounted.length > 0)
+    throw new Error(`refusing to delete ${workDir}: still mounted: ${mounted.join(', ')}; unmount them (umount -R) and retry`);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   mkdirSync(cacheDir, { recursive: true });
@@ -37,7 +38,11 @@ function alive(pid: number): boolean {
  * One build per package cache at a time: live-build's cache save/restore is not safe to run
  * concurrently. A second build waits (polling) for the first; a lock left by a dead process is taken over.
  */
-export async function lockCache(cacheDir: string, say: (line: string) => void, { timeoutMs = 90 * 60_000, pollMs = 5000 } = {}): Promise<() => void> {
+export async function lockCache(
+  cacheDir: string,
+  say: (line: string) => void,
+  { timeoutMs = 90 * 60_000, pollMs = 5000 } = {},
+): Promise<() => void> {
   const lockFile = `${cacheDir}.lock`;
   mkdirSync(join(cacheDir, '..'), { recursive: true });
   const deadline = Date.now() + timeoutMs;
@@ -53,7 +58,10 @@ export async function lockCache(cacheDir: string, say: (line: string) => void, {
         unlinkSync(lockFile);
         continue;
       }
-      if (Date.now() >= deadline) throw new Error(`gave up after ${timeoutMs / 60_000} min waiting for build pid ${holder}, which holds ${lockFile}`, { cause: error });
+      if (Date.now() >= deadline)
+        throw new Error(`gave up after ${timeoutMs / 60_000} min waiting for build pid ${holder}, which holds ${lockFile}`, {
+          cause: error,
+        });
       if (!announced) say(`[iso] waiting for another build (pid ${holder}) that is using the cache ${cacheDir}`);
       announced = true;
       await new Promise((resolve) => setTimeout(resolve, pollMs));

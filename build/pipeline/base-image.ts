@@ -13,19 +13,32 @@ export const localBaseImage = 'borgos/node-base:20-bookworm';
  * node_modules already installed.
  */
 export async function ensureLocalBaseImage(ctx: StageContext): Promise<void> {
-  const present = await ctx.run('base image present?', ['docker', 'image', 'inspect', '--format', '{{.Id}}', localBaseImage], { allowFailure: true });
+  const present = await ctx.run('base image present?', ['docker', 'image', 'inspect', '--format', '{{.Id}}', localBaseImage], {
+    allowFailure: true,
+  });
   if (present.exitCode === 0) return;
   const rootfs = path.join(buildDir, 'base-rootfs');
   await rm(rootfs, { recursive: true, force: true });
   await mkdir(buildDir, { recursive: true });
   const mirror = process.env.BORG_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
-  await ctx.run('debootstrap bookworm (minbase)', ['debootstrap', '--variant=minbase', '--include=ca-certificates', 'bookworm', rootfs, mirror]);
+  await ctx.run('debootstrap bookworm (minbase)', [
+    'debootstrap',
+    '--variant=minbase',
+    '--include=ca-certificates',
+    'bookworm',
+    rootfs,
+    mirror,
+  ]);
   await copyFile(process.execPath, path.join(rootfs, 'usr/local/bin/node'));
   await rm(path.join(rootfs, 'var/lib/apt/lists'), { recursive: true, force: true });
   await rm(path.join(rootfs, 'var/cache/apt'), { recursive: true, force: true });
   await ctx.run(`docker import → ${localBaseImage}`, [
-    'sh', '-c', 'tar -C "$1" -c . | docker import --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" - "$2"',
-    'sh', rootfs, localBaseImage,
+    'sh',
+    '-c',
+    'tar -C "$1" -c . | docker import --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" - "$2"',
+    'sh',
+    rootfs,
+    localBaseImage,
   ]);
   await rm(rootfs, { recursive: true, force: true });
 }

@@ -33,7 +33,12 @@ interface ReleaseJson {
   upload_url: string;
 }
 
-async function request<T>(target: GithubTarget, method: string, url: string, body?: { json: unknown } | { file: string; size: number }): Promise<T> {
+async function request<T>(
+  target: GithubTarget,
+  method: string,
+  url: string,
+  body?: { json: unknown } | { file: string; size: number },
+): Promise<T> {
   const headers: Record<string, string> = {
     Accept: 'application/vnd.github+json',
     Authorization: `Bearer ${target.token}`,
@@ -70,7 +75,9 @@ export async function createDraftRelease(target: GithubTarget, release: NewRelea
   const existing = await request<ReleaseJson[]>(target, 'GET', `${base}?per_page=100`);
   const clash = existing.find((r) => r.tag_name === release.tag);
   if (clash) {
-    throw new Error(`${target.repo} already has a ${clash.draft ? 'draft ' : ''}release for ${release.tag} (${clash.html_url}): delete it or pass another --release-tag`);
+    throw new Error(
+      `${target.repo} already has a ${clash.draft ? 'draft ' : ''}release for ${release.tag} (${clash.html_url}): delete it or pass another --release-tag`,
+    );
   }
   const created = await request<ReleaseJson>(target, 'POST', base, {
     json: { tag_name: release.tag, target_commitish: release.targetCommitish, name: release.name, body: release.body, draft: true },

@@ -14,14 +14,24 @@ const temporalModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const coreBridgeReleases = 'node_modules/@temporalio/core-bridge/releases';
 const linuxTriple = process.arch === 'arm64' ? 'aarch64-unknown-linux-gnu' : 'x86_64-unknown-linux-gnu';
 
-const exists = (file: string): Promise<boolean> => access(file, constants.F_OK).then(() => true, () => false);
+const exists = (file: string): Promise<boolean> =>
+  access(file, constants.F_OK).then(
+    () => true,
+    () => false,
+  );
 
 /** The Temporal CLI the same way the control plane finds it: PATH first, then Go's bin dir. */
 async function findTemporal(): Promise<string | undefined> {
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), path.join(process.env.GOPATH ?? path.join(homedir(), 'go'), 'bin')];
   for (const dir of dirs.filter(Boolean)) {
     const candidate = path.join(dir, 'temporal');
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }

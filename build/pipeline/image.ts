@@ -10,14 +10,23 @@ import type { StageContext } from './step.js';
 
 export const imageDir = path.join(outDir, 'image');
 const healthTimeoutMs = 180_000;
-const healthProbe = "fetch('http://127.0.0.1:' + (process.env.BORG_API_PORT || 8080) + '/health').then(async (r) => { console.log(r.status, await r.text()); process.exit(r.ok ? 0 : 1); }, (e) => { console.log(String(e)); process.exit(1); })";
+const healthProbe =
+  "fetch('http://127.0.0.1:' + (process.env.BORG_API_PORT || 8080) + '/health').then(async (r) => { console.log(r.status, await r.text()); process.exit(r.ok ? 0 : 1); }, (e) => { console.log(String(e)); process.exit(1); })";
 
 /** Polls until check() returns a value or the container stops or the deadline passes. */
-async function waitFor(ctx: StageContext, name: string, what: string, deadline: number, check: () => Promise<string | undefined>): Promise<string> {
+async function waitFor(
+  ctx: StageContext,
+  name: string,
+  what: string,
+  deadline: number,
+  check: () => Promise<string | undefined>,
+): Promise<string> {
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    const state = (await ctx.run('container state', ['docker', 'inspect', '--format', '{{.State.Status}}', name], { quiet: true })).stdout.trim();
+    const state = (
+      await ctx.run('container state', ['docker', 'inspect', '--format', '{{.State.Status}}', name], { quiet: true })
+    ).stdout.trim();
     if (state !== 'running' || Date.now() > deadline) {
       await ctx.run('container logs', ['docker', 'logs', '--tail', '50', name], { allowFailure: true, quiet: true });
       throw new Error(`${what} never came (container ${state}); its last log lines are in the stage log`);

@@ -12,9 +12,13 @@ export const isoStage: Stage = {
   summary: 'live-build hybrid ISO from a profile (npm run iso)',
   async run(ctx, options) {
     // --install-deps: a build host gets live-build and friends from the ISO script's own list.
-    await ctx.run(`npm run iso -- --profile ${options.profile}`, ['npm', 'run', 'iso', '--', '--profile', options.profile, '--install-deps'], {
-      env: options.isoTag === undefined ? {} : { ISO_TAG: options.isoTag },
-    });
+    await ctx.run(
+      `npm run iso -- --profile ${options.profile}`,
+      ['npm', 'run', 'iso', '--', '--profile', options.profile, '--install-deps'],
+      {
+        env: options.isoTag === undefined ? {} : { ISO_TAG: options.isoTag },
+      },
+    );
     const isos = (await readdir(isoDir).catch(() => [] as string[])).filter((f) => f.endsWith('.iso'));
     const expected = options.isoTag === undefined ? undefined : `${options.isoTag}.iso`;
     if (isos.length === 0 || (expected !== undefined && !isos.includes(expected))) {

@@ -9,7 +9,12 @@ interface EslintFileResult {
   readonly filePath: string;
   readonly errorCount: number;
   readonly warningCount: number;
-  readonly messages: readonly { readonly line?: number; readonly column?: number; readonly ruleId: string | null; readonly message: string }[];
+  readonly messages: readonly {
+    readonly line?: number;
+    readonly column?: number;
+    readonly ruleId: string | null;
+    readonly message: string;
+  }[];
 }
 
 interface ShellcheckComment {
@@ -36,9 +41,13 @@ function parseReport<T>(text: string, tool: string): T {
 export function prettierFindings(stderr: string): { unformatted: string[]; unparsable: string[] } {
   // Prettier colours its labels whenever FORCE_COLOR is set, even to 0 as the step runner sets it.
   const lines = stripVTControlCharacters(stderr).split('\n');
-  const unformatted = lines.map((line) => /^\[warn\] (.+)$/.exec(line)?.[1]).filter((file): file is string => file !== undefined && !file.startsWith('Code style issues'));
+  const unformatted = lines
+    .map((line) => /^\[warn\] (.+)$/.exec(line)?.[1])
+    .filter((file): file is string => file !== undefined && !file.startsWith('Code style issues'));
   // An error's first line names the file; the lines after it show the code, and start with `>`, `|` or a space.
-  const unparsable = lines.map((line) => /^\[error\] ([^\s>|][^:]*): /.exec(line)?.[1]).filter((file): file is string => file !== undefined);
+  const unparsable = lines
+    .map((line) => /^\[error\] ([^\s>|][^:]*): /.exec(line)?.[1])
+    .filter((file): file is string => file !== undefined);
   return { unformatted, unparsable: [...new Set(unparsable)] };
 }
 
@@ -50,7 +59,9 @@ export const lintStage: Stage = {
   async run(ctx) {
     await mkdir(reportDir, { recursive: true });
     const eslintJson = path.join(reportDir, 'eslint.json');
-    await ctx.run('eslint', ['npx', '--no-install', 'eslint', '.', '--format', 'json', '--output-file', eslintJson], { allowFailure: true });
+    await ctx.run('eslint', ['npx', '--no-install', 'eslint', '.', '--format', 'json', '--output-file', eslintJson], {
+      allowFailure: true,
+    });
     const eslint = parseReport<EslintFileResult[]>(await readFile(eslintJson, 'utf8').catch(() => ''), 'eslint');
     const eslintErrors = eslint.reduce((sum, file) => sum + file.errorCount, 0);
     const eslintWarnings = eslint.reduce((sum, file) => sum + file.warningCount, 0);
@@ -64,17 +75,28 @@ export const lintStage: Stage = {
     const prettier = await ctx.run('prettier --check', ['npx', '--no-install', 'prettier', '--check', '.'], { allowFailure: true });
     const { unformatted, unparsable } = prettierFindings(prettier.stderr);
     if (prettier.exitCode !== 0 && unformatted.length + unparsable.length === 0) {
-      throw new Error(`prettier exited with code ${prettier.exitCode ?? 'unknown'} without naming a file: it failed before checking, see the log`);
+      throw new Error(
+        `prettier exited with code ${prettier.exitCode ?? 'unknown'} without naming a file: it failed before checking, see the log`,
+      );
     }
     for (const file of unformatted) ctx.note(`${file}: not formatted as Prettier would (npx prettier --write ${file})`);
     for (const file of unparsable) ctx.note(`${file}: Prettier could not parse it`);
 
-    const tscRoot = (await ctx.run('tsc (root)', ['npx', '--no-install', 'tsc', '--noEmit', '--pretty', 'false'], { allowFailure: true })).stdout;
-    const tscDagger = (await ctx.run('tsc (dagger module)', ['npx', '--no-install', 'tsc', '--noEmit', '--pretty', 'false', '-p', 'build/dagger'], { allowFailure: true })).stdout;
+    const tscRoot = (await ctx.run('tsc (root)', ['npx', '--no-install', 'tsc', '--noEmit', '--pretty', 'false'], { allowFailure: true }))
+      .stdout;
+    const tscDagger = (
+      await ctx.run('tsc (dagger module)', ['npx', '--no-install', 'tsc', '--noEmit', '--pretty', 'false', '-p', 'build/dagger'], {
+        allowFailure: true,
+      })
+    ).stdout;
     const tscDiagnostics = `${tscRoot}${tscDagger}`.split('\n').filter((line) => /error TS\d+/.test(line));
 
     const scripts = await findShellScripts(repoRoot);
-    const shellcheckOut = scripts.length === 0 ? '{"comments":[]}' : (await ctx.run(`shellcheck (${scripts.length} scripts)`, ['shellcheck', '--format', 'json1', ...scripts], { allowFailure: true })).stdout;
+    const shellcheckOut =
+      scripts.length === 0
+        ? '{"comments":[]}'
+        : (await ctx.run(`shellcheck (${scripts.length} scripts)`, ['shellcheck', '--format', 'json1', ...scripts], { allowFailure: true }))
+            .stdout;
     const { comments } = parseReport<{ comments: ShellcheckComment[] }>(shellcheckOut, 'shellcheck');
     for (const c of comments) ctx.note(`${c.file}:${c.line}:${c.column} ${c.level} SC${c.code}: ${c.message}`);
 

@@ -11,7 +11,10 @@ import type { Stage } from './stage.js';
 
 async function filesIn(dir: string, keep: (name: string) => boolean): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter(keep).sort().map((name) => path.join(dir, name));
+  return names
+    .filter(keep)
+    .sort()
+    .map((name) => path.join(dir, name));
 }
 
 /**
@@ -22,7 +25,9 @@ async function releaseAssets(isoDir: string, imageDir: string): Promise<string[]
   const iso = await filesIn(isoDir, (name) => name !== 'SHA256SUMS' && !name.endsWith('.log'));
   const image = await filesIn(imageDir, (name) => name.endsWith('.tar'));
   if (!iso.some((file) => file.endsWith('.iso')) && image.length === 0) {
-    throw new Error(`nothing to release: ${path.relative(process.cwd(), isoDir)}/ has no .iso and ${path.relative(process.cwd(), imageDir)}/ has no .tar (run the iso and image stages first)`);
+    throw new Error(
+      `nothing to release: ${path.relative(process.cwd(), isoDir)}/ has no .iso and ${path.relative(process.cwd(), imageDir)}/ has no .tar (run the iso and image stages first)`,
+    );
   }
   return [...iso, ...image];
 }
@@ -31,7 +36,11 @@ function releaseNotes(tag: string, changelog: Changelog | undefined, sums: strin
   const changes =
     changelog === undefined
       ? ['No git history in this checkout, so no changelog.']
-      : [`Changes since ${changelog.since ?? 'the first commit'}:`, '', ...(changelog.entries.length > 0 ? changelog.entries.map((e) => `- ${e}`) : ['- (none)'])];
+      : [
+          `Changes since ${changelog.since ?? 'the first commit'}:`,
+          '',
+          ...(changelog.entries.length > 0 ? changelog.entries.map((e) => `- ${e}`) : ['- (none)']),
+        ];
   return [`# BorgOS ${tag}`, '', ...changes, '', '## SHA256SUMS', '', '```', sums.trimEnd(), '```', ''].join('\n');
 }
 
@@ -68,17 +77,26 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const notesPath = path.join(input.releaseDir, 'RELEASE_NOTES.md');
   await writeFile(sumsPath, sums);
   await writeFile(notesPath, notes);
-  input.say(`wrote ${path.relative(process.cwd(), sumsPath)} (${assets.length} file${assets.length === 1 ? '' : 's'}) and ${path.relative(process.cwd(), notesPath)}`);
+  input.say(
+    `wrote ${path.relative(process.cwd(), sumsPath)} (${assets.length} file${assets.length === 1 ? '' : 's'}) and ${path.relative(process.cwd(), notesPath)}`,
+  );
 
   const uploads = [...assets, sumsPath];
   if (input.github === undefined) {
     const sizes = await Promise.all(uploads.map(async (f) => `${path.basename(f)} (${((await stat(f)).size / 2 ** 20).toFixed(1)} MiB)`));
-    input.say(`GITHUB_TOKEN is not set, so nothing was published. With a token this would create draft release ${input.tag} on ${input.repo ?? '<--repo or GITHUB_REPOSITORY>'} with: ${sizes.join(', ')}`);
+    input.say(
+      `GITHUB_TOKEN is not set, so nothing was published. With a token this would create draft release ${input.tag} on ${input.repo ?? '<--repo or GITHUB_REPOSITORY>'} with: ${sizes.join(', ')}`,
+    );
     return { sumsPath, notesPath, uploaded: [], htmlUrl: undefined };
   }
   if (input.repo === undefined) throw new Error('GITHUB_TOKEN is set but no repository: pass --repo owner/name or set GITHUB_REPOSITORY');
   const target = { ...input.github, repo: input.repo };
-  const draft = await createDraftRelease(target, { tag: input.tag, name: `BorgOS ${input.tag}`, body: notes, targetCommitish: changelog?.head });
+  const draft = await createDraftRelease(target, {
+    tag: input.tag,
+    name: `BorgOS ${input.tag}`,
+    body: notes,
+    targetCommitish: changelog?.head,
+  });
   const uploaded: string[] = [];
   for (const file of uploads) uploaded.push(await uploadAsset(target, draft, file));
   input.say(`draft release ${input.tag} created on ${input.repo} with ${uploads.length} assets: ${draft.htmlUrl}`);

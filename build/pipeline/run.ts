@@ -20,12 +20,20 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { command, plan, options } = parsed;
   const startedAt = performance.now();
-  const outcomes = await runStages(plan.map((name) => stages[name]), options, { print: (line) => console.log(line), logsDir: path.join(artifactsDir, 'logs') });
+  const outcomes = await runStages(
+    plan.map((name) => stages[name]),
+    options,
+    { print: (line) => console.log(line), logsDir: path.join(artifactsDir, 'logs') },
+  );
   const failed = outcomes.find((o) => !o.ok);
   if (command === 'ci') {
     const total = ((performance.now() - startedAt) / 1000).toFixed(1);
     const summary = outcomes.map((o) => `${o.stage} ${o.ok ? 'ok' : 'FAILED'} ${o.seconds.toFixed(1)}s`).join(', ');
-    console.log(failed ? `ci failed at stage ${failed.stage} after ${total}s (${summary}); log: ${path.relative(process.cwd(), failed.logPath)}` : `ci passed in ${total}s (${summary})`);
+    console.log(
+      failed
+        ? `ci failed at stage ${failed.stage} after ${total}s (${summary}); log: ${path.relative(process.cwd(), failed.logPath)}`
+        : `ci passed in ${total}s (${summary})`,
+    );
   }
   return failed ? 1 : 0;
 }

@@ -34,14 +34,27 @@ const MAX_REPORT_LINES = 40;
  * other commands get their last non-blank line, preferring stderr: usually their error.
  */
 function failureReport(stderr: string, stdout: string): string[] {
-  const errLines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const errLines = stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   const start = errLines.findLastIndex((l) => l.startsWith('error:'));
   if (start >= 0) {
     // Bounded: a tool that keeps writing after its error line must not bury the summary; the log has it all.
     const block = errLines.slice(start);
-    return block.length <= MAX_REPORT_LINES ? block : [...block.slice(0, MAX_REPORT_LINES), `… ${block.length - MAX_REPORT_LINES} more lines in the log`];
+    return block.length <= MAX_REPORT_LINES
+      ? block
+      : [...block.slice(0, MAX_REPORT_LINES), `… ${block.length - MAX_REPORT_LINES} more lines in the log`];
   }
-  const last = [stderr, stdout].map((text) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)).find(Boolean);
+  const last = [stderr, stdout]
+    .map((text) =>
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1),
+    )
+    .find(Boolean);
   return last === undefined ? [] : [last];
 }
 
@@ -50,7 +63,11 @@ const heartbeatMs = 60_000;
 const elapsed = (startedAt: number): string => `${((performance.now() - startedAt) / 1000).toFixed(1)}s`;
 
 /** Opens the stage log and returns the context that runs steps into it. */
-export function openStageContext(logPath: string, verbose: boolean, print: (line: string) => void): StageContext & { close(): Promise<void> } {
+export function openStageContext(
+  logPath: string,
+  verbose: boolean,
+  print: (line: string) => void,
+): StageContext & { close(): Promise<void> } {
   mkdirSync(path.dirname(logPath), { recursive: true });
   const log: WriteStream = createWriteStream(logPath, { flags: 'w' });
   const note = (line: string): void => {
@@ -70,7 +87,9 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
       if (!options.quiet) print(`  - ${label} …`);
       note(`$ ${command.join(' ')}`);
       // A heartbeat, so a twenty-minute ISO build does not look hung in a CI log.
-      const heartbeat = options.quiet ? undefined : { everyMs: heartbeatMs, beat: () => print(`    … ${label} still running (${elapsed(startedAt)})`) };
+      const heartbeat = options.quiet
+        ? undefined
+        : { everyMs: heartbeatMs, beat: () => print(`    … ${label} still running (${elapsed(startedAt)})`) };
       const result = await runStep({
         command,
         cwd: options.cwd ?? repoRoot,
@@ -85,7 +104,11 @@ export function openStageContext(logPath: string, verbose: boolean, print: (line
       if (!options.quiet) print(`  ${mark} ${label} (${ok ? '' : `exit ${result.exitCode ?? '?'}, `}${elapsed(startedAt)})`);
       if (!ok && !options.allowFailure) {
         const report = failureReport(result.stderr, result.stdout);
-        throw new StepError(label, result.exitCode, `step "${label}" exited with code ${result.exitCode ?? 'unknown'}${report.length > 0 ? `: ${report.join('\n')}` : ''}`);
+        throw new StepError(
+          label,
+          result.exitCode,
+          `step "${label}" exited with code ${result.exitCode ?? 'unknown'}${report.length > 0 ? `: ${report.join('\n')}` : ''}`,
+        );
       }
       return result;
     },

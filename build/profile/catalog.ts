@@ -38,7 +38,9 @@ const validateService = compileSchema(serviceSchema);
 export function loadCatalog(dir: string, displayRoot = process.cwd()): Catalog {
   const catalog = new Map<string, Service>();
   const issues: ProfileIssue[] = [];
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const file = join(dir, name);
     try {
       const rel = relative(displayRoot, file);
@@ -46,7 +48,12 @@ export function loadCatalog(dir: string, displayRoot = process.cwd()): Catalog {
       const found = schemaIssues(source, validateService);
       const service = source.data as Service;
       if (found.length === 0 && service.service !== basename(name, '.yaml')) {
-        found.push(source.issueAt(['service'], `service: got ${JSON.stringify(service.service)}; expected ${JSON.stringify(basename(name, '.yaml'))} to match the file name`));
+        found.push(
+          source.issueAt(
+            ['service'],
+            `service: got ${JSON.stringify(service.service)}; expected ${JSON.stringify(basename(name, '.yaml'))} to match the file name`,
+          ),
+        );
       }
       issues.push(...found);
       if (found.length === 0) catalog.set(service.service, service);

@@ -2,7 +2,11 @@
  * The candidate nearest to `name` by edit distance, if it is within `maxDistance` (by default, close enough for
  * a likely typo among a few names) and no other candidate is as near: a tie would be a guess.
  */
-export function closestName(name: string, candidates: Iterable<string>, maxDistance = Math.max(2, Math.floor(name.length / 3))): string | undefined {
+export function closestName(
+  name: string,
+  candidates: Iterable<string>,
+  maxDistance = Math.max(2, Math.floor(name.length / 3)),
+): string | undefined {
   let best: string | undefined;
   let bestDistance = maxDistance;
   let tied = false;

@@ -14,10 +14,59 @@ export const ZONEINFO_DIR = '/usr/share/zoneinfo';
  * group of the user's name), and the chroot hook runs it under `set -eu`, minutes into a build.
  */
 export const SYSTEM_ACCOUNTS: ReadonlySet<string> = new Set([
-  ...['root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data', 'backup', 'list', 'irc', '_apt', 'nobody'],
-  ...['adm', 'tty', 'disk', 'kmem', 'dialout', 'fax', 'voice', 'cdrom', 'floppy', 'tape', 'sudo', 'audio', 'dip', 'operator', 'src', 'shadow', 'utmp'],
+  ...[
+    'root',
+    'daemon',
+    'bin',
+    'sys',
+    'sync',
+    'games',
+    'man',
+    'lp',
+    'mail',
+    'news',
+    'uucp',
+    'proxy',
+    'www-data',
+    'backup',
+    'list',
+    'irc',
+    '_apt',
+    'nobody',
+  ],
+  ...[
+    'adm',
+    'tty',
+    'disk',
+    'kmem',
+    'dialout',
+    'fax',
+    'voice',
+    'cdrom',
+    'floppy',
+    'tape',
+    'sudo',
+    'audio',
+    'dip',
+    'operator',
+    'src',
+    'shadow',
+    'utmp',
+  ],
   ...['video', 'sasl', 'plugdev', 'staff', 'users', 'nogroup', 'gnats'],
-  ...['systemd-journal', 'systemd-network', 'systemd-timesync', 'systemd-resolve', 'systemd-coredump', 'input', 'kvm', 'render', 'sgx', 'netdev', 'crontab'],
+  ...[
+    'systemd-journal',
+    'systemd-network',
+    'systemd-timesync',
+    'systemd-resolve',
+    'systemd-coredump',
+    'input',
+    'kvm',
+    'render',
+    'sgx',
+    'netdev',
+    'crontab',
+  ],
   ...['messagebus', 'sshd', '_ssh', 'ssh', '_chrony'],
 ]);
 
@@ -31,8 +80,14 @@ const isZoneFile = (dir: string, zone: string): boolean => {
 /** A well-formed time zone that tzdata lacks; checked only where the host has tzdata to ask. */
 export function timezoneIssues(source: YamlSource, timezone: unknown, zoneinfoDir = ZONEINFO_DIR): ProfileIssue[] {
   // A malformed value is the schema's to report; a path like "Europe" is a directory, not a zone.
-  if (typeof timezone !== 'string' || !timezonePattern.test(timezone) || !existsSync(zoneinfoDir) || isZoneFile(zoneinfoDir, timezone)) return [];
-  return [source.issueAt(['timezone'], `timezone: got ${JSON.stringify(timezone)}, which is not in tzdata (${zoneinfoDir}); expected a time zone such as Europe/Berlin or Etc/UTC`)];
+  if (typeof timezone !== 'string' || !timezonePattern.test(timezone) || !existsSync(zoneinfoDir) || isZoneFile(zoneinfoDir, timezone))
+    return [];
+  return [
+    source.issueAt(
+      ['timezone'],
+      `timezone: got ${JSON.stringify(timezone)}, which is not in tzdata (${zoneinfoDir}); expected a time zone such as Europe/Berlin or Etc/UTC`,
+    ),
+  ];
 }
 
 /** User names the image cannot create: duplicates and accounts the base system already has. */
@@ -45,9 +100,16 @@ export function userIssues(source: YamlSource, users: unknown): ProfileIssue[] {
     const at = ['users', i, 'name'];
     const first = firstIndex.get(name);
     if (first !== undefined) {
-      issues.push(source.issueAt(at, `users[${i}].name: ${JSON.stringify(name)} is listed twice (first as users[${first}]); expected each user once`));
+      issues.push(
+        source.issueAt(at, `users[${i}].name: ${JSON.stringify(name)} is listed twice (first as users[${first}]); expected each user once`),
+      );
     } else if (SYSTEM_ACCOUNTS.has(name)) {
-      issues.push(source.issueAt(at, `users[${i}].name: got ${JSON.stringify(name)}, a user or group the Debian base system already has; expected a new name`));
+      issues.push(
+        source.issueAt(
+          at,
+          `users[${i}].name: got ${JSON.stringify(name)}, a user or group the Debian base system already has; expected a new name`,
+        ),
+      );
     }
     if (first === undefined) firstIndex.set(name, i);
   });

@@ -74,7 +74,10 @@ export function profilePath(nameOrPath: string): string {
   if (isName && existsSync(shipped)) return shipped;
   const file = resolve(nameOrPath);
   if (existsSync(file)) return file;
-  if (isName) throw new Error(`unknown profile ${JSON.stringify(nameOrPath)}; expected one of: ${listProfiles().join(', ')} (or a path to a .yaml file)`);
+  if (isName)
+    throw new Error(
+      `unknown profile ${JSON.stringify(nameOrPath)}; expected one of: ${listProfiles().join(', ')} (or a path to a .yaml file)`,
+    );
   throw new Error(`profile file not found: ${file}`);
 }
 
@@ -85,7 +88,12 @@ export function loadProfile(file: string, catalog: Catalog = loadCatalog(SERVICE
   const doc = source.data as Partial<ProfileDocument>;
   const expectedName = basename(file).replace(/\.ya?ml$/, '');
   if (typeof doc.profile === 'string' && doc.profile !== expectedName) {
-    issues.push(source.issueAt(['profile'], `profile: got ${JSON.stringify(doc.profile)}; expected ${JSON.stringify(expectedName)} to match the file name`));
+    issues.push(
+      source.issueAt(
+        ['profile'],
+        `profile: got ${JSON.stringify(doc.profile)}; expected ${JSON.stringify(expectedName)} to match the file name`,
+      ),
+    );
   }
   (Array.isArray(doc.services) ? doc.services : []).forEach((name: unknown, i) => {
     if (typeof name !== 'string' || catalog.has(name)) return;

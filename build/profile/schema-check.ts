@@ -66,7 +66,11 @@ function describe(error: ErrorObject, path: readonly (string | number)[]): { pat
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {}).join(', ');
-      return { path: [...path, key], atKey: true, message: `${label([...path, key])}: unknown key ${shown(key)}; expected one of: ${allowed}` };
+      return {
+        path: [...path, key],
+        atKey: true,
+        message: `${label([...path, key])}: unknown key ${shown(key)}; expected one of: ${allowed}`,
+      };
     }
     case 'required':
       return { path: [...path], atKey: false, message: `${where}: missing required key ${shown(params.missingProperty)}` };
@@ -83,10 +87,18 @@ function describe(error: ErrorObject, path: readonly (string | number)[]): { pat
         message: `${where}: got ${shown(error.data)}; expected ${parent?.description ? expected(parent.description) : `a value matching ${String(params.pattern)}`}`,
       };
     case 'uniqueItems':
-      return { path: [...path, Number(params.i)], atKey: false, message: `${where}: ${shown((error.data as unknown[])[Number(params.i)])} is listed twice; expected each entry once` };
+      return {
+        path: [...path, Number(params.i)],
+        atKey: false,
+        message: `${where}: ${shown((error.data as unknown[])[Number(params.i)])} is listed twice; expected each entry once`,
+      };
     default: {
       const words = limit(error.keyword, Number(params.limit));
-      return { path: [...path], atKey: false, message: `${where}: got ${shown(error.data)}; expected ${words ?? `a value that ${error.message ?? 'matches the schema'}`}` };
+      return {
+        path: [...path],
+        atKey: false,
+        message: `${where}: got ${shown(error.data)}; expected ${words ?? `a value that ${error.message ?? 'matches the schema'}`}`,
+      };
     }
   }
 }

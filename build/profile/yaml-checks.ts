@@ -29,9 +29,13 @@ export function nestingProblem(text: string, onNewLine: (offset: number) => void
     const inner = depth + 1;
     const start = inner <= 2 ? token.offset : origin;
     if (inner > MAX_NESTING) {
-      return { offset: start, message: `collections nested more than ${MAX_NESTING} deep from here; expected a profile nested a few levels at most` };
+      return {
+        offset: start,
+        message: `collections nested more than ${MAX_NESTING} deep from here; expected a profile nested a few levels at most`,
+      };
     }
-    for (const item of token.items) for (const child of [item.key, item.value]) if (child) pending.push({ token: child, depth: inner, origin: start });
+    for (const item of token.items)
+      for (const child of [item.key, item.value]) if (child) pending.push({ token: child, depth: inner, origin: start });
   }
   return undefined;
 }
@@ -46,7 +50,8 @@ export function openingQuote(text: string, end: number): number | undefined {
     if (token.type !== 'document') continue;
     CST.visit(token, ({ key, value }) => {
       for (const node of [key, value]) {
-        if ((node?.type === 'double-quoted-scalar' || node?.type === 'single-quoted-scalar') && node.offset + node.source.length === end) found = node.offset;
+        if ((node?.type === 'double-quoted-scalar' || node?.type === 'single-quoted-scalar') && node.offset + node.source.length === end)
+          found = node.offset;
       }
     });
   }
@@ -69,7 +74,10 @@ function tagProblems(text: string, doc: Document.Parsed): YamlProblem[] {
     .map((warning) => {
       const tag = text.slice(warning.pos[0], warning.pos[1]).trim() || warning.message;
       const resolved = /tag:yaml\.org,2002:(\w+)$/.exec(warning.message)?.[1];
-      const what = resolved !== undefined && CORE.includes(resolved) ? 'does not fit the value it is on' : `is not one of the YAML core schema (${CORE_TAGS})`;
+      const what =
+        resolved !== undefined && CORE.includes(resolved)
+          ? 'does not fit the value it is on'
+          : `is not one of the YAML core schema (${CORE_TAGS})`;
       return { offset: warning.pos[0], message: `tag ${tag} ${what}; expected a plain value without a tag` };
     });
 }
@@ -85,7 +93,8 @@ function keyProblems(text: string, doc: Document.Parsed): YamlProblem[] {
       if (isScalar(key) && typeof key.value === 'string') return;
       const map = path.at(-1);
       const offset = (isScalar(key) || isCollectionNode(key) ? key.range?.[0] : undefined) ?? (isMap(map) ? (map.range?.[0] ?? 0) : 0);
-      const written = (range: readonly number[] | null | undefined): string => JSON.stringify(range ? text.slice(range[0], range[1]).slice(0, 40) : '');
+      const written = (range: readonly number[] | null | undefined): string =>
+        JSON.stringify(range ? text.slice(range[0], range[1]).slice(0, 40) : '');
       const what = isScalar(key)
         ? `${written(key.range)} is ${KIND[typeof key.value] ?? typeof key.value}`
         : isCollectionNode(key)

@@ -35,7 +35,14 @@ function readUtf8(file: string, displayName: string): string {
   } catch {
     const before = bytes.toString('utf8').split('\uFFFD')[0] ?? '';
     const lines = before.split('\n');
-    throw new ProfileError([{ file: displayName, line: lines.length, col: (lines.at(-1)?.length ?? 0) + 1, message: 'bytes that are not UTF-8; expected a UTF-8 text file' }]);
+    throw new ProfileError([
+      {
+        file: displayName,
+        line: lines.length,
+        col: (lines.at(-1)?.length ?? 0) + 1,
+        message: 'bytes that are not UTF-8; expected a UTF-8 text file',
+      },
+    ]);
   }
 }
 
@@ -54,7 +61,9 @@ export function readYamlSource(file: string, displayName = file): YamlSource {
   // Known YAML 1.1 tags (!!binary, !!set, …) are not resolved, so they are refused like any other tag outside the core schema.
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, resolveKnownTags: false });
   if (doc.errors.length > 0) {
-    throw located(doc.errors.map((e) => unclosedQuote(text, e) ?? { offset: e.pos[0], message: describeYamlError(e.code, e.message, text, e.pos[0]) }));
+    throw located(
+      doc.errors.map((e) => unclosedQuote(text, e) ?? { offset: e.pos[0], message: describeYamlError(e.code, e.message, text, e.pos[0]) }),
+    );
   }
   if (!isMap(doc.contents)) {
     throw new ProfileError([at(doc.contents?.range[0] ?? 0, 'expected a mapping of keys to values at the top level')]);
@@ -82,7 +91,10 @@ export function readYamlSource(file: string, displayName = file): YamlSource {
   const unresolved: ProfileIssue[] = [];
   visit(doc, {
     Alias(_, alias) {
-      if (!alias.resolve(doc)) unresolved.push(at(alias.range?.[0] ?? 0, `alias *${alias.source} names no anchor before it; expected &${alias.source} on an earlier value`));
+      if (!alias.resolve(doc))
+        unresolved.push(
+          at(alias.range?.[0] ?? 0, `alias *${alias.source} names no anchor before it; expected &${alias.source} on an earlier value`),
+        );
     },
   });
   if (unresolved.length > 0) throw new ProfileError(unresolved);
@@ -91,7 +103,9 @@ export function readYamlSource(file: string, displayName = file): YamlSource {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     // Aliases that expand beyond reason (a "billion laughs" file) are refused only here, by count.
-    throw new ProfileError([at(0, `YAML aliases that expand too far (${(err as Error).message}); expected a profile without aliases that multiply`)]);
+    throw new ProfileError([
+      at(0, `YAML aliases that expand too far (${(err as Error).message}); expected a profile without aliases that multiply`),
+    ]);
   }
   return { file: displayName, doc, data, issueAt };
 }

@@ -59,7 +59,22 @@ export class AuditLogRepository {
       for (let i = 0; i < batch.length; i++) {
         const f = batch[i]!;
         const hash = lineHash(prev, lines[i]!);
-        this.insertStmt.run(f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at, prev, hash);
+        this.insertStmt.run(
+          f.id,
+          f.kind,
+          f.request_id,
+          f.actor,
+          f.action,
+          f.engine_id,
+          f.platform_id,
+          f.action_type,
+          f.allowed,
+          f.reason,
+          f.details,
+          f.created_at,
+          prev,
+          hash,
+        );
         prev = hash;
       }
     });
@@ -101,7 +116,6 @@ export class AuditLogRepository {
       await setImmediate();
     }
   }
-
 }
 
 /**

@@ -26,7 +26,12 @@ export interface Actor {
 }
 
 /** The audit entry of a state change (not a decision), stamped now. */
-export function changeEntry(by: Actor, action: string, details: Record<string, unknown>, target: { engine_id?: string; platform_id?: string; action_type?: string } = {}): AuditFields {
+export function changeEntry(
+  by: Actor,
+  action: string,
+  details: Record<string, unknown>,
+  target: { engine_id?: string; platform_id?: string; action_type?: string } = {},
+): AuditFields {
   return {
     id: uuidv7(),
     kind: 'change',
@@ -53,11 +58,23 @@ const PLAIN = /^[\w.:-]*$/;
 const json = (text: string | null): string => (text !== null && PLAIN.test(text) ? `"${text}"` : JSON.stringify(stored(text)));
 
 /** The fields that a verdict decides alike for every check it answers: canonicalJson's middle, from actor to details. */
-export type VerdictFields = Pick<AuditFields, 'actor' | 'action' | 'engine_id' | 'platform_id' | 'action_type' | 'allowed' | 'reason' | 'details'>;
+export type VerdictFields = Pick<
+  AuditFields,
+  'actor' | 'action' | 'engine_id' | 'platform_id' | 'action_type' | 'allowed' | 'reason' | 'details'
+>;
 
 /** canonicalJson's part between request_id and created_at, with its leading comma. */
 export function canonicalMiddle(f: VerdictFields): string {
-  const middle = JSON.stringify([stored(f.actor), stored(f.action), stored(f.engine_id), stored(f.platform_id), stored(f.action_type), f.allowed, stored(f.reason), stored(f.details)]);
+  const middle = JSON.stringify([
+    stored(f.actor),
+    stored(f.action),
+    stored(f.engine_id),
+    stored(f.platform_id),
+    stored(f.action_type),
+    f.allowed,
+    stored(f.reason),
+    stored(f.details),
+  ]);
   return `,${middle.slice(1, -1)}`;
 }
 
@@ -79,7 +96,18 @@ export function parseCanonicalJson(json: string): AuditFields {
   const fields: unknown = JSON.parse(json);
   if (!Array.isArray(fields) || fields.length !== 12) throw new Error('expected a JSON array of 12 audit fields');
   const [id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at] = fields as [
-    string, AuditFields['kind'], string | null, string, string, string | null, string | null, string | null, number | null, string | null, string, string,
+    string,
+    AuditFields['kind'],
+    string | null,
+    string,
+    string,
+    string | null,
+    string | null,
+    string | null,
+    number | null,
+    string | null,
+    string,
+    string,
   ];
   return { id, kind, request_id, actor, action, engine_id, platform_id, action_type, allowed, reason, details, created_at };
 }
@@ -123,9 +151,11 @@ export function verifyChainAgainst(rows: Iterable<StoredAuditRow>, keptHeads: re
   let prev = GENESIS_HASH;
   let checked = 0;
   let expectedSeq: number | undefined;
-  const broken = (row: StoredAuditRow, problem: string): ChainReport[] => keptHeads.map(() => ({ ok: false, checked, first_broken: { seq: row.seq, id: row.id, problem } }));
+  const broken = (row: StoredAuditRow, problem: string): ChainReport[] =>
+    keptHeads.map(() => ({ ok: false, checked, first_broken: { seq: row.seq, id: row.id, problem } }));
   for (const row of rows) {
-    if (expectedSeq !== undefined && row.seq !== expectedSeq) return broken(row, `rows missing before seq ${row.seq} (expected ${expectedSeq})`);
+    if (expectedSeq !== undefined && row.seq !== expectedSeq)
+      return broken(row, `rows missing before seq ${row.seq} (expected ${expectedSeq})`);
     if (row.prev_hash !== prev) return broken(row, 'prev_hash does not match the hash of the row before');
     if (chainHash(prev, row) !== row.hash) return broken(row, 'content does not match its hash (row was altered)');
     prev = row.hash;

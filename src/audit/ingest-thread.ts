@@ -69,7 +69,8 @@ export class JournalIngestThread {
             return;
           }
           this.worker = worker;
-          if (message.report.rows > 0) this.log.info({ ...message.report }, 'decisions left in the journal by an earlier run are now in the audit log');
+          if (message.report.rows > 0)
+            this.log.info({ ...message.report }, 'decisions left in the journal by an earlier run are now in the audit log');
           resolve();
         }
         this.settle(message);
@@ -85,15 +86,23 @@ export class JournalIngestThread {
         this.waiters.clear();
         if (this.stopping) return;
         this.log.error({ code }, 'the decision journal thread stopped; starting a new one in a second');
-        setTimeout(() => void this.spawn().catch((err: unknown) => this.log.error({ err }, 'the decision journal thread could not start again')), 1000).unref();
+        setTimeout(
+          () => void this.spawn().catch((err: unknown) => this.log.error({ err }, 'the decision journal thread could not start again')),
+          1000,
+        ).unref();
       });
     });
   }
 
   private settle(message: FromIngestWorker): void {
     if (message.type === 'failed') this.log.error({ error: message.error }, 'decision journal ingest failed; it will be retried');
-    else if (message.report.discardedBytes > 0) this.log.warn({ ...message.report }, 'a torn journal line was dropped: a run crashed or a journal write failed mid-line, and its request got no reply');
-    else if (message.report.rows > 0 || message.report.removed > 0) this.log.debug({ ...message.report }, 'decisions moved from the journal into the audit log');
+    else if (message.report.discardedBytes > 0)
+      this.log.warn(
+        { ...message.report },
+        'a torn journal line was dropped: a run crashed or a journal write failed mid-line, and its request got no reply',
+      );
+    else if (message.report.rows > 0 || message.report.removed > 0)
+      this.log.debug({ ...message.report }, 'decisions moved from the journal into the audit log');
     if (message.seq === null) return;
     const waiter = this.waiters.get(message.seq);
     this.waiters.delete(message.seq);

@@ -14,8 +14,7 @@ export interface IngestWorkerData {
 export type ToIngestWorker = { type: 'flush'; seq: number } | { type: 'stop'; closedRuns: string[] };
 
 export type FromIngestWorker =
-  | { type: 'ingested'; seq: number | null; report: IngestReport }
-  | { type: 'failed'; seq: number | null; error: string };
+  { type: 'ingested'; seq: number | null; report: IngestReport } | { type: 'failed'; seq: number | null; error: string };
 
 const port = parentPort!;
 // Decisions are already safe in the journal, so moving them can wait for a free CPU: when both want

@@ -28,7 +28,10 @@ function parseLine(path: string, line: string, index: number): AuditFields {
   try {
     return parseCanonicalJson(line);
   } catch (err) {
-    throw new Error(`${path}: line ${index + 1} of the unread part is not a journal record (${(err as Error).message}); move the file aside to go on without it`, { cause: err });
+    throw new Error(
+      `${path}: line ${index + 1} of the unread part is not a journal record (${(err as Error).message}); move the file aside to go on without it`,
+      { cause: err },
+    );
   }
 }
 
@@ -58,7 +61,9 @@ export class JournalIngester {
   ) {
     this.audit = new AuditLogRepository(db);
     this.offsetStmt = db.prepare<[string], number>('SELECT offset FROM journal_offsets WHERE segment = ?').pluck();
-    this.saveOffsetStmt = db.prepare('INSERT INTO journal_offsets (segment, offset) VALUES (?, ?) ON CONFLICT (segment) DO UPDATE SET offset = excluded.offset');
+    this.saveOffsetStmt = db.prepare(
+      'INSERT INTO journal_offsets (segment, offset) VALUES (?, ?) ON CONFLICT (segment) DO UPDATE SET offset = excluded.offset',
+    );
   }
 
   /**
@@ -130,24 +135,26 @@ export class JournalIngester {
     try {
       for (;;) {
         const size = fstatSync(fd).size;
-        const moved = this.db.transaction(() => {
-          const offset = this.offsetStmt.get(name) ?? 0;
-          const length = Math.min(size - offset, MAX_READ_BYTES);
-          if (length <= 0) return { offset, consumed: 0 };
-          const bytes = Buffer.alloc(length);
-          const read = readSync(fd, bytes, 0, length, offset);
-          const end = bytes.lastIndexOf(0x0a, read - 1) + 1;
-          if (end === 0) return { offset, consumed: 0 };
-          const lines = bytes.toString('utf8', 0, end).split('\n');
-          lines.pop();
-          this.audit.appendMany(
-            lines.map((line, i) => parseLine(path, line, i)),
-            lines,
-          );
-          this.saveOffsetStmt.run(name, offset + end);
-          report.rows += lines.length;
-          return { offset, consumed: end };
-        }).immediate();
+        const moved = this.db
+          .transaction(() => {
+            const offset = this.offsetStmt.get(name) ?? 0;
+            const length = Math.min(size - offset, MAX_READ_BYTES);
+            if (length <= 0) return { offset, consumed: 0 };
+            const bytes = Buffer.alloc(length);
+            const read = readSync(fd, bytes, 0, length, offset);
+            const end = bytes.lastIndexOf(0x0a, read - 1) + 1;
+            if (end === 0) return { offset, consumed: 0 };
+            const lines = bytes.toString('utf8', 0, end).split('\n');
+            lines.pop();
+            this.audit.appendMany(
+              lines.map((line, i) => parseLine(path, line, i)),
+              lines,
+            );
+            this.saveOffsetStmt.run(name, offset + end);
+            report.rows += lines.length;
+            return { offset, consumed: end };
+          })
+          .immediate();
         if (moved.consumed > 0) continue;
         if (finished) {
           report.discardedBytes += size - moved.offset;

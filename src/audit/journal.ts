@@ -93,7 +93,7 @@ export class DecisionJournal {
     if (this.fd < 0) this.openNextSegment();
     const bytes = Buffer.from(`${lines.join('\n')}\n`);
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
+      for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done);
     } catch (err) {
       this.closeSegment();
       throw err;

@@ -29,7 +29,12 @@ export default async function auditRoutes(fastify: FastifyInstance): Promise<voi
     async (request) => {
       const { since, until, limit } = request.query;
       // limit is never missing: the schema's default fills it in.
-      const filter = { ...request.query, limit: limit!, since: since && utcTime('querystring.since', since), until: until && utcTime('querystring.until', until) };
+      const filter = {
+        ...request.query,
+        limit: limit!,
+        since: since && utcTime('querystring.since', since),
+        until: until && utcTime('querystring.until', until),
+      };
       await flush();
       // A decision row always names its engine, platform, action, verdict and reason; only change rows leave them null.
       return (await repository.decisions(filter)).map((row) => {

@@ -43,9 +43,13 @@ export const chainReport = Type.Object({
   checked: Type.Integer(),
   head: Type.Optional(Type.String()),
   holds_kept_head: Type.Optional(
-    Type.Boolean({ description: 'With ?head=: true when the chain is intact and holds that head (otherwise ok is false and missing_head says why)' }),
+    Type.Boolean({
+      description: 'With ?head=: true when the chain is intact and holds that head (otherwise ok is false and missing_head says why)',
+    }),
   ),
-  first_broken: Type.Optional(Type.Object({ seq: Type.Optional(Type.Integer()), id: Type.Optional(Type.String()), problem: Type.Optional(Type.String()) })),
+  first_broken: Type.Optional(
+    Type.Object({ seq: Type.Optional(Type.Integer()), id: Type.Optional(Type.String()), problem: Type.Optional(Type.String()) }),
+  ),
   missing_head: Type.Optional(Type.Object({ hash: Type.Optional(Type.String()), problem: Type.Optional(Type.String()) })),
 });
 

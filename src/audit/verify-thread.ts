@@ -42,7 +42,10 @@ export class ChainVerifyThread {
 
   private walk(keptHeads: (string | undefined)[]): Promise<Reports> {
     if (this.closed) return Promise.reject(closing());
-    const worker = startTypeScriptWorker(new URL('./verify-worker.ts', import.meta.url), { dbFile: this.dbFile, keptHeads } satisfies VerifyWorkerData);
+    const worker = startTypeScriptWorker(new URL('./verify-worker.ts', import.meta.url), {
+      dbFile: this.dbFile,
+      keptHeads,
+    } satisfies VerifyWorkerData);
     this.worker = worker;
     // Settled on exit, not on the answer: a walk is over only once its thread and connection are gone.
     return new Promise((resolve, reject) => {

@@ -22,5 +22,8 @@ export function logCompleted(request: FastifyRequest, reply: FastifyReply): void
   // A route logging at warn (the checks) would drop the line anyway: not built, not timed.
   const { level } = request.log;
   if (level === 'silent' || (levels.values[level] ?? 0) > levels.values.info!) return;
-  request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+  request.log.info(
+    { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+    'request completed',
+  );
 }

@@ -35,7 +35,12 @@ Exit codes: 0 done, 1 the audit chain is broken or cut short, 2 the command line
 
 const COMMANDS = ['audit verify', 'keys create'];
 
-const OPTIONS = { name: { type: 'string' }, role: { type: 'string' }, head: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+const OPTIONS = {
+  name: { type: 'string' },
+  role: { type: 'string' },
+  head: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 function parse() {
   try {
@@ -61,7 +66,8 @@ function checkUsage(command: string, values: ReturnType<typeof parse>['values'])
     throw new UsageError(`--name must be ${minLength} to ${maxLength} characters of ${DISPLAY_TEXT_RULE}`);
   }
   if (values.role === undefined) throw new UsageError(`keys create needs --role, one of ${ROLES.join(', ')}`);
-  if (!(ROLES as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`);
+  if (!(ROLES as readonly string[]).includes(values.role))
+    throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`);
 }
 
 runMain('borgctl', async () => {
@@ -77,7 +83,11 @@ runMain('borgctl', async () => {
   const dbFile = join(resolve(process.env.BORG_DATA_DIR || variables.dataDir.default!), 'borg.db');
   if (!existsSync(dbFile)) throw new UsageError(`no database at ${dbFile}; set BORG_DATA_DIR to the control plane's data directory`);
   const config = loadConfig();
-  const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: false, log: createLogger({ log: { ...config.log, level: 'warn', file: undefined } }) });
+  const db = openMigratedDatabase({
+    file: config.dbFile,
+    autoMigrate: false,
+    log: createLogger({ log: { ...config.log, level: 'warn', file: undefined } }),
+  });
   try {
     if (command === 'audit verify') {
       // Decisions still in the journal (the API is running, or stopped hard) are moved into the chain first.
@@ -85,7 +95,9 @@ runMain('borgctl', async () => {
       if (moved.rows > 0) process.stdout.write(`moved ${moved.rows} journaled decisions into the audit log\n`);
       const report = verifyChain(new AuditLogRepository(db).rows(), values.head);
       if (report.ok) {
-        process.stdout.write(`audit chain intact: ${report.checked} entries, head ${report.head}${values.head ? '; it holds the kept head' : ''}\n`);
+        process.stdout.write(
+          `audit chain intact: ${report.checked} entries, head ${report.head}${values.head ? '; it holds the kept head' : ''}\n`,
+        );
       } else if ('missing_head' in report) {
         process.stdout.write(`audit chain CUT SHORT: ${report.missing_head.problem}; its head is now ${report.head}\n`);
         process.exitCode = 1;

@@ -13,5 +13,8 @@ runMain(
     closeDatabase(db);
     return Promise.resolve();
   },
-  { command: 'npm run db:migrate', summary: 'Brings the database in BORG_DATA_DIR to the schema of this code, for deployments that run with BORG_AUTO_MIGRATE=false.' },
+  {
+    command: 'npm run db:migrate',
+    summary: 'Brings the database in BORG_DATA_DIR to the schema of this code, for deployments that run with BORG_AUTO_MIGRATE=false.',
+  },
 );

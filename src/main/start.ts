@@ -8,7 +8,8 @@ import { startWorker } from '../worker/worker.js';
 
 const usage: Usage = {
   command: 'npm start',
-  summary: 'Runs the control plane: an embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the API.\nPrints the API, docs and Temporal UI addresses, and the first admin key on a first start. Ctrl-C stops it.',
+  summary:
+    'Runs the control plane: an embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the API.\nPrints the API, docs and Temporal UI addresses, and the first admin key on a first start. Ctrl-C stops it.',
 };
 
 /** `npm start`: Temporal (embedded unless TEMPORAL_ADDRESS), the worker and the API in one command. */

@@ -49,7 +49,10 @@ export async function startWorker({ temporal, address, db, log }: StartWorkerOpt
   } catch (err) {
     // The first call to the server: when it fails, say which setting points there rather than print gRPC's stack.
     const setting = temporal.address ? ' (TEMPORAL_ADDRESS)' : '';
-    throw new StartupError(`Temporal at ${address}${setting} failed the first call (registering search attributes): ${(err as Error).message}`, { cause: err });
+    throw new StartupError(
+      `Temporal at ${address}${setting} failed the first call (registering search attributes): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const connection = await NativeConnection.connect(settings);
   let worker: Worker;

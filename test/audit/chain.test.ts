@@ -5,14 +5,43 @@ import { decisionRow } from '../support/audit.js';
 
 /** The line format as every release has written it: one JSON array of the twelve fields, lone surrogates made U+FFFD. */
 const reference = (f: AuditFields): string =>
-  JSON.stringify([f.id, f.kind, f.request_id, f.actor, f.action, f.engine_id, f.platform_id, f.action_type, f.allowed, f.reason, f.details, f.created_at].map((v) => (typeof v === 'string' ? v.toWellFormed() : v)));
+  JSON.stringify(
+    [
+      f.id,
+      f.kind,
+      f.request_id,
+      f.actor,
+      f.action,
+      f.engine_id,
+      f.platform_id,
+      f.action_type,
+      f.allowed,
+      f.reason,
+      f.details,
+      f.created_at,
+    ].map((v) => (typeof v === 'string' ? v.toWellFormed() : v)),
+  );
 
 describe('the canonical line of an audit row', () => {
   const rows: AuditFields[] = [
     decisionRow(),
-    { ...decisionRow(), request_id: null, engine_id: null, platform_id: null, action_type: null, allowed: null, reason: null, kind: 'change' },
+    {
+      ...decisionRow(),
+      request_id: null,
+      engine_id: null,
+      platform_id: null,
+      action_type: null,
+      allowed: null,
+      reason: null,
+      kind: 'change',
+    },
     { ...decisionRow(), id: 'a"b\\c', request_id: 'line\nbreak', created_at: 'tab\there' },
-    { ...decisionRow(), request_id: 'ünïcödé-☃', actor: 'engine:\ud800', details: JSON.stringify({ message: 'say "hi"\u0000', named_engine_id: '\udfff' }) },
+    {
+      ...decisionRow(),
+      request_id: 'ünïcödé-☃',
+      actor: 'engine:\ud800',
+      details: JSON.stringify({ message: 'say "hi"\u0000', named_engine_id: '\udfff' }),
+    },
     { ...decisionRow(), id: '', request_id: 'req-1.2:3_x', platform_id: 'a.b-c_d' },
   ];
 

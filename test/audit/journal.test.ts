@@ -23,14 +23,16 @@ function database(): { db: Db; dbFile: string; dir: string } {
   return { db, dbFile, dir: journalDir(dbFile) };
 }
 
-const ids = (db: Db): string[] => (db.prepare("SELECT id FROM audit_log WHERE kind = 'decision' ORDER BY seq").pluck().all() as string[]);
+const ids = (db: Db): string[] => db.prepare("SELECT id FROM audit_log WHERE kind = 'decision' ORDER BY seq").pluck().all() as string[];
 
 const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
 
 /** One ingest round by a process in a pid namespace of its own, where no pid of this one exists. */
 function ingestInNewPidNamespace(dbFile: string): unknown {
   const script = new URL('./ingest-once.ts', import.meta.url).pathname;
-  const run = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', script, dbFile], { encoding: 'utf8' });
+  const run = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', script, dbFile], {
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`ingest in a new pid namespace failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
@@ -115,7 +117,9 @@ describe('decision journal', () => {
     new DecisionJournal(dir).close();
     const file = join(dir, `${process.pid}-1-000001.jsonl`);
     writeFileSync(file, `${canonicalJson(decisionRow())}\n["not", "a", "record"]\n`);
-    expect(() => new JournalIngester(db, dir).ingest()).toThrow(`${file}: line 2 of the unread part is not a journal record (expected a JSON array of 12 audit fields)`);
+    expect(() => new JournalIngester(db, dir).ingest()).toThrow(
+      `${file}: line 2 of the unread part is not a journal record (expected a JSON array of 12 audit fields)`,
+    );
     expect(ids(db)).toEqual([]);
   });
 

@@ -30,7 +30,9 @@ describe('GET /decisions?since=&until=: times compared as instants, whatever RFC
     engine = await s.registerEngine('timekeeper');
     await s.putPlatform('gmail');
     await s.grant(engine.id, 'gmail', 'send_email');
-    decisionId = (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } })).body.decision_id;
+    decisionId = (
+      await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } })
+    ).body.decision_id;
     [{ created_at: at }] = (await s.call('GET', `/decisions?engine_id=${engine.id}`)).body;
     second = at.slice(0, 19);
   });

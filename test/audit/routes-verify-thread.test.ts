@@ -64,7 +64,10 @@ describe('GET /audit/verify walks the chain off the API thread', () => {
     let answered = 0;
     while (!verified) {
       expect((await s.call('GET', '/health')).status).toBe(200);
-      expect((await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } })).body).toMatchObject({ allowed: true });
+      expect(
+        (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } }))
+          .body,
+      ).toMatchObject({ allowed: true });
       if (!verified) answered++;
     }
     expect(answered).toBeGreaterThanOrEqual(10);
@@ -86,7 +89,9 @@ describe('GET /audit/verify walks the chain off the API thread', () => {
     const whole = verifyChain(new AuditLogRepository(s.db).rows());
     const missing = verifyChain(new AuditLogRepository(s.db).rows(), unknown);
     expect(answers.map((a) => a.status)).toEqual(queries.map(() => 200));
-    expect(answers.map((a) => a.body)).toEqual(queries.map((q) => (q.endsWith(unknown) ? missing : q ? { ...whole, holds_kept_head: true } : whole)));
+    expect(answers.map((a) => a.body)).toEqual(
+      queries.map((q) => (q.endsWith(unknown) ? missing : q ? { ...whole, holds_kept_head: true } : whole)),
+    );
   });
 
   it('answers a walk that fails in its thread with the uniform 500, and walks again once the cause is gone', async () => {
@@ -99,7 +104,10 @@ describe('GET /audit/verify walks the chain off the API thread', () => {
     } finally {
       renameSync(`${file}.aside`, file);
     }
-    expect(failed).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } } });
+    expect(failed).toEqual({
+      status: 500,
+      body: { error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } },
+    });
     expect((await verify()).body).toMatchObject({ ok: true });
   });
 });
@@ -111,10 +119,16 @@ describe('closing the app', () => {
     const threads = watchThreads();
     try {
       const pending = s.call('GET', '/audit/verify', { operator: s.keyFor('reader') });
-      await eventually(() => threads.started.length, (n) => n > 0);
+      await eventually(
+        () => threads.started.length,
+        (n) => n > 0,
+      );
       await s.close();
       // A 200 here would mean close waited for the whole walk.
-      expect(await pending).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } } });
+      expect(await pending).toEqual({
+        status: 500,
+        body: { error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } },
+      });
       // -1: the thread has exited.
       expect(threads.started.map((w) => w.threadId)).toEqual([-1]);
     } finally {

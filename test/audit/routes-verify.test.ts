@@ -42,6 +42,9 @@ describe('GET /audit/verify?head=', () => {
   it('refuses a head that is not 64 lowercase hex characters, naming the field', async () => {
     const res = await verify('?head=ABC');
     expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [{ field: 'querystring.head', message: 'must be 64 lowercase hexadecimal digits' }] } });
+    expect(res.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ field: 'querystring.head', message: 'must be 64 lowercase hexadecimal digits' }] },
+    });
   });
 });

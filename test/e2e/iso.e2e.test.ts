@@ -51,7 +51,10 @@ describe('ISO for profile edge-iot, with two users', () => {
   });
 
   it('is a hybrid image with BIOS and UEFI boot entries', () => {
-    const report = execFileSync('xorriso', ['-indev', first.iso, '-report_el_torito', 'plain'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const report = execFileSync('xorriso', ['-indev', first.iso, '-report_el_torito', 'plain'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(report).toMatch(/El Torito boot img\s*:\s*1\s+BIOS\s+y/);
     expect(report).toMatch(/El Torito boot img\s*:\s*2\s+UEFI\s+y/);
     const mbr = readFileSync(first.iso).subarray(510, 512);
@@ -62,7 +65,10 @@ describe('ISO for profile edge-iot, with two users', () => {
     execFileSync('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: firstDir });
     const manifest = readFileSync(first.packages, 'utf8');
     for (const pkg of ['nodejs', 'openssh-server', 'nginx', 'chrony', 'live-boot']) expect(manifest).toMatch(new RegExp(`^${pkg}\\s`, 'm'));
-    const sbom = JSON.parse(readFileSync(first.sbom, 'utf8')) as { spdxVersion: string; packages: { name: string; checksums?: { checksumValue: string }[]; externalRefs?: { referenceLocator: string }[] }[] };
+    const sbom = JSON.parse(readFileSync(first.sbom, 'utf8')) as {
+      spdxVersion: string;
+      packages: { name: string; checksums?: { checksumValue: string }[]; externalRefs?: { referenceLocator: string }[] }[];
+    };
     expect(sbom.spdxVersion).toBe('SPDX-2.3');
     expect(sbom.packages[0]?.checksums?.[0]?.checksumValue).toBe(readRecord(first.inputs).isoSha256);
     const nodejs = sbom.packages.find((p) => p.name === 'nodejs');
@@ -73,24 +79,33 @@ describe('ISO for profile edge-iot, with two users', () => {
   it.each([
     ['bios', 'admin', true],
     ['uefi', 'viewer', false],
-  ] as const)('boots (%s) to multi-user with every profile service active and reachable; %s logs in with a key, sudo %s', async (firmware, user, sudo) => {
-    const login = { user, keyFile: keys[user] };
-    const report = await bootAndCheck({ iso: first.iso, profile, firmware, serialLog: join(outRoot, `${TAG}.${firmware}.serial.log`), login });
-    console.log(`[e2e] ${firmware}: ready after ${(report.readyAfterMs / 1000).toFixed(1)}s; ${JSON.stringify(report.readiness)}`);
-    expect(report.readiness.ready).toBe(true);
-    expect(report.readiness.multiUser).toBe('active');
-    const units = profile.services.flatMap((s) => s.units ?? []).filter((u) => u !== 'borg-ready.service');
-    expect(Object.keys(report.readiness.units).sort()).toEqual([...units].sort());
-    for (const unit of units) expect(report.readiness.units[unit], unit).toBe('active');
-    expect(report.readiness.node).toMatch(/^v18\./);
-    expect(report.probes.map((p) => p.service).sort()).toEqual(['nginx', 'ssh']);
-    for (const probe of report.probes) expect(probe.ok, `${probe.service}: ${probe.detail}`).toBe(true);
-    const inputsHash = readRecord(first.inputs).inputsHash;
-    expect(report.profileFile).toMatchObject({ PROFILE: 'edge-iot', INPUTS_HASH: inputsHash, HOSTNAME: 'borgos-edge' });
-    expect(report.readiness.inputsHash).toBe(inputsHash);
-    expect(report.loginPrompt).toBe(true);
-    expect(report.login).toMatchObject({ user, ok: true, sudo });
-  });
+  ] as const)(
+    'boots (%s) to multi-user with every profile service active and reachable; %s logs in with a key, sudo %s',
+    async (firmware, user, sudo) => {
+      const login = { user, keyFile: keys[user] };
+      const report = await bootAndCheck({
+        iso: first.iso,
+        profile,
+        firmware,
+        serialLog: join(outRoot, `${TAG}.${firmware}.serial.log`),
+        login,
+      });
+      console.log(`[e2e] ${firmware}: ready after ${(report.readyAfterMs / 1000).toFixed(1)}s; ${JSON.stringify(report.readiness)}`);
+      expect(report.readiness.ready).toBe(true);
+      expect(report.readiness.multiUser).toBe('active');
+      const units = profile.services.flatMap((s) => s.units ?? []).filter((u) => u !== 'borg-ready.service');
+      expect(Object.keys(report.readiness.units).sort()).toEqual([...units].sort());
+      for (const unit of units) expect(report.readiness.units[unit], unit).toBe('active');
+      expect(report.readiness.node).toMatch(/^v18\./);
+      expect(report.probes.map((p) => p.service).sort()).toEqual(['nginx', 'ssh']);
+      for (const probe of report.probes) expect(probe.ok, `${probe.service}: ${probe.detail}`).toBe(true);
+      const inputsHash = readRecord(first.inputs).inputsHash;
+      expect(report.profileFile).toMatchObject({ PROFILE: 'edge-iot', INPUTS_HASH: inputsHash, HOSTNAME: 'borgos-edge' });
+      expect(report.readiness.inputsHash).toBe(inputsHash);
+      expect(report.loginPrompt).toBe(true);
+      expect(report.login).toMatchObject({ user, ok: true, sudo });
+    },
+  );
 
   it('does nothing when neither the profile nor the builder changed', async () => {
     const before = statSync(first.iso).mtimeMs;

@@ -10,7 +10,10 @@ export interface CliRun {
 /** Runs a repository script with tsx as a user would, echoing its output so CI logs show progress. */
 export function runScript(script: string, args: readonly string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [script, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [script, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const collect = (chunk: Buffer): void => {
       output += chunk.toString('utf8');

@@ -55,7 +55,9 @@ describe('API over HTTP', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('OPERATOR_AUTH_REQUIRED');
     // What a browser sends after its login prompt: any user name, the key as password.
     const basic = `Basic ${Buffer.from(`ops:${key}`).toString('base64')}`;
-    expect((await fetch(`${api.url}/docs`, { headers: { authorization: `Basic ${Buffer.from('ops:bok_wrong.x').toString('base64')}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${api.url}/docs`, { headers: { authorization: `Basic ${Buffer.from('ops:bok_wrong.x').toString('base64')}` } })).status,
+    ).toBe(401);
     const spec = (await (await fetch(`${api.url}/docs/json`, { headers: { authorization: basic } })).json()) as {
       openapi: string;
       paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
@@ -80,7 +82,11 @@ describe('API with Temporal down', () => {
   it('GET /health is 503 and names Temporal as the failing part', async () => {
     const res = await fetch(`${api.url}/health`);
     expect(res.status).toBe(503);
-    const body = (await res.json()) as { ready: boolean; failing: string[]; checks: { database: { ok: boolean }; temporal: { ok: boolean; error: string } } };
+    const body = (await res.json()) as {
+      ready: boolean;
+      failing: string[];
+      checks: { database: { ok: boolean }; temporal: { ok: boolean; error: string } };
+    };
     expect(body.ready).toBe(false);
     expect(body.failing).toEqual(['temporal']);
     expect(body.checks.database.ok).toBe(true);

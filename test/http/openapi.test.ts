@@ -60,7 +60,10 @@ describe('the OpenAPI document', () => {
   });
   afterAll(() => app.close());
 
-  const operations = () => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as const));
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as const),
+    );
 
   it('has every operation of the API, each tagged with its audience', () => {
     expect(Object.fromEntries(operations().map(([name, op]) => [name, op.tags]))).toEqual(OPERATIONS);
@@ -76,8 +79,11 @@ describe('the OpenAPI document', () => {
   it('states the rules the schemas alone cannot: cursors that must exist, the text formats, a window that ends after it starts', () => {
     const text = JSON.stringify(doc);
     const param = (op: string, name: string) =>
-      (doc.paths as Record<string, Record<string, { parameters?: { name: string; description?: string }[] }>>)[op.split(' ')[1]!]![op.split(' ')[0]!.toLowerCase()]!.parameters!.find((p) => p.name === name)!.description;
-    for (const list of ['GET /engines', 'GET /grants', 'GET /grant-requests', 'GET /maintenance']) expect(param(list, 'after')).toMatch(/must name an item of this list: one that names nothing is a 400/);
+      (doc.paths as Record<string, Record<string, { parameters?: { name: string; description?: string }[] }>>)[op.split(' ')[1]!]![
+        op.split(' ')[0]!.toLowerCase()
+      ]!.parameters!.find((p) => p.name === name)!.description;
+    for (const list of ['GET /engines', 'GET /grants', 'GET /grant-requests', 'GET /maintenance'])
+      expect(param(list, 'after')).toMatch(/must name an item of this list: one that names nothing is a 400/);
     expect(param('GET /log/engine_events', 'before')).toMatch(/must name an event: one that names nothing is a 400/);
     expect(text).toContain('A name: visible text without control characters');
     expect(text).toContain('Free text: text without control characters other than tabs and line breaks');

@@ -16,7 +16,10 @@ describe('the API while nothing listens at Temporal’s address', () => {
     await s.putPlatform('gmail');
     const engine = await s.registerEngine();
     const started = Date.now();
-    const res = await s.call('POST', '/grants/request', { engine, body: { platform: 'gmail', action_type: 'send_email', scopes: ['gmail.send'], reason: 'mail' } });
+    const res = await s.call('POST', '/grants/request', {
+      engine,
+      body: { platform: 'gmail', action_type: 'send_email', scopes: ['gmail.send'], reason: 'mail' },
+    });
     const waited = Date.now() - started;
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('TEMPORAL_UNAVAILABLE');

@@ -18,7 +18,10 @@ describe('stopping the API', () => {
     // The reader goes a moment after the stop has begun: the lines still to come meet a closed pipe.
     await new Promise((resolve) => setTimeout(resolve, 10));
     api.child.stdout!.destroy();
-    const outcome = await Promise.race([api.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000))]);
+    const outcome = await Promise.race([
+      api.exited,
+      new Promise((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000)),
+    ]);
     expect(outcome).toEqual({ code: 0, signal: null });
     // The port is free again: nothing of the API is left behind.
     const res = await fetch(`http://127.0.0.1:${port}/health`).catch((err: Error) => err);

@@ -42,7 +42,9 @@ describe('borgctl', () => {
     db.close();
     const result = await borgctl(dir, 'audit', 'verify');
     expect(result.code).toBe(1);
-    expect(result.output).toMatch(/audit chain BROKEN at seq 2 \([0-9a-f-]{36}\): content does not match its hash \(row was altered\); 1 entries before it are intact/);
+    expect(result.output).toMatch(
+      /audit chain BROKEN at seq 2 \([0-9a-f-]{36}\): content does not match its hash \(row was altered\); 1 entries before it are intact/,
+    );
   });
 
   it('with --head, exits 1 when entries were removed from the end of the chain, which alone still links up', async () => {
@@ -75,7 +77,9 @@ describe('borgctl', () => {
     const db = openDatabase(join(dir, 'borg.db'));
     const record = new ApiKeys(db).authenticate(key);
     expect(record).toMatchObject({ name: 'recovery', role: 'admin' });
-    const entry = db.prepare('SELECT actor, action, request_id, details FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { details: string };
+    const entry = db.prepare('SELECT actor, action, request_id, details FROM audit_log ORDER BY seq DESC LIMIT 1').get() as {
+      details: string;
+    };
     expect({ ...entry, details: JSON.parse(entry.details) }).toEqual({
       actor: 'cli:borgctl',
       action: 'api_key.created',
@@ -91,9 +95,15 @@ describe('borgctl', () => {
     [['keys', 'create', '--name', 'x'], 'borgctl: keys create needs --role, one of admin, operator, reader'],
     [['keys', 'create', '--role', 'admin'], 'borgctl: keys create needs --name'],
     [['frobnicate'], 'borgctl: unknown command "frobnicate"; see npm run borgctl -- --help'],
-    [['audit', 'verify', '--head', 'abc'], 'borgctl: --head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "abc"'],
+    [
+      ['audit', 'verify', '--head', 'abc'],
+      'borgctl: --head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "abc"',
+    ],
     [['keys', 'create', '--name', 'x', '--role', 'admin', '--head', 'abc'], 'borgctl: --head is an option of audit verify'],
-    [['audit', 'verify', '--frob'], "borgctl: Unknown option '--frob'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--frob\"; see npm run borgctl -- --help"],
+    [
+      ['audit', 'verify', '--frob'],
+      "borgctl: Unknown option '--frob'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--frob\"; see npm run borgctl -- --help",
+    ],
   ])('refuses %j in one line with exit code 2, before it looks for a database', async (args, line) => {
     const result = await borgctl(tempDir('borgctl-none-'), ...args);
     expect(result).toEqual({ code: 2, output: `${line}\n` });
@@ -134,10 +144,14 @@ describe('borgctl', () => {
     const empty = tempDir('borgctl-empty-');
     const result = await borgctl(empty, 'audit', 'verify');
     expect(result.code).toBe(2);
-    expect(result.output.trim()).toBe(`borgctl: no database at ${join(empty, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`);
+    expect(result.output.trim()).toBe(
+      `borgctl: no database at ${join(empty, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`,
+    );
     expect(readdirSync(empty)).toEqual([]);
     const mistyped = join(empty, 'dtaa', 'borg');
-    expect((await borgctl(mistyped, 'audit', 'verify')).output.trim()).toBe(`borgctl: no database at ${join(mistyped, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`);
+    expect((await borgctl(mistyped, 'audit', 'verify')).output.trim()).toBe(
+      `borgctl: no database at ${join(mistyped, 'borg.db')}; set BORG_DATA_DIR to the control plane's data directory`,
+    );
     expect(readdirSync(empty)).toEqual([]);
   });
 });

@@ -14,7 +14,10 @@ function project(): string {
   const dir = tempDir('ensure-deps-');
   mkdirSync(join(dir, 'dep'));
   writeFileSync(join(dir, 'dep', 'package.json'), JSON.stringify({ name: 'dep', version: '1.0.0' }));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, dependencies: { dep: 'file:dep' } }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', private: true, dependencies: { dep: 'file:dep' } }),
+  );
   return dir;
 }
 

@@ -103,7 +103,9 @@ describe('npm start', () => {
     const first = await Promise.race(runs.map((run, i) => run.exited.then(() => i)));
     const [refused, serving] = [runs[first]!, runs[1 - first]!];
     expect((await refused.exited).code).toBe(1);
-    expect(refused.output()).toMatch(/borg: the embedded Temporal server on \S+ belongs to a BorgOS that is (still running \(pid \d+\)|starting it right now)/);
+    expect(refused.output()).toMatch(
+      /borg: the embedded Temporal server on \S+ belongs to a BorgOS that is (still running \(pid \d+\)|starting it right now)/,
+    );
     await serving.waitForOutput('Press Ctrl-C to stop.');
     const health = await fetch(`http://127.0.0.1:${envs[1 - first]!.BORG_API_PORT}/health`);
     expect(await health.json()).toMatchObject({ ready: true, checks: { temporal: { ok: true } } });
@@ -128,14 +130,25 @@ describe('npm start', () => {
   it('refuses an argument it does not take, with exit code 2', async () => {
     const run = runScript('db:migrate', { BORG_DATA_DIR: join(tempDir('borg-help-'), 'data') }, ['--force']);
     expect(await run.exited).toEqual({ code: 2, signal: null });
-    expect(run.output().trim()).toBe('borg-migrate: unexpected argument "--force"; it is configured by environment variables only (see --help)');
+    expect(run.output().trim()).toBe(
+      'borg-migrate: unexpected argument "--force"; it is configured by environment variables only (see --help)',
+    );
   });
 
   it.each([
     [{ BORG_API_PORT: 'abc' }, 'borg: BORG_API_PORT="abc" is invalid: expected an integer port from 0 to 65535'],
-    [{ BORG_LOG_LEVEL: 'chatty' }, 'borg: BORG_LOG_LEVEL="chatty" is invalid: expected one of fatal, error, warn, info, debug, trace, silent'],
-    [{ BORG_DATA_DIR: '/proc/borg/data' }, 'borg: BORG_DATA_DIR="/proc/borg/data" is invalid: expected a directory BorgOS can create, read and write (ENOENT)'],
-    [{ BORG_API_HOST: '999.999.1.1' }, 'borg: BORG_API_HOST="999.999.1.1" is invalid: expected a hostname or IP address; this is no IPv4 address'],
+    [
+      { BORG_LOG_LEVEL: 'chatty' },
+      'borg: BORG_LOG_LEVEL="chatty" is invalid: expected one of fatal, error, warn, info, debug, trace, silent',
+    ],
+    [
+      { BORG_DATA_DIR: '/proc/borg/data' },
+      'borg: BORG_DATA_DIR="/proc/borg/data" is invalid: expected a directory BorgOS can create, read and write (ENOENT)',
+    ],
+    [
+      { BORG_API_HOST: '999.999.1.1' },
+      'borg: BORG_API_HOST="999.999.1.1" is invalid: expected a hostname or IP address; this is no IPv4 address',
+    ],
     [{ BORG_TEMPORAL_CLI: notAProgram }, `borg: BORG_TEMPORAL_CLI="${notAProgram}" is invalid: expected an executable file (EACCES)`],
   ])('refuses to start on %j with one line and exit code 2, and creates nothing', async (env, line) => {
     const dataDir = join(tempDir('borg-refused-'), 'data');
@@ -147,7 +160,11 @@ describe('npm start', () => {
 
   it('names the port when the API port is taken', async () => {
     const dataDir = tempDir('borg-start-');
-    const first = runScript('start:api', { BORG_DATA_DIR: dataDir, BORG_API_PORT: String(await freePort()), TEMPORAL_ADDRESS: inject('temporalAddress') });
+    const first = runScript('start:api', {
+      BORG_DATA_DIR: dataDir,
+      BORG_API_PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+    });
     await first.waitForOutput('API ready');
     const port = /"api":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(first.output())![1]!;
     const second = runScript('start:api', { BORG_DATA_DIR: tempDir(), BORG_API_PORT: port, TEMPORAL_ADDRESS: inject('temporalAddress') });
@@ -158,16 +175,28 @@ describe('npm start', () => {
   });
 
   it.each(['10.99.99.99', 'nowhere.invalid'])('names BORG_API_HOST in one line when %s is no address of this machine', async (host) => {
-    const run = runScript('start:api', { BORG_DATA_DIR: tempDir(), BORG_API_HOST: host, BORG_API_PORT: '0', TEMPORAL_ADDRESS: inject('temporalAddress') });
+    const run = runScript('start:api', {
+      BORG_DATA_DIR: tempDir(),
+      BORG_API_HOST: host,
+      BORG_API_PORT: '0',
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+    });
     expect((await run.exited).code).toBe(1);
-    expect(run.output()).toMatch(new RegExp(`^borg-api: BORG_API_HOST ${host} is not an address of this machine \\((EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN)\\); use one it has, e\\.g\\. 127\\.0\\.0\\.1, or 0\\.0\\.0\\.0 for all$`, 'm'));
+    expect(run.output()).toMatch(
+      new RegExp(
+        `^borg-api: BORG_API_HOST ${host} is not an address of this machine \\((EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN)\\); use one it has, e\\.g\\. 127\\.0\\.0\\.1, or 0\\.0\\.0\\.0 for all$`,
+        'm',
+      ),
+    );
     expect(run.output()).not.toMatch(/^\s+at /m);
   });
 
   it('refuses a database from a newer BorgOS and leaves it untouched', async () => {
     const dataDir = tempDir('borg-start-');
     const db = openDatabase(join(dataDir, 'borg.db'));
-    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT; INSERT INTO schema_migrations VALUES (99, 'future', 'x', 'now');");
+    db.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT; INSERT INTO schema_migrations VALUES (99, 'future', 'x', 'now');",
+    );
     db.close();
     const run = runScript('start', { BORG_DATA_DIR: dataDir, TEMPORAL_ADDRESS: inject('temporalAddress') });
     expect((await run.exited).code).toBe(1);
@@ -180,7 +209,11 @@ describe('npm start', () => {
 
 describe('npm run start:worker', () => {
   it('runs the worker alone against TEMPORAL_ADDRESS and stops on SIGINT', async () => {
-    const run = runScript('start:worker', { BORG_DATA_DIR: tempDir(), TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: 'solo-worker' });
+    const run = runScript('start:worker', {
+      BORG_DATA_DIR: tempDir(),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: 'solo-worker',
+    });
     await run.waitForOutput('worker polling');
     run.child.kill('SIGINT');
     expect(await run.exited).toEqual({ code: 0, signal: null });

@@ -12,7 +12,9 @@ export interface Stanza {
 
 /** The stanzas as a Packages file holds them. */
 export function packagesText(stanzas: readonly Stanza[]): string {
-  return stanzas.map((s) => `Package: ${s.name}\nVersion: 1.0\nArchitecture: amd64\n${s.provides ? `Provides: ${s.provides}\n` : ''}`).join('\n');
+  return stanzas
+    .map((s) => `Package: ${s.name}\nVersion: 1.0\nArchitecture: amd64\n${s.provides ? `Provides: ${s.provides}\n` : ''}`)
+    .join('\n');
 }
 
 /**
@@ -26,6 +28,9 @@ export function writeSuite(root: string, suite: string, stanzas: readonly Stanza
   if (xz.status !== 0) throw new Error(`xz failed: ${xz.stderr.toString()}`);
   writeFileSync(join(dir, 'Packages.xz'), xz.stdout);
   const digest = createHash('sha256').update(xz.stdout).digest('hex');
-  writeFileSync(join(root, 'dists', suite, 'InRelease'), `Origin: Debian\nSuite: ${suite}\nSHA256:\n ${digest} ${xz.stdout.length} main/binary-amd64/Packages.xz\n`);
+  writeFileSync(
+    join(root, 'dists', suite, 'InRelease'),
+    `Origin: Debian\nSuite: ${suite}\nSHA256:\n ${digest} ${xz.stdout.length} main/binary-amd64/Packages.xz\n`,
+  );
   return pathToFileURL(root).href;
 }

@@ -21,7 +21,11 @@ export interface EngineCreds {
 export interface TestStack extends TestApi {
   adminKey: string;
   keyFor(role: Role): string;
-  call(method: string, path: string, opts?: { body?: unknown; operator?: string; engine?: EngineCreds; raw?: string; headers?: Record<string, string> }): Promise<Call>;
+  call(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; operator?: string; engine?: EngineCreds; raw?: string; headers?: Record<string, string> },
+  ): Promise<Call>;
   /** Registers an engine through the API and returns its credentials. */
   registerEngine(name?: string): Promise<EngineCreds>;
   putPlatform(id: string, status?: string): Promise<Call>;
@@ -58,13 +62,17 @@ export async function startTestStack(temporalAddress: string, apiLog?: Logger, e
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
     async registerEngine(name = `engine-${randomUUID().slice(0, 8)}`) {
-      const res = await stack.call('POST', '/engines/register', { body: { name, capabilities: [{ platform: 'gmail', action_type: 'send_email' }] } });
+      const res = await stack.call('POST', '/engines/register', {
+        body: { name, capabilities: [{ platform: 'gmail', action_type: 'send_email' }] },
+      });
       if (res.status !== 201) throw new Error(`register failed: ${JSON.stringify(res.body)}`);
       return { id: res.body.engine_id as string, key: res.body.key as string };
     },
     putPlatform: (id, status = 'active') => stack.call('PUT', `/platforms/${id}`, { body: { name: id, status, version: '1.0' } }),
     grant: (engineId, platform, action, scopes = ['mail.send'], expiresAt) =>
-      stack.call('POST', '/grants', { body: { engine_id: engineId, platform, action_type: action, scopes, ...(expiresAt ? { expires_at: expiresAt } : {}) } }),
+      stack.call('POST', '/grants', {
+        body: { engine_id: engineId, platform, action_type: action, scopes, ...(expiresAt ? { expires_at: expiresAt } : {}) },
+      }),
     async startWorker() {
       stack.worker = await startWorker({ temporal: api.config.temporal, address: temporalAddress, db: api.db, log });
     },

@@ -95,7 +95,7 @@ export async function survivors(pids: number[], graceMs = 3000): Promise<string[
     }
   };
   const alive = (): number[] => pids.filter((pid) => read(pid, 'stat')?.includes(') Z ') === false);
-  for (const deadline = Date.now() + graceMs; alive().length > 0 && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + graceMs; alive().length > 0 && Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return alive()

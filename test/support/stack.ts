@@ -49,11 +49,14 @@ export async function startTestApi(temporalAddress: string, env: Record<string, 
 export async function buildTestApp(temporalAddress: string): Promise<FastifyInstance> {
   const connection = Connection.lazy({ address: temporalAddress });
   const log = pino({ level: 'silent' });
-  const app = await buildApp({
-    db: openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log }),
-    log,
-    temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'borg' },
-  }, apiFeatures);
+  const app = await buildApp(
+    {
+      db: openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log }),
+      log,
+      temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'borg' },
+    },
+    apiFeatures,
+  );
   app.addHook('onClose', () => connection.close());
   return app;
 }

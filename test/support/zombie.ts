@@ -16,8 +16,16 @@ export async function zombie(): Promise<{ pid: number; parent: ChildProcess }> {
   onTestFinished(() => void parent.kill('SIGKILL'));
   const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (c: Buffer) => resolve(c.toString()))));
   // Seconds, not moments: the machine is busy with other test files.
-  await eventually(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim(), (comm) => comm === 'sleep', 10_000);
+  await eventually(
+    () => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim(),
+    (comm) => comm === 'sleep',
+    10_000,
+  );
   (parent.stdio[3] as Writable).destroy();
-  await eventually(() => procStat(pid)?.state, (state) => state === 'Z', 10_000);
+  await eventually(
+    () => procStat(pid)?.state,
+    (state) => state === 'Z',
+    10_000,
+  );
   return { pid, parent };
 }

@@ -145,7 +145,10 @@ export class Borgos {
       try {
         await run();
       } catch (err) {
-        throw new Error(`ci failed at stage ${name} (passed: ${passed.join(', ') || 'none'}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new Error(
+          `ci failed at stage ${name} (passed: ${passed.join(', ') || 'none'}): ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
       }
       passed.push(name);
     };
@@ -205,11 +208,13 @@ export class Borgos {
         .withExec(['apt-get', 'install', '-y', '--no-install-recommends', ...options.packages]);
     }
     if (options.temporal === true) container = container.withFile('/usr/local/bin/temporal', this.temporalCli(), { permissions: 0o755 });
-    return container
-      .withMountedCache('/root/.npm', dag.cacheVolume('borgos-npm'))
-      .withDirectory('/src', source)
-      .withWorkdir('/src')
-      // `npm install`, not `npm ci`: see build/pipeline/image-context.ts on the lockfile.
-      .withExec(['npm', 'install', '--no-audit', '--no-fund']);
+    return (
+      container
+        .withMountedCache('/root/.npm', dag.cacheVolume('borgos-npm'))
+        .withDirectory('/src', source)
+        .withWorkdir('/src')
+        // `npm install`, not `npm ci`: see build/pipeline/image-context.ts on the lockfile.
+        .withExec(['npm', 'install', '--no-audit', '--no-fund'])
+    );
   }
 }

@@ -63,6 +63,9 @@ export function liveBuildConfig(profile: Profile, settings: ConfigSettings): Liv
   }
   const inputsHash = `sha256:${hash.digest('hex')}`;
 
-  files.set(`${AFTER_PACKAGES}/usr/lib/borgos/profile.env`, { content: profileEnv(profile, inputsHash, settings.sourceDateEpoch), mode: 0o644 });
+  files.set(`${AFTER_PACKAGES}/usr/lib/borgos/profile.env`, {
+    content: profileEnv(profile, inputsHash, settings.sourceDateEpoch),
+    mode: 0o644,
+  });
   return { lbArgs, files, inputsHash };
 }

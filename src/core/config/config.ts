@@ -73,12 +73,16 @@ export function loadConfig(env: Env = process.env): Config {
   const temporalAddress = read(v.temporalAddress);
   const tls = read(v.temporalTls);
   if (temporalAddress === undefined && (tls || apiKey !== undefined || tlsCert !== undefined) && problems.length === 0) {
-    problems.push(`${v.temporalTls.name}, ${v.temporalApiKey.name} and ${v.temporalTlsCert.name} are for a remote server: set ${v.temporalAddress.name}, or unset them to use the embedded one (it speaks plain gRPC)`);
+    problems.push(
+      `${v.temporalTls.name}, ${v.temporalApiKey.name} and ${v.temporalTlsCert.name} are for a remote server: set ${v.temporalAddress.name}, or unset them to use the embedded one (it speaks plain gRPC)`,
+    );
   }
   const temporalPort = read(v.temporalPort);
   const temporalUiPort = read(v.temporalUiPort);
   if (temporalAddress === undefined && temporalPort !== undefined && temporalPort === temporalUiPort) {
-    problems.push(`${v.temporalPort.name} and ${v.temporalUiPort.name} are both ${temporalPort}: the embedded server needs two different ports`);
+    problems.push(
+      `${v.temporalPort.name} and ${v.temporalUiPort.name} are both ${temporalPort}: the embedded server needs two different ports`,
+    );
   }
 
   const config: Config = {

@@ -21,16 +21,38 @@ function v<T>(variable: Variable<T>): Variable<T> {
 export const variables = {
   apiHost: v({ name: 'BORG_API_HOST', default: '127.0.0.1', parse: p.host, description: 'Address the API listens on' }),
   apiPort: v({ name: 'BORG_API_PORT', default: '8080', parse: p.port, description: 'Port the API listens on (0 picks a free one)' }),
-  dataDir: v({ name: 'BORG_DATA_DIR', default: './data', parse: p.writableDir, create: p.createDir, description: 'Directory for the SQLite database and the embedded Temporal database' }),
-  autoMigrate: v({ name: 'BORG_AUTO_MIGRATE', default: 'true', parse: p.boolean, description: 'Apply pending database migrations at start' }),
+  dataDir: v({
+    name: 'BORG_DATA_DIR',
+    default: './data',
+    parse: p.writableDir,
+    create: p.createDir,
+    description: 'Directory for the SQLite database and the embedded Temporal database',
+  }),
+  autoMigrate: v({
+    name: 'BORG_AUTO_MIGRATE',
+    default: 'true',
+    parse: p.boolean,
+    description: 'Apply pending database migrations at start',
+  }),
   logLevel: v({
     name: 'BORG_LOG_LEVEL',
     default: 'info',
     parse: p.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     description: 'Log level; debug adds policy reloads, workflow starts and decisions, and journal moves into the audit log',
   }),
-  logFile: v({ name: 'BORG_LOG_FILE', default: undefined, parse: p.writableFile, create: p.createFileDir, description: 'Also write JSON logs to this file, rotated by size' }),
-  logRotateSize: v({ name: 'BORG_LOG_ROTATE_SIZE', default: '10m', parse: p.size, description: 'Rotate the log file when it reaches this size' }),
+  logFile: v({
+    name: 'BORG_LOG_FILE',
+    default: undefined,
+    parse: p.writableFile,
+    create: p.createFileDir,
+    description: 'Also write JSON logs to this file, rotated by size',
+  }),
+  logRotateSize: v({
+    name: 'BORG_LOG_ROTATE_SIZE',
+    default: '10m',
+    parse: p.size,
+    description: 'Rotate the log file when it reaches this size',
+  }),
   logRotateKeep: v({ name: 'BORG_LOG_ROTATE_KEEP', default: '5', parse: p.integer(1, 1000), description: 'Rotated log files to keep' }),
   shutdownTimeoutMs: v({
     name: 'BORG_SHUTDOWN_TIMEOUT_MS',
@@ -42,10 +64,15 @@ export const variables = {
     name: 'BORG_TEMPORAL_CLI',
     default: undefined,
     parse: p.executableFile,
-    description: 'Path to the `temporal` CLI for the embedded server (default: PATH, then Go\'s bin dir, else `go install`)',
+    description: "Path to the `temporal` CLI for the embedded server (default: PATH, then Go's bin dir, else `go install`)",
   }),
   temporalPort: v({ name: 'BORG_TEMPORAL_PORT', default: '7233', parse: p.port, description: 'gRPC port of the embedded Temporal server' }),
-  temporalUiPort: v({ name: 'BORG_TEMPORAL_UI_PORT', default: '8233', parse: p.port, description: 'Web UI port of the embedded Temporal server' }),
+  temporalUiPort: v({
+    name: 'BORG_TEMPORAL_UI_PORT',
+    default: '8233',
+    parse: p.port,
+    description: 'Web UI port of the embedded Temporal server',
+  }),
   temporalAddress: v({
     name: 'TEMPORAL_ADDRESS',
     default: undefined,
@@ -62,10 +89,30 @@ export const variables = {
     description: 'API key for Temporal Cloud (implies TLS)',
   }),
   temporalTls: v({ name: 'TEMPORAL_TLS', default: 'false', parse: p.boolean, description: 'Use TLS to reach TEMPORAL_ADDRESS' }),
-  temporalTlsCert: v({ name: 'TEMPORAL_TLS_CERT', default: undefined, parse: p.readableFile, description: 'Client certificate (PEM) for mTLS' }),
-  temporalTlsKey: v({ name: 'TEMPORAL_TLS_KEY', default: undefined, parse: p.readableFile, description: 'Client private key (PEM) for mTLS' }),
-  temporalTlsCa: v({ name: 'TEMPORAL_TLS_CA', default: undefined, parse: p.readableFile, description: 'CA certificate (PEM) that signed the server certificate' }),
-  temporalTlsServerName: v({ name: 'TEMPORAL_TLS_SERVER_NAME', default: undefined, parse: p.host, description: 'Server name to verify in the server certificate' }),
+  temporalTlsCert: v({
+    name: 'TEMPORAL_TLS_CERT',
+    default: undefined,
+    parse: p.readableFile,
+    description: 'Client certificate (PEM) for mTLS',
+  }),
+  temporalTlsKey: v({
+    name: 'TEMPORAL_TLS_KEY',
+    default: undefined,
+    parse: p.readableFile,
+    description: 'Client private key (PEM) for mTLS',
+  }),
+  temporalTlsCa: v({
+    name: 'TEMPORAL_TLS_CA',
+    default: undefined,
+    parse: p.readableFile,
+    description: 'CA certificate (PEM) that signed the server certificate',
+  }),
+  temporalTlsServerName: v({
+    name: 'TEMPORAL_TLS_SERVER_NAME',
+    default: undefined,
+    parse: p.host,
+    description: 'Server name to verify in the server certificate',
+  }),
 };
 
 export type Variables = typeof variables;

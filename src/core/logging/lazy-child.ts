@@ -73,4 +73,3 @@ class LazyChildLogger {
 export function lazyChildLogger(parent: RequestLogger, bindings: Bindings, options: ChildLoggerOptions): RequestLogger {
   return new LazyChildLogger(parent, bindings, options);
 }
-

@@ -43,5 +43,11 @@ export function createLogger(config: Pick<Config, 'log'>): Logger {
     target: 'pino-roll',
     options: { file: config.log.file, size: config.log.rotateSize, limit: { count: config.log.rotateKeep }, mkdir: true, symlink: true },
   });
-  return pino(options, pino.multistream([{ stream: stdout, level: config.log.level }, { stream: files, level: config.log.level }]));
+  return pino(
+    options,
+    pino.multistream([
+      { stream: stdout, level: config.log.level },
+      { stream: files, level: config.log.level },
+    ]),
+  );
 }

@@ -18,14 +18,20 @@ export class OutageLog {
     this.failures += 1;
     if (this.since !== undefined) return;
     this.since = Date.now();
-    this.log.warn({ cause: err instanceof Error ? err.message : String(err) }, `${this.what} does not answer; what needs it is refused until it does`);
+    this.log.warn(
+      { cause: err instanceof Error ? err.message : String(err) },
+      `${this.what} does not answer; what needs it is refused until it does`,
+    );
   }
 
   /** A call the dependency answered: ends the outage, if there was one. */
   answered(): void {
     if (this.since === undefined) return;
     const seconds = Math.round((Date.now() - this.since) / 1000);
-    this.log.warn({ failed_calls: this.failures, outage_s: seconds }, `${this.what} answers again after ${seconds} s; ${this.failures} calls failed meanwhile`);
+    this.log.warn(
+      { failed_calls: this.failures, outage_s: seconds },
+      `${this.what} answers again after ${seconds} s; ${this.failures} calls failed meanwhile`,
+    );
     this.since = undefined;
     this.failures = 0;
   }

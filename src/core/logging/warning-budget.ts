@@ -41,7 +41,10 @@ export class WarningBudget {
     this.timer = undefined;
     if (this.suppressed === 0) return;
     const interval = this.intervalMs % 1000 === 0 ? `${this.intervalMs / 1000} s` : `${this.intervalMs} ms`;
-    this.log.warn({ suppressed: this.suppressed, per_interval: this.perInterval, interval_ms: this.intervalMs }, `${this.message}: ${this.suppressed} more in ${interval}, beyond the ${this.perInterval} logged one by one`);
+    this.log.warn(
+      { suppressed: this.suppressed, per_interval: this.perInterval, interval_ms: this.intervalMs },
+      `${this.message}: ${this.suppressed} more in ${interval}, beyond the ${this.perInterval} logged one by one`,
+    );
     this.suppressed = 0;
   }
 }

@@ -15,7 +15,9 @@ export interface Usage {
 function argumentsAllowStart(name: string, usage: Usage, args: string[]): boolean {
   if (args.length === 0) return true;
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`usage: ${usage.command}\n\n${usage.summary}\n\nIt takes no arguments; it reads these environment variables:\n${configText()}\n`);
+    process.stdout.write(
+      `usage: ${usage.command}\n\n${usage.summary}\n\nIt takes no arguments; it reads these environment variables:\n${configText()}\n`,
+    );
     return false;
   }
   process.stderr.write(`${name}: unexpected argument "${args[0]}"; it is configured by environment variables only (see --help)\n`);

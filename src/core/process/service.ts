@@ -22,20 +22,28 @@ export interface ServiceContext {
  * the migrated database (closed last). `body` starts the rest and registers how to stop it; if
  * anything fails on the way up, what already started is stopped before the error is printed.
  */
-export function runService(name: string, options: { temporalRuntime: boolean; usage?: Usage }, body: (ctx: ServiceContext) => Promise<void>): void {
-  runMain(name, async () => {
-    const config = loadConfig();
-    const log = createLogger(config);
-    if (options.temporalRuntime) installTemporalRuntime(log);
-    const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
-    lifecycle.handleSignals();
-    try {
-      const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: config.autoMigrate, log });
-      lifecycle.onStop('database', () => closeDatabase(db));
-      await body({ config, log, lifecycle, db });
-    } catch (err) {
-      await lifecycle.stop('start failed');
-      throw err;
-    }
-  }, options.usage);
+export function runService(
+  name: string,
+  options: { temporalRuntime: boolean; usage?: Usage },
+  body: (ctx: ServiceContext) => Promise<void>,
+): void {
+  runMain(
+    name,
+    async () => {
+      const config = loadConfig();
+      const log = createLogger(config);
+      if (options.temporalRuntime) installTemporalRuntime(log);
+      const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+      lifecycle.handleSignals();
+      try {
+        const db = openMigratedDatabase({ file: config.dbFile, autoMigrate: config.autoMigrate, log });
+        lifecycle.onStop('database', () => closeDatabase(db));
+        await body({ config, log, lifecycle, db });
+      } catch (err) {
+        await lifecycle.stop('start failed');
+        throw err;
+      }
+    },
+    options.usage,
+  );
 }

@@ -63,7 +63,7 @@ export async function installTemporalCli(onProgress: (line: string) => void): Pr
     );
   }
   const found = await findTemporalCli();
-  if (!found) throw new TemporalCliError('go install succeeded but no temporal binary is in Go\'s bin dir');
+  if (!found) throw new TemporalCliError("go install succeeded but no temporal binary is in Go's bin dir");
   return found;
 }
 

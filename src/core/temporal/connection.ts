@@ -54,6 +54,8 @@ export function boundedRetryInterceptor(): ReturnType<typeof makeGrpcRetryInterc
     delayFunction: (attempt, status) =>
       // The SDK's own start (100 ms) and factor (1.7), written out because it ignores a maximum given to it;
       // jittered after the cap, so API processes that lost Temporal together do not all retry in the same instant.
-      Number(status.code) === UNAVAILABLE ? Math.min(MAX_RETRY_DELAY_MS, 100 * 1.7 ** attempt) * (0.8 + Math.random() * 0.4) : sdk.delayFunction(attempt, status),
+      Number(status.code) === UNAVAILABLE
+        ? Math.min(MAX_RETRY_DELAY_MS, 100 * 1.7 ** attempt) * (0.8 + Math.random() * 0.4)
+        : sdk.delayFunction(attempt, status),
   });
 }

@@ -50,7 +50,13 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-async function waitUntilServing(address: string, namespace: string, child: ChildProcess, deadline: number, tail: () => string): Promise<void> {
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  child: ChildProcess,
+  deadline: number,
+  tail: () => string,
+): Promise<void> {
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -76,7 +82,8 @@ async function waitUntilServing(address: string, namespace: string, child: Child
  * The server's environment without OpenTelemetry settings: they are meant for whatever runs BorgOS (Dagger sets them in
  * every container), and the server, which exports traces over gRPC only, refuses to start on `http/protobuf`.
  */
-const serverEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('OTEL_')));
+const serverEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('OTEL_')));
 
 /** Where the server writes its own output; each start moves the last run's to `<log>.1`. */
 export const serverLogOf = (dbFile: string): string => `${dbFile}.log`;
@@ -109,13 +116,20 @@ async function startLocked(options: DevServerOptions, lock: FileLock): Promise<D
   await assertPortFree(options.port, 'BORG_TEMPORAL_PORT (Temporal gRPC)');
   await assertPortFree(options.uiPort, 'BORG_TEMPORAL_UI_PORT (Temporal UI)');
   const args = [
-    'server', 'start-dev',
-    '--db-filename', options.dbFile,
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--namespace', options.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
   ];
   // A file, not a pipe: a Go program that writes to a pipe nobody reads dies of SIGPIPE, so a server outliving a
   // killed run would die mid-write on its next line instead of shutting down cleanly when the next start stops it.

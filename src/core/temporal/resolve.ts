@@ -14,7 +14,10 @@ export async function resolveTemporal(config: Config, log: Logger, lifecycle: Li
   const { temporal } = config;
   if (temporal.address) return { address: temporal.address, uiUrl: undefined };
   const cli = await ensureTemporalCli(temporal.embedded.cli, (line) => log.info(line));
-  log.info({ cli, dbFile: temporal.embedded.dbFile, serverLog: serverLogOf(temporal.embedded.dbFile) }, 'starting embedded Temporal server');
+  log.info(
+    { cli, dbFile: temporal.embedded.dbFile, serverLog: serverLogOf(temporal.embedded.dbFile) },
+    'starting embedded Temporal server',
+  );
   const server = await startDevServer({
     cli,
     dbFile: temporal.embedded.dbFile,
@@ -22,7 +25,8 @@ export async function resolveTemporal(config: Config, log: Logger, lifecycle: Li
     uiPort: temporal.embedded.uiPort,
     namespace: temporal.namespace,
   });
-  if (server.leftoverPid !== undefined) log.warn({ pid: server.leftoverPid }, 'stopped the embedded Temporal server an earlier run left behind when it was killed');
+  if (server.leftoverPid !== undefined)
+    log.warn({ pid: server.leftoverPid }, 'stopped the embedded Temporal server an earlier run left behind when it was killed');
   lifecycle.onStop('temporal-server', () => server.stop());
   return { address: server.address, uiUrl: server.uiUrl };
 }

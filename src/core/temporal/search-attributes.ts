@@ -9,7 +9,11 @@ export interface KeywordAttribute {
 }
 
 /** Registers the given search attributes in the namespace if they are missing (needs operator rights). */
-export async function ensureSearchAttributes(settings: ConnectionSettings, namespace: string, keys: readonly KeywordAttribute[]): Promise<void> {
+export async function ensureSearchAttributes(
+  settings: ConnectionSettings,
+  namespace: string,
+  keys: readonly KeywordAttribute[],
+): Promise<void> {
   const connection = await Connection.connect(settings);
   try {
     await addMissingSearchAttributes(connection, namespace, keys);
@@ -29,6 +33,8 @@ export async function addMissingSearchAttributes(
   if (missing.length === 0) return;
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    searchAttributes: Object.fromEntries(
+      missing.map((k) => [k.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
   });
 }

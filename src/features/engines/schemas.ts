@@ -311,7 +311,8 @@ export const eventListQuery = filledObject(
     before: Type.Optional(
       Type.String({
         maxLength: 100,
-        description: 'Page backwards: only events older than this event id (the last one of the previous page). It must name an event: one that names nothing is a 400',
+        description:
+          'Page backwards: only events older than this event id (the last one of the previous page). It must name an event: one that names nothing is a 400',
       }),
     ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),

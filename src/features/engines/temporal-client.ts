@@ -1,5 +1,11 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { BaseLogger } from 'pino';
 import type { SettledRequest } from './activities.js';
@@ -120,10 +126,12 @@ export class EngineTemporalClient {
    * (`npm run start:api`) against a fresh server has nobody else to register them.
    */
   private ensureSearchAttributes(): Promise<void> {
-    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace, searchAttributeKeys).catch((err: unknown) => {
-      this.searchAttributes = undefined;
-      throw err;
-    });
+    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace, searchAttributeKeys).catch(
+      (err: unknown) => {
+        this.searchAttributes = undefined;
+        throw err;
+      },
+    );
     return this.searchAttributes;
   }
 
@@ -158,7 +166,10 @@ export class EngineTemporalClient {
   async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
     const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
     try {
-      const settled = await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }), DECIDE_MS);
+      const settled = await this.bounded(
+        () => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }),
+        DECIDE_MS,
+      );
       this.log.debug({ workflow_id: workflowId, status: settled.status }, 'the workflow applied the decision');
       return settled;
     } catch (err) {

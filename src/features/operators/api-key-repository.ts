@@ -19,7 +19,9 @@ export class ApiKeyRepository {
 
   insert(k: ApiKey): void {
     this.db
-      .prepare('INSERT INTO api_keys (id, name, role, key_hash, created_at, revoked_at) VALUES (@id, @name, @role, @key_hash, @created_at, @revoked_at)')
+      .prepare(
+        'INSERT INTO api_keys (id, name, role, key_hash, created_at, revoked_at) VALUES (@id, @name, @role, @key_hash, @created_at, @revoked_at)',
+      )
       .run(k);
   }
 

@@ -56,7 +56,11 @@ export default fp(
     const identify = (request: FastifyRequest): OperatorIdentity => {
       const token = operatorToken(request);
       if (!token) {
-        throw new DomainError('unauthenticated', 'OPERATOR_AUTH_REQUIRED', 'send an operator API key as Authorization: Bearer <key>, X-API-Key, or the password of HTTP Basic auth');
+        throw new DomainError(
+          'unauthenticated',
+          'OPERATOR_AUTH_REQUIRED',
+          'send an operator API key as Authorization: Bearer <key>, X-API-Key, or the password of HTTP Basic auth',
+        );
       }
       const key = apiKeys.authenticate(token);
       if (!key) throw new DomainError('unauthenticated', 'OPERATOR_AUTH_FAILED', 'unknown or revoked API key');
@@ -79,7 +83,8 @@ export default fp(
       app.auth.document(
         async (request: FastifyRequest): Promise<void> => {
           const operator = identify(request);
-          if (rank[operator.role] < rank[role]) throw new DomainError('forbidden', 'FORBIDDEN', `this needs the ${role} role; the key has ${operator.role}`);
+          if (rank[operator.role] < rank[role])
+            throw new DomainError('forbidden', 'FORBIDDEN', `this needs the ${role} role; the key has ${operator.role}`);
           request.operator = operator;
         },
         { audiences: ['operator'], ...roleDoc(role) },

@@ -18,20 +18,40 @@ export default async function apiKeyRoutes(fastify: FastifyInstance): Promise<vo
     '/api-keys',
     {
       onRequest: admin,
-      schema: { summary: 'Create an operator API key; it is returned once', security: operatorSecurity, body: createApiKeyBody, response: { 201: createdApiKey, ...errors } },
+      schema: {
+        summary: 'Create an operator API key; it is returned once',
+        security: operatorSecurity,
+        body: createApiKeyBody,
+        response: { 201: createdApiKey, ...errors },
+      },
     },
     async (request, reply) => reply.status(201).send(apiKeys.create(actorOf(request), request.body.name, request.body.role)),
   );
 
   app.get(
     '/api-keys',
-    { onRequest: admin, schema: { summary: 'Operator API keys (never the secrets)', security: operatorSecurity, response: { 200: Type.Array(apiKeyRecord), ...errors } } },
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Operator API keys (never the secrets)',
+        security: operatorSecurity,
+        response: { 200: Type.Array(apiKeyRecord), ...errors },
+      },
+    },
     async () => apiKeys.list(),
   );
 
   app.delete(
     '/api-keys/:id',
-    { onRequest: admin, schema: { summary: 'Revoke an operator API key', security: operatorSecurity, params: idParams, response: { 204: Type.Null(), ...errors } } },
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Revoke an operator API key',
+        security: operatorSecurity,
+        params: idParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
     async (request, reply) => {
       apiKeys.revoke(actorOf(request), request.params.id, request.operator?.id);
       return reply.status(204).send(null);

@@ -55,7 +55,10 @@ const STATUS_OF: Record<ErrorKind, number> = {
 /** Maps every error, including Fastify's own, to the uniform shape; never leaks internals on 5xx. */
 export function toErrorBody(err: FastifyError | DomainError): { status: number; body: ErrorBody } {
   if (err instanceof DomainError) {
-    return { status: STATUS_OF[err.kind], body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
+    return {
+      status: STATUS_OF[err.kind],
+      body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+    };
   }
   if (err.validation) return toErrorBody(invalidFields(fieldProblems(err)));
   // A 400 rather than Fastify's 414: an id over 100 characters is the same mistake whether the router
@@ -64,7 +67,15 @@ export function toErrorBody(err: FastifyError | DomainError): { status: number; 
     return toErrorBody(invalidFields([{ field: 'params', message: `must NOT have more than ${MAX_PARAM_LENGTH} characters each` }]));
   }
   if (/^SQLITE_(BUSY|LOCKED)/.test(String(err.code))) {
-    return { status: 503, body: { error: { code: 'DATABASE_BUSY', message: 'another process (borgctl, a migration, a backup) held the database write lock too long; retry in a moment' } } };
+    return {
+      status: 503,
+      body: {
+        error: {
+          code: 'DATABASE_BUSY',
+          message: 'another process (borgctl, a migration, a backup) held the database write lock too long; retry in a moment',
+        },
+      },
+    };
   }
   const status = err.statusCode ?? 500;
   if (status >= 500) {
@@ -77,7 +88,8 @@ export function toErrorBody(err: FastifyError | DomainError): { status: number; 
 /** Fastify's own 413 and 415 say only their status line; say what this request did wrong. */
 function bodyProblem(status: number, request: FastifyRequest): string | undefined {
   if (status === 413) return `the body is over this route's limit of ${request.routeOptions.bodyLimit ?? 'unknown'} bytes`;
-  if (status === 415) return `the body must be JSON, sent as content-type: application/json; this one came as ${request.headers['content-type'] ?? 'no content-type'}`;
+  if (status === 415)
+    return `the body must be JSON, sent as content-type: application/json; this one came as ${request.headers['content-type'] ?? 'no content-type'}`;
   return undefined;
 }
 

@@ -14,9 +14,10 @@ function parsesAsJson(text: string): boolean {
 
 /** Where a body that is not UTF-8 first goes wrong: the offset of the byte that starts no well-formed sequence (RFC 3629). */
 function firstBadByte(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const lead = bytes[i]!;
-    const more = lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
+    const more =
+      lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
     if (more < 0) return i;
     // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
     const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
@@ -34,11 +35,19 @@ function firstBadByte(bytes: Buffer): number {
 function notUtf8(bytes: Buffer): DomainError {
   const at = firstBadByte(bytes);
   const byte = bytes[at]?.toString(16).padStart(2, '0') ?? 'end';
-  return new DomainError('invalid', 'INVALID_JSON_BODY', `Body is not UTF-8, which JSON must be (RFC 8259): the bytes at offset ${at} (0x${byte}) are no character`);
+  return new DomainError(
+    'invalid',
+    'INVALID_JSON_BODY',
+    `Body is not UTF-8, which JSON must be (RFC 8259): the bytes at offset ${at} (0x${byte}) are no character`,
+  );
 }
 
 const poisoned = () =>
-  new DomainError('invalid', 'INVALID_JSON_BODY', 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth');
+  new DomainError(
+    'invalid',
+    'INVALID_JSON_BODY',
+    'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth',
+  );
 
 /** Every body is JSON, in UTF-8; a refusal says what is wrong with it. */
 export default fp(

@@ -27,7 +27,9 @@ export default fp(
       const path = request.url.split('?')[0]!;
       const allow = [...new Set(routes.filter((r) => r.path.test(path)).map((r) => r.method))];
       if (allow.length === 0) return done();
-      const body: ErrorBody = { error: { code: 'METHOD_NOT_ALLOWED', message: `${path} takes ${allow.join(', ')}, not ${request.method}` } };
+      const body: ErrorBody = {
+        error: { code: 'METHOD_NOT_ALLOWED', message: `${path} takes ${allow.join(', ')}, not ${request.method}` },
+      };
       reply.status(405).header('allow', allow.join(', ')).send(body);
     });
   },

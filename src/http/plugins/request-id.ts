@@ -14,7 +14,10 @@ export function requestId(req: IncomingMessage): string {
 
 // Sent as text: a route's own schema for 503 (the health reply's) would fail to serialize it.
 const SHUTTING_DOWN = JSON.stringify({
-  error: { code: 'SHUTTING_DOWN', message: 'the server is shutting down and takes no new requests; send it again once it is back, or to another replica' },
+  error: {
+    code: 'SHUTTING_DOWN',
+    message: 'the server is shutting down and takes no new requests; send it again once it is back, or to another replica',
+  },
 } satisfies ErrorBody);
 
 // Callback style: it runs on every request, and an async hook costs a promise and a microtask turn.

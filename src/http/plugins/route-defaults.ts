@@ -48,7 +48,9 @@ export default fp(
       // that is too large or not JSON: documented on every route such a request can reach.
       const takesBody = [route.method].flat().some((m) => BODY_METHODS.has(m));
       // Such a route may also write, and find the database locked by another process for too long: 503.
-      const response = takesBody ? { ...bodyErrors, 503: errorRef, ...(route.schema.response as object | undefined) } : route.schema.response;
+      const response = takesBody
+        ? { ...bodyErrors, 503: errorRef, ...(route.schema.response as object | undefined) }
+        : route.schema.response;
       route.schema = { ...route.schema, querystring, response, ...authDocs(route.onRequest, route.schema.description) };
       if (takesBody && !route.schema.body) route.preValidation = [...[route.preValidation ?? []].flat(), refuseBody];
     });

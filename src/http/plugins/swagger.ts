@@ -23,7 +23,8 @@ export default fp(
         openapi: '3.0.3',
         info: {
           title: 'BorgOS control plane',
-          description: 'Devices, engines and operators. Every route but /health (and its /live and /ready) authenticates, this document included.',
+          description:
+            'Devices, engines and operators. Every route but /health (and its /live and /ready) authenticates, this document included.',
           version: opts.version,
         },
         components: {
@@ -37,7 +38,10 @@ export default fp(
       guard(request).then(
         () => done(),
         (err: Error) => {
-          reply.header('www-authenticate', 'Basic realm="BorgOS API docs: any user name, an operator API key as password", charset="UTF-8"');
+          reply.header(
+            'www-authenticate',
+            'Basic realm="BorgOS API docs: any user name, an operator API key as password", charset="UTF-8"',
+          );
           done(err);
         },
       );

@@ -14,7 +14,11 @@ const DID_NOT_ANSWER = (what: string) => `${what} did not answer; the server log
  * Runs one check. Its failure is told in the server log: /health answers anyone, and a driver's message names
  * internal addresses and paths a stranger has no business reading.
  */
-async function timed(what: string, log: FastifyBaseLogger, run: () => Promise<Omit<CheckResult, 'ok' | 'latency_ms'>>): Promise<CheckResult> {
+async function timed(
+  what: string,
+  log: FastifyBaseLogger,
+  run: () => Promise<Omit<CheckResult, 'ok' | 'latency_ms'>>,
+): Promise<CheckResult> {
   const started = performance.now();
   try {
     const extra = await run();
@@ -33,7 +37,9 @@ export default async function healthRoutes(fastify: FastifyInstance, opts: { ver
   const temporal = new LastKnownCheck(
     () =>
       timed('Temporal', app.log, async () => {
-        await client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => client.workflowService.describeNamespace({ namespace }));
+        await client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+          client.workflowService.describeNamespace({ namespace }),
+        );
         return { namespace };
       }),
     ANSWER_WITHIN_MS,
@@ -48,7 +54,9 @@ export default async function healthRoutes(fastify: FastifyInstance, opts: { ver
       temporal.result(),
     ]);
     const checks = { database, temporal: temporalCheck };
-    const failing = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+    const failing = Object.entries(checks)
+      .filter(([, c]) => !c.ok)
+      .map(([name]) => name);
     const ready = failing.length === 0;
     return {
       live: true,
@@ -63,7 +71,10 @@ export default async function healthRoutes(fastify: FastifyInstance, opts: { ver
 
   for (const [url, summary] of [
     ['/health', 'Liveness and readiness (database, Temporal); with /health/live and /health/ready, the routes without authentication'],
-    ['/health/ready', 'Readiness alone, for orchestrators: 200 while database and Temporal answer, 503 otherwise (the body is that of /health)'],
+    [
+      '/health/ready',
+      'Readiness alone, for orchestrators: 200 while database and Temporal answer, 503 otherwise (the body is that of /health)',
+    ],
   ] as const) {
     app.get(url, { schema: { summary, response: { 200: healthReplySchema, 503: healthReplySchema } } }, async (request, reply) => {
       const body = await health(request.log);
@@ -73,7 +84,12 @@ export default async function healthRoutes(fastify: FastifyInstance, opts: { ver
 
   app.get(
     '/health/live',
-    { schema: { summary: 'Liveness alone, for orchestrators: 200 while the process answers; it checks nothing else', response: { 200: liveReplySchema } } },
+    {
+      schema: {
+        summary: 'Liveness alone, for orchestrators: 200 while the process answers; it checks nothing else',
+        response: { 200: liveReplySchema },
+      },
+    },
     async () => ({ live: true, version: opts.version, uptime_s: Math.round(process.uptime()) }),
   );
 }

@@ -8,7 +8,9 @@ const check = Type.Object({
   schema_version: Type.Optional(Type.Integer()),
   namespace: Type.Optional(Type.String()),
   age_ms: Type.Optional(
-    Type.Integer({ description: 'Set when a live check did not answer within the reply time: this is its last result, checked this long ago' }),
+    Type.Integer({
+      description: 'Set when a live check did not answer within the reply time: this is its last result, checked this long ago',
+    }),
   ),
 });
 

@@ -13,7 +13,10 @@ export function pattern(source: string, words: string): Pattern {
 }
 
 /** Platform ids, action types, flag names. */
-export const SLUG = pattern('^[a-z0-9][a-z0-9_.-]{0,63}$', '1 to 64 lowercase letters, digits, "_", "." or "-", starting with a letter or digit');
+export const SLUG = pattern(
+  '^[a-z0-9][a-z0-9_.-]{0,63}$',
+  '1 to 64 lowercase letters, digits, "_", "." or "-", starting with a letter or digit',
+);
 
 /** RFC 6749 scope tokens. */
 export const SCOPE = pattern('^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', 'printable ASCII without spaces, double quotes or backslashes');

@@ -11,14 +11,22 @@ import { describe, expect, it } from 'vitest';
 const file = path.resolve(import.meta.dirname, '../../../build/dagger/src/index.ts');
 const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
 
-const decoratorName = (d: ts.Decorator): string => (ts.isCallExpression(d.expression) ? d.expression.expression.getText() : d.expression.getText());
+const decoratorName = (d: ts.Decorator): string =>
+  ts.isCallExpression(d.expression) ? d.expression.expression.getText() : d.expression.getText();
 const decorators = (node: ts.Node): ts.Decorator[] => (ts.canHaveDecorators(node) ? [...(ts.getDecorators(node) ?? [])] : []);
 const leadingDoc = (node: ts.Node): string | undefined =>
-  ts.getLeadingCommentRanges(source.text, node.getFullStart())?.map((r) => source.text.slice(r.pos, r.end)).find((c) => c.startsWith('/**'));
+  ts
+    .getLeadingCommentRanges(source.text, node.getFullStart())
+    ?.map((r) => source.text.slice(r.pos, r.end))
+    .find((c) => c.startsWith('/**'));
 
-const moduleClass = source.statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && decorators(s).some((d) => decoratorName(d) === 'object'));
+const moduleClass = source.statements.find(
+  (s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && decorators(s).some((d) => decoratorName(d) === 'object'),
+);
 const members: readonly ts.ClassElement[] = moduleClass?.members ?? [];
-const functions = members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && decorators(m).some((d) => decoratorName(d) === 'func'));
+const functions = members.filter(
+  (m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && decorators(m).some((d) => decoratorName(d) === 'func'),
+);
 
 describe('dagger module source', () => {
   it('has one @object class exposing the functions the issue names', () => {
@@ -42,7 +50,10 @@ describe('dagger module source', () => {
         .flatMap((s) => (ts.isVariableStatement(s) ? [...s.declarationList.declarations] : []))
         .find((d) => d.name.getText() === 'sourceIgnore')?.initializer;
       expect(argument?.getText()).toContain('ignore: sourceIgnore');
-      const patterns = ignore !== undefined && ts.isArrayLiteralExpression(ignore) ? ignore.elements.map((e) => (ts.isStringLiteral(e) ? e.text : '')) : [];
+      const patterns =
+        ignore !== undefined && ts.isArrayLiteralExpression(ignore)
+          ? ignore.elements.map((e) => (ts.isStringLiteral(e) ? e.text : ''))
+          : [];
       expect(patterns).toEqual(expect.arrayContaining(['**/node_modules', 'out', 'data', 'artifacts']));
     });
   }

@@ -59,7 +59,10 @@ const base = (chain: Selection[]): string | undefined => selectionsOf(chain, 'fr
 /** Mount path → cache volume key, resolved through the IDs the engine handed out. */
 function caches(chain: Selection[]): Record<string, string> {
   return Object.fromEntries(
-    selectionsOf(chain, 'withMountedCache').map((s) => [s.args.path, selectionsOf(engine.resolve(s.args.cache), 'cacheVolume')[0]?.args.key]),
+    selectionsOf(chain, 'withMountedCache').map((s) => [
+      s.args.path,
+      selectionsOf(engine.resolve(s.args.cache), 'cacheVolume')[0]?.args.key,
+    ]),
   ) as Record<string, string>;
 }
 
@@ -71,7 +74,10 @@ function indexOfExec(chain: Selection[], prefix: string[]): number {
 function expectNodeWorkspace(chain: Selection[], stageArgv: string[]): void {
   expect(caches(chain)['/root/.npm']).toBe('borgos-npm');
   const sourceMount = selectionsOf(chain, 'withDirectory').find((s) => s.args.path === '/src');
-  expect(engine.resolve(sourceMount?.args.source)).toEqual([{ field: 'host', args: {} }, { field: 'directory', args: { path: repo } }]);
+  expect(engine.resolve(sourceMount?.args.source)).toEqual([
+    { field: 'host', args: {} },
+    { field: 'directory', args: { path: repo } },
+  ]);
   expect(selectionsOf(chain, 'withWorkdir')[0]?.args.path).toBe('/src');
   const install = indexOfExec(chain, ['npm', 'install']);
   const stage = execsOf(chain).findIndex((argv) => JSON.stringify(argv) === JSON.stringify(stageArgv));
@@ -87,7 +93,10 @@ describe('dagger module queries', () => {
     expect(caches(chain)).toMatchObject({ '/var/cache/apt/archives': 'borgos-apt-archives', '/var/lib/apt/lists': 'borgos-apt-lists' });
     expect(execsOf(chain)[indexOfExec(chain, ['apt-get', 'install'])]).toContain('shellcheck');
     expectNodeWorkspace(chain, ['npm', 'run', 'pipeline', '--', 'lint']);
-    expect(chain.slice(-2)).toEqual([{ field: 'directory', args: { path: 'artifacts' } }, { field: 'sync', args: {} }]);
+    expect(chain.slice(-2)).toEqual([
+      { field: 'directory', args: { path: 'artifacts' } },
+      { field: 'sync', args: {} },
+    ]);
   });
 
   it('test puts a Temporal CLI built with cached Go on PATH before running S1', async () => {
@@ -111,7 +120,11 @@ describe('dagger module queries', () => {
     const nodeSource = engine.resolve(node?.args.source);
     expect(base(nodeSource)).toBe('node:20-bookworm');
     expect(nodeSource.at(-1)).toEqual({ field: 'directory', args: { path: '/usr/local' } });
-    expect(caches(chain)).toMatchObject({ '/var/cache/apt/archives': 'borgos-apt-archives', '/var/lib/apt/lists': 'borgos-apt-lists', '/root/.cache/borgos/iso': 'borgos-iso' });
+    expect(caches(chain)).toMatchObject({
+      '/var/cache/apt/archives': 'borgos-apt-archives',
+      '/var/lib/apt/lists': 'borgos-apt-lists',
+      '/root/.cache/borgos/iso': 'borgos-iso',
+    });
     expect(execsOf(chain)).toContainEqual(['rm', '-f', '/etc/apt/apt.conf.d/docker-clean']);
     const isoArgv = ['npm', 'run', 'pipeline', '--', 'iso', '--profile', 'server', '--iso-tag', 'borgos-server-1'];
     expectNodeWorkspace(chain, isoArgv);
@@ -152,10 +165,23 @@ describe('dagger module queries', () => {
     const secret = selectionsOf(chain, 'withSecretVariable')[0];
     expect(secret?.args.name).toBe('GITHUB_TOKEN');
     expect(engine.resolve(secret?.args.secret)).toEqual([{ field: 'setSecret', args: { name: 'gh', plaintext: 'ghp_example' } }]);
-    expect(selectionsOf(chain, 'withEnvVariable')).toContainEqual({ field: 'withEnvVariable', args: { name: 'GITHUB_REPOSITORY', value: 'borg/borgos' } });
+    expect(selectionsOf(chain, 'withEnvVariable')).toContainEqual({
+      field: 'withEnvVariable',
+      args: { name: 'GITHUB_REPOSITORY', value: 'borg/borgos' },
+    });
     const isoDir = engine.resolve(selectionsOf(chain, 'withDirectory').find((s) => s.args.path === 'out/ISO')?.args.source);
     expect(isoDir.at(-1)).toEqual({ field: 'directory', args: { path: 'out/ISO' } });
-    expect(execsOf(isoDir)).toContainEqual(['npm', 'run', 'pipeline', '--', 'iso', '--profile', 'server', '--iso-tag', 'borgos-server-9.8.7']);
+    expect(execsOf(isoDir)).toContainEqual([
+      'npm',
+      'run',
+      'pipeline',
+      '--',
+      'iso',
+      '--profile',
+      'server',
+      '--iso-tag',
+      'borgos-server-9.8.7',
+    ]);
     const tarball = engine.resolve(selectionsOf(chain, 'withFile').find((s) => s.args.path === 'out/image/borgos-image.tar')?.args.source);
     expect(tarball.slice(-2).map((s) => s.field)).toEqual(['dockerBuild', 'asTarball']);
     expect(chain.at(-1)?.field).toBe('stdout');
@@ -165,7 +191,9 @@ describe('dagger module queries', () => {
   it('ci runs lint, test, iso and image in order', async () => {
     const summary = await call((m, source) => m.ci(source));
     // Reading package.json for the ISO tag is an evaluation too, with no stage in it.
-    const stages = engine.evaluations.map((q) => execsOf(q.chain).find((argv) => argv[2] === 'pipeline')?.[4]).filter((name) => name !== undefined);
+    const stages = engine.evaluations
+      .map((q) => execsOf(q.chain).find((argv) => argv[2] === 'pipeline')?.[4])
+      .filter((name) => name !== undefined);
     expect(stages).toEqual(['lint', 'test', 'iso', 'image']);
     expect(summary).toBe('ci passed: lint, test, iso, image');
   });
@@ -178,14 +206,20 @@ describe('dagger module queries', () => {
   });
 
   it('ci refuses a token without a repository before running any stage', async () => {
-    await expect(call((m, source) => m.ci(source, 'server', dag.setSecret('gh', 'ghp_example')))).rejects.toThrow('githubToken given without repository');
+    await expect(call((m, source) => m.ci(source, 'server', dag.setSecret('gh', 'ghp_example')))).rejects.toThrow(
+      'githubToken given without repository',
+    );
     expect(engine.evaluations).toEqual([]);
   });
 
   it('ci stops at the first failing stage and names it', async () => {
     engine.failOn((chain) =>
       execsOf(chain).some((argv) => argv.join(' ') === 'npm run pipeline -- test')
-        ? { message: 'process "npm run pipeline -- test" did not complete successfully: exit code: 1', exitCode: 1, stderr: 'line coverage 80% is under 90%' }
+        ? {
+            message: 'process "npm run pipeline -- test" did not complete successfully: exit code: 1',
+            exitCode: 1,
+            stderr: 'line coverage 80% is under 90%',
+          }
         : undefined,
     );
     await expect(call((m, source) => m.ci(source))).rejects.toThrow(/ci failed at stage test \(passed: lint\)/);

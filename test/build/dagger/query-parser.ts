@@ -11,7 +11,11 @@ export interface Selection {
   readonly args: Record<string, ArgValue>;
 }
 
-type Token = { kind: 'punct'; value: string } | { kind: 'name'; value: string } | { kind: 'string'; value: string } | { kind: 'number'; value: number };
+type Token =
+  | { kind: 'punct'; value: string }
+  | { kind: 'name'; value: string }
+  | { kind: 'string'; value: string }
+  | { kind: 'number'; value: number };
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];

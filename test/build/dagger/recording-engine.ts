@@ -78,7 +78,12 @@ export class RecordingEngine {
       const exec = [...chain].reverse().find((s) => s.field === 'withExec');
       return this.reply(res, 200, {
         data: null,
-        errors: [{ message: failure.message, extensions: { _type: 'EXEC_ERROR', cmd: exec?.args.args ?? [], exitCode: failure.exitCode, stdout: '', stderr: failure.stderr } }],
+        errors: [
+          {
+            message: failure.message,
+            extensions: { _type: 'EXEC_ERROR', cmd: exec?.args.args ?? [], exitCode: failure.exitCode, stdout: '', stderr: failure.stderr },
+          },
+        ],
       });
     }
     this.reply(res, 200, { data: { result: this.answer(chain) } });

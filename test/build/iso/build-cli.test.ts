@@ -14,7 +14,11 @@ function isoWithoutDebianTools(dir: string, ...args: string[]) {
     mkdirSync(bin);
     symlinkSync(process.execPath, join(bin, 'node'));
   }
-  return spawnSync(process.execPath, ['--import', 'tsx', 'build/iso/build.ts', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, PATH: bin } });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'build/iso/build.ts', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: bin },
+  });
 }
 
 describe('npm run iso (build/iso/build.ts)', () => {
@@ -33,7 +37,9 @@ describe('npm run iso (build/iso/build.ts)', () => {
     writeFileSync(profile, 'profile: mine\ndescription: d\nservices: [ssh]\n');
     const valid = build();
     expect(valid.status).toBe(1);
-    expect(valid.stderr.trim()).toBe('error: cannot ask dpkg-query which host packages are installed (spawnSync dpkg-query ENOENT); ISOs build on Debian or Ubuntu hosts');
+    expect(valid.stderr.trim()).toBe(
+      'error: cannot ask dpkg-query which host packages are installed (spawnSync dpkg-query ENOENT); ISOs build on Debian or Ubuntu hosts',
+    );
     expect(existsSync(out)).toBe(false);
   });
 

@@ -84,7 +84,9 @@ describe('profile settings in the build hook', () => {
     const hook = fileText(config, 'config/hooks/normal/9000-borgos.hook.chroot');
     expect(hook).toContain("useradd --create-home --shell /bin/bash --groups sudo 'ops'");
     // Keys only, so no password: sudo must not ask for one.
-    expect(hook).toContain("printf '%s ALL=(ALL) NOPASSWD:ALL\\n' 'ops' > '/etc/sudoers.d/borgos-ops'\nchmod 0440 '/etc/sudoers.d/borgos-ops'\nvisudo -cqf '/etc/sudoers.d/borgos-ops'");
+    expect(hook).toContain(
+      "printf '%s ALL=(ALL) NOPASSWD:ALL\\n' 'ops' > '/etc/sudoers.d/borgos-ops'\nchmod 0440 '/etc/sudoers.d/borgos-ops'\nvisudo -cqf '/etc/sudoers.d/borgos-ops'",
+    );
     expect(hook).toContain(`printf '%s\\n' 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB ops@laptop' > /home/ops/.ssh/authorized_keys`);
     expect(hook).toContain("echo 'de_DE.UTF-8 UTF-8' > /etc/locale.gen");
     expect(hook).toContain("ln -sf /usr/share/zoneinfo/'Europe/Berlin' /etc/localtime");

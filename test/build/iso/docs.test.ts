@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot, runTsx } from '../pipeline/run-tsx.js';
 
 const docs = readFileSync(join(repoRoot, 'docs/iso.md'), 'utf8');
-const optionsIn = (help: string): string[] => [...help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1] ?? '').filter((o) => o !== '--help');
+const optionsIn = (help: string): string[] =>
+  [...help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1] ?? '').filter((o) => o !== '--help');
 /** The comma-separated package list after --install-deps, up to the closing parenthesis. */
 const installDepsList = (text: string): string[] => (/--install-deps`?[^(\n]*\(([^)]*)\)/.exec(text)?.[1] ?? '').split(/,\s*/);
 

@@ -62,7 +62,11 @@ describe('package names a profile gives, against the mirror', () => {
   it('names the catalog file of a service whose packages the mirror lacks', () => {
     const file = profileFile('[]', '[nginx]');
     const issues = packageIssues(loadProfile(file), indexOf(archive.filter((s) => s.name !== 'nginx')), repo);
-    expect(issues.map(formatIssue)).toEqual([expect.stringMatching(/^build\/profiles\/services\/nginx\.yaml:\d+:\d+: packages\[0\]: "nginx" is not a package in Debian bookworm \(main, amd64\)$/)]);
+    expect(issues.map(formatIssue)).toEqual([
+      expect.stringMatching(
+        /^build\/profiles\/services\/nginx\.yaml:\d+:\d+: packages\[0\]: "nginx" is not a package in Debian bookworm \(main, amd64\)$/,
+      ),
+    ]);
   });
 
   it('lists five providers of a virtual package and says how many there are', () => {
@@ -81,7 +85,8 @@ describe('package names a profile gives, against the mirror', () => {
     const isoAsNobody = (...args: string[]) => {
       const command = [process.execPath, '--import', 'tsx', 'build/iso/build.ts', ...args];
       // Unprivileged, so a regression that skipped the check would stop at "needs root", never start live-build.
-      const [file, ...rest] = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...command] : command;
+      const [file, ...rest] =
+        process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...command] : command;
       return spawnSync(file!, rest, { cwd: repo, encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } });
     };
     const mirrorPair = () => {
@@ -92,7 +97,21 @@ describe('package names a profile gives, against the mirror', () => {
     };
     const buildArgs = (profile: string, mirrors: { debian: string; security: string }) => {
       const out = join(open(tempDir('pkg-out-')), 'out');
-      return { out, args: ['--profile', profile, '--out', out, '--cache', join(open(tempDir('pkg-cache-')), 'cache'), '--mirror', mirrors.debian, '--security-mirror', mirrors.security] };
+      return {
+        out,
+        args: [
+          '--profile',
+          profile,
+          '--out',
+          out,
+          '--cache',
+          join(open(tempDir('pkg-cache-')), 'cache'),
+          '--mirror',
+          mirrors.debian,
+          '--security-mirror',
+          mirrors.security,
+        ],
+      };
     };
     const nobodyProfile = (packages: string) => {
       const file = profileFile(packages);
@@ -105,7 +124,9 @@ describe('package names a profile gives, against the mirror', () => {
       const { out, args } = buildArgs(file, mirrorPair());
       const run = isoAsNobody(...args);
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain(`error: invalid profile\n${file}:4:18: packages[1]: "ngnix" is not a package in Debian bookworm, bookworm-updates, bookworm-security (main, amd64) (did you mean "nginx"?)\n`);
+      expect(run.stderr).toContain(
+        `error: invalid profile\n${file}:4:18: packages[1]: "ngnix" is not a package in Debian bookworm, bookworm-updates, bookworm-security (main, amd64) (did you mean "nginx"?)\n`,
+      );
       expect(existsSync(out)).toBe(false);
     });
 
@@ -113,7 +134,9 @@ describe('package names a profile gives, against the mirror', () => {
       const closedPort = await freePort();
       const { out, args } = buildArgs(nobodyProfile('[curl]'), { ...mirrorPair(), debian: `http://127.0.0.1:${closedPort}/debian` });
       const run = isoAsNobody(...args);
-      expect(run.stderr).toContain(`[iso] package names not checked: http://127.0.0.1:${closedPort}/debian/dists/bookworm/InRelease: connect ECONNREFUSED 127.0.0.1:${closedPort}\n`);
+      expect(run.stderr).toContain(
+        `[iso] package names not checked: http://127.0.0.1:${closedPort}/debian/dists/bookworm/InRelease: connect ECONNREFUSED 127.0.0.1:${closedPort}\n`,
+      );
       if (process.getuid?.() === 0) expect(run.stderr).toContain('error: building an ISO runs live-build, which needs root');
       expect(existsSync(out)).toBe(false);
     });

@@ -114,7 +114,8 @@ describe('the package index of the mirrors a build uses', () => {
   it('reports a download cut short as unavailable, not as a crash', async () => {
     const { mirrors } = mirrorPair();
     const server = createServer((req, res) => {
-      if (req.url!.endsWith('InRelease')) return void res.writeHead(200).end(`SHA256:\n ${'0'.repeat(64)} 100 main/binary-amd64/Packages.xz\n`);
+      if (req.url!.endsWith('InRelease'))
+        return void res.writeHead(200).end(`SHA256:\n ${'0'.repeat(64)} 100 main/binary-amd64/Packages.xz\n`);
       res.writeHead(200, { 'content-length': '100000' }).write('partial');
       setTimeout(() => res.destroy(), 50);
     });
@@ -122,7 +123,9 @@ describe('the package index of the mirrors a build uses', () => {
     try {
       const debian = `http://127.0.0.1:${(server.address() as AddressInfo).port}/debian`;
       const { index } = await load({ ...mirrors, debian }, tempDir('index-cache-'));
-      expect(index).toEqual({ unavailable: expect.stringMatching(new RegExp(`^${debian}/dists/bookworm/main/binary-amd64/Packages\\.xz: `)) });
+      expect(index).toEqual({
+        unavailable: expect.stringMatching(new RegExp(`^${debian}/dists/bookworm/main/binary-amd64/Packages\\.xz: `)),
+      });
     } finally {
       server.close();
     }
@@ -133,7 +136,11 @@ describe('the package index of the mirrors a build uses', () => {
     const cache = tempDir('index-cache-');
     writeFileSync(join(debianRoot, 'dists', 'bookworm', 'main', 'binary-amd64', 'Packages.xz'), 'not the listed bytes');
     const { index } = await load(mirrors, cache);
-    expect(index).toEqual({ unavailable: expect.stringMatching(/\/dists\/bookworm\/main\/binary-amd64\/Packages\.xz has SHA-256 [0-9a-f]{64}, but .*\/dists\/bookworm\/InRelease says [0-9a-f]{64}$/) });
+    expect(index).toEqual({
+      unavailable: expect.stringMatching(
+        /\/dists\/bookworm\/main\/binary-amd64\/Packages\.xz has SHA-256 [0-9a-f]{64}, but .*\/dists\/bookworm\/InRelease says [0-9a-f]{64}$/,
+      ),
+    });
     expect(cachedFiles(cache)).toEqual([]);
   });
 
@@ -145,6 +152,8 @@ describe('the package index of the mirrors a build uses', () => {
 
     const closedPort = await freePort();
     const closed = await load({ ...mirrors, debian: `http://127.0.0.1:${closedPort}/debian` }, tempDir('index-cache-'));
-    expect(closed.index).toEqual({ unavailable: `http://127.0.0.1:${closedPort}/debian/dists/bookworm/InRelease: connect ECONNREFUSED 127.0.0.1:${closedPort}` });
+    expect(closed.index).toEqual({
+      unavailable: `http://127.0.0.1:${closedPort}/debian/dists/bookworm/InRelease: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+    });
   });
 });

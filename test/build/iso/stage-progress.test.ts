@@ -19,7 +19,14 @@ function context(): { ctx: StageContext; progress: () => string; close: () => Pr
   const out = new PassThrough();
   let written = '';
   out.on('data', (chunk: Buffer) => (written += chunk.toString('utf8')));
-  const ctx: StageContext = { cwd: dir, env: process.env, log, logFile, buildStart: Date.now(), progress: out as unknown as NodeJS.WriteStream };
+  const ctx: StageContext = {
+    cwd: dir,
+    env: process.env,
+    log,
+    logFile,
+    buildStart: Date.now(),
+    progress: out as unknown as NodeJS.WriteStream,
+  };
   return { ctx, progress: () => written, close: () => new Promise((done) => log.end(done)) };
 }
 

@@ -27,7 +27,17 @@ describe('pipeline command line', () => {
     const { code, stdout } = await pipeline(['--help']);
     expect(code).toBe(0);
     for (const stage of [...stageNames, 'ci']) expect(stdout).toMatch(new RegExp(`^  ${stage}\\s`, 'm'));
-    for (const option of ['--profile', '--iso-tag', '--base-image', '--image-tag', '--context-only', '--release-tag', '--repo', '--skip', '--verbose']) {
+    for (const option of [
+      '--profile',
+      '--iso-tag',
+      '--base-image',
+      '--image-tag',
+      '--context-only',
+      '--release-tag',
+      '--repo',
+      '--skip',
+      '--verbose',
+    ]) {
       expect(stdout).toContain(option);
     }
   });
@@ -47,7 +57,9 @@ describe('pipeline command line', () => {
   it.each([['iso'], ['ci']])('refuses an unknown profile for %s as a usage error before any stage runs', async (stage) => {
     const { code, stdout, stderr } = await pipeline([stage, '--profile', 'nope']);
     expect(code).toBe(2);
-    expect(stderr).toBe('pipeline: invalid --profile "nope": unknown profile "nope"; expected one of: edge-iot, server, workstation (or a path to a .yaml file)\n');
+    expect(stderr).toBe(
+      'pipeline: invalid --profile "nope": unknown profile "nope"; expected one of: edge-iot, server, workstation (or a path to a .yaml file)\n',
+    );
     expect(stdout).toBe('');
   });
 
@@ -57,7 +69,10 @@ describe('pipeline command line', () => {
     expect(code).toBe(2);
     const [first, ...issues] = stderr.trimEnd().split('\n');
     expect(first).toBe(`pipeline: invalid --profile "${file}": 2 problems`);
-    expect(issues).toEqual([expect.stringMatching(/:3:17: services\[1\]: unknown service "postgres"/), expect.stringMatching(/:4:1: colour: unknown key "colour"/)]);
+    expect(issues).toEqual([
+      expect.stringMatching(/:3:17: services\[1\]: unknown service "postgres"/),
+      expect.stringMatching(/:4:1: colour: unknown key "colour"/),
+    ]);
     // Word for word what `npx tsx build/profile/check.ts <file>` prints.
     const check = await runTsx('build/profile/check.ts', [file]);
     expect(check.code).toBe(1);
@@ -111,7 +126,17 @@ describe('pipeline command line', () => {
       kind: 'run',
       command: 'ci',
       plan: ['lint', 'test', 'image'],
-      options: { profile: 'edge-iot', isoTag: undefined, baseImage: undefined, imageTag: undefined, contextOnly: false, releaseTag: undefined, repo: undefined, skip: ['iso', 'release'], verbose: true },
+      options: {
+        profile: 'edge-iot',
+        isoTag: undefined,
+        baseImage: undefined,
+        imageTag: undefined,
+        contextOnly: false,
+        releaseTag: undefined,
+        repo: undefined,
+        skip: ['iso', 'release'],
+        verbose: true,
+      },
     });
   });
 

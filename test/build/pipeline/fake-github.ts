@@ -37,7 +37,9 @@ export class FakeGithub {
 
   /** Starts on 127.0.0.1 (port 0: any free port) and returns the API base URL. */
   async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res).catch((err: unknown) => this.json(res, 500, { message: String(err) })));
+    this.server = createServer(
+      (req, res) => void this.handle(req, res).catch((err: unknown) => this.json(res, 500, { message: String(err) })),
+    );
     await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.base;
@@ -55,9 +57,15 @@ export class FakeGithub {
     const match = /^\/repos\/([^/]+\/[^/]+)\/releases(?:\/(\d+)\/assets)?$/.exec(url.pathname);
     if (!match || match[1] !== this.repo) return this.json(res, 404, { message: 'Not Found' });
     const releaseId = match[2];
-    if (releaseId === undefined && req.method === 'GET') return this.json(res, 200, this.releases.map((r) => this.releaseJson(r)));
+    if (releaseId === undefined && req.method === 'GET')
+      return this.json(
+        res,
+        200,
+        this.releases.map((r) => this.releaseJson(r)),
+      );
     if (releaseId === undefined && req.method === 'POST') return this.createRelease(req, res);
-    if (releaseId !== undefined && req.method === 'POST') return this.uploadAsset(req, res, Number(releaseId), url.searchParams.get('name'));
+    if (releaseId !== undefined && req.method === 'POST')
+      return this.uploadAsset(req, res, Number(releaseId), url.searchParams.get('name'));
     return this.json(res, 404, { message: 'Not Found' });
   }
 
@@ -69,7 +77,8 @@ export class FakeGithub {
     } catch {
       return this.json(res, 400, { message: 'Problems parsing JSON' });
     }
-    if (typeof body.tag_name !== 'string' || body.tag_name === '') return this.validationFailed(res, 'Release', 'tag_name', 'missing_field');
+    if (typeof body.tag_name !== 'string' || body.tag_name === '')
+      return this.validationFailed(res, 'Release', 'tag_name', 'missing_field');
     if (this.releases.some((r) => r.tag_name === body.tag_name)) return this.validationFailed(res, 'Release', 'tag_name', 'already_exists');
     const release: FakeRelease = {
       id: this.releases.length + 1,
@@ -92,9 +101,20 @@ export class FakeGithub {
     const bytes = await readBody(req);
     if (bytes.length !== Number(req.headers['content-length'])) return this.json(res, 400, { message: 'Bad Content-Length' });
     if (release.assets.some((a) => a.name === name)) return this.validationFailed(res, 'ReleaseAsset', 'name', 'already_exists');
-    const asset = { name, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), contentType: req.headers['content-type'] };
+    const asset = {
+      name,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      contentType: req.headers['content-type'],
+    };
     release.assets.push(asset);
-    return this.json(res, 201, { id: release.assets.length, name, size: asset.size, state: 'uploaded', browser_download_url: `${this.base}/${this.repo}/releases/download/${release.tag_name}/${name}` });
+    return this.json(res, 201, {
+      id: release.assets.length,
+      name,
+      size: asset.size,
+      state: 'uploaded',
+      browser_download_url: `${this.base}/${this.repo}/releases/download/${release.tag_name}/${name}`,
+    });
   }
 
   private releaseJson(r: FakeRelease): Record<string, unknown> {

@@ -16,12 +16,21 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function prettierCheck(files: Record<string, string>): { status: number | null; stderr: string } {
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   writeFileSync(path.join(dir, '.prettierrc.json'), '{ "singleQuote": true }\n');
-  return spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'prettier'), ['--check', '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  return spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'prettier'), ['--check', '.'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
 }
 
 describe('S0 lint: Prettier findings', () => {
   it('counts each file Prettier would change and each file it cannot parse', () => {
-    const run = prettierCheck({ 'good.ts': "export const a = { b: 'c' };\n", 'loose.ts': 'export const a = {b:"c"}\n', 'wide.ts': 'export const x = [1,2]\n', 'broken.ts': 'const = ;\n' });
+    const run = prettierCheck({
+      'good.ts': "export const a = { b: 'c' };\n",
+      'loose.ts': 'export const a = {b:"c"}\n',
+      'wide.ts': 'export const x = [1,2]\n',
+      'broken.ts': 'const = ;\n',
+    });
     expect(run.status).toBe(2);
     expect(prettierFindings(run.stderr)).toEqual({ unformatted: ['loose.ts', 'wide.ts'], unparsable: ['broken.ts'] });
   });

@@ -15,7 +15,11 @@ let apiUrl: string;
 let said: string[];
 
 const git = (...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd: path.join(dir, 'checkout'), encoding: 'utf8', env: { ...process.env, GIT_COMMITTER_DATE: commitDate } }).trim();
+  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+    cwd: path.join(dir, 'checkout'),
+    encoding: 'utf8',
+    env: { ...process.env, GIT_COMMITTER_DATE: commitDate },
+  }).trim();
 let commitDate = '';
 
 /** sha256sum's answer for a file: an implementation independent of the stage's. */
@@ -45,7 +49,11 @@ beforeEach(async () => {
   writeFileSync(path.join(dir, 'out/ISO/borgos-edge-iot.build.log'), 'lb build output\n');
   writeFileSync(path.join(dir, 'out/image/borgos-0.2.0.tar'), randomBytes(2 ** 20));
   git('init', '-q', '-b', 'main');
-  for (const [day, message, tag] of [[1, 'initial import', 'v0.1.0'], [2, 'add enrollment', undefined], [3, 'fix token refresh', 'v0.2.0']] as const) {
+  for (const [day, message, tag] of [
+    [1, 'initial import', 'v0.1.0'],
+    [2, 'add enrollment', undefined],
+    [3, 'fix token refresh', 'v0.2.0'],
+  ] as const) {
     // Distinct commit dates: the changelog orders tags by them.
     commitDate = `2026-01-0${day}T12:00:00Z`;
     writeFileSync(path.join(dir, 'checkout', 'log.txt'), `${message}\n`, { flag: 'a' });
@@ -73,7 +81,12 @@ describe('release (S4)', () => {
     expect(draft?.body).toContain('add enrollment');
     expect(draft?.body).not.toContain('initial import');
 
-    const local = ['out/ISO/borgos-edge-iot.iso', 'out/ISO/borgos-edge-iot.packages', 'out/image/borgos-0.2.0.tar', 'out/release/SHA256SUMS'];
+    const local = [
+      'out/ISO/borgos-edge-iot.iso',
+      'out/ISO/borgos-edge-iot.packages',
+      'out/image/borgos-0.2.0.tar',
+      'out/release/SHA256SUMS',
+    ];
     expect(draft?.assets.map((a) => a.name)).toEqual(local.map((f) => path.basename(f)));
     for (const [i, file] of local.entries()) {
       expect(draft?.assets[i]).toMatchObject({ sha256: sha256sum(path.join(dir, file)), contentType: 'application/octet-stream' });
@@ -85,9 +98,17 @@ describe('release (S4)', () => {
   it('writes a SHA256SUMS that sha256sum --check accepts, leaving out the sums file and log of the ISO build', async () => {
     await release(input({ github: undefined }));
     const sums = readFileSync(path.join(dir, 'out/release/SHA256SUMS'), 'utf8');
-    expect(sums.split('\n').filter(Boolean).map((l) => l.split('  ')[1])).toEqual(['borgos-edge-iot.iso', 'borgos-edge-iot.packages', 'borgos-0.2.0.tar']);
+    expect(
+      sums
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('  ')[1]),
+    ).toEqual(['borgos-edge-iot.iso', 'borgos-edge-iot.packages', 'borgos-0.2.0.tar']);
     const okLines = (sub: string): number =>
-      execFileSync('sha256sum', ['--check', '--ignore-missing', path.join(dir, 'out/release/SHA256SUMS')], { cwd: path.join(dir, sub), encoding: 'utf8' })
+      execFileSync('sha256sum', ['--check', '--ignore-missing', path.join(dir, 'out/release/SHA256SUMS')], {
+        cwd: path.join(dir, sub),
+        encoding: 'utf8',
+      })
         .split('\n')
         .filter((line) => line.endsWith(': OK')).length;
     expect(okLines('out/ISO')).toBe(2);

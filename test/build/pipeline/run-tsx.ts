@@ -12,7 +12,11 @@ export interface ScriptResult {
 }
 
 /** Runs a repository script with tsx, as its usage line tells a user to, from `cwd` (default: the repository). */
-export async function runTsx(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ScriptResult> {
+export async function runTsx(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ScriptResult> {
   try {
     const { stdout, stderr } = await run(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, script), ...args], {
       cwd: options.cwd ?? repoRoot,

@@ -33,9 +33,16 @@ afterEach(() => rmSync(logsDir, { recursive: true, force: true }));
 
 describe('runStages', () => {
   it('runs stages in order, logs each command output to the stage log and reports elapsed time', async () => {
-    const outcomes = await runStages([shellStage('first', 'echo one-out', 'echo one-err >&2'), shellStage('second', 'sleep 0.2; echo two')], options, { print: (l) => printed.push(l), logsDir });
+    const outcomes = await runStages(
+      [shellStage('first', 'echo one-out', 'echo one-err >&2'), shellStage('second', 'sleep 0.2; echo two')],
+      options,
+      { print: (l) => printed.push(l), logsDir },
+    );
     expect(ran).toEqual(['first', 'second']);
-    expect(outcomes.map((o) => [o.stage, o.ok])).toEqual([['first', true], ['second', true]]);
+    expect(outcomes.map((o) => [o.stage, o.ok])).toEqual([
+      ['first', true],
+      ['second', true],
+    ]);
     expect(outcomes[1]?.seconds).toBeGreaterThanOrEqual(0.2);
     const firstLog = readFileSync(path.join(logsDir, 'first.log'), 'utf8');
     expect(firstLog).toContain('one-out');
@@ -48,17 +55,26 @@ describe('runStages', () => {
 
   it('stops at the first failure, naming the stage, the failing step and the log path', async () => {
     const outcomes = await runStages(
-      [shellStage('good', 'true'), shellStage('bad', 'echo before', 'echo "disk full" >&2; exit 3', 'echo never'), shellStage('later', 'true')],
+      [
+        shellStage('good', 'true'),
+        shellStage('bad', 'echo before', 'echo "disk full" >&2; exit 3', 'echo never'),
+        shellStage('later', 'true'),
+      ],
       options,
       { print: (l) => printed.push(l), logsDir },
     );
     expect(ran).toEqual(['good', 'bad']);
-    expect(outcomes.map((o) => [o.stage, o.ok])).toEqual([['good', true], ['bad', false]]);
+    expect(outcomes.map((o) => [o.stage, o.ok])).toEqual([
+      ['good', true],
+      ['bad', false],
+    ]);
     expect(outcomes[1]?.error).toBe('step "bad step 2" exited with code 3: disk full');
     const badLog = readFileSync(path.join(logsDir, 'bad.log'), 'utf8');
     expect(badLog).toContain('disk full');
     expect(badLog).not.toContain('never');
-    expect(printed).toContainEqual(expect.stringMatching(/^✘ T-bad bad FAILED after \d+\.\ds: step "bad step 2" exited with code 3: disk full$/));
+    expect(printed).toContainEqual(
+      expect.stringMatching(/^✘ T-bad bad FAILED after \d+\.\ds: step "bad step 2" exited with code 3: disk full$/),
+    );
     expect(printed).toContainEqual(`  log: ${path.relative(process.cwd(), path.join(logsDir, 'bad.log'))}`);
   });
 
@@ -76,7 +92,9 @@ describe('runStages', () => {
       'exit 1',
     ].join('; ');
     const outcomes = await runStages([shellStage('iso', script)], options, { print: (l) => printed.push(l), logsDir });
-    expect(outcomes[0]?.error).toBe('step "iso step 1" exited with code 1: error: invalid profile\nbox.yaml:3:17: services[1]: unknown service "postgres"\nbox.yaml:4:1: colour: unknown key "colour"');
+    expect(outcomes[0]?.error).toBe(
+      'step "iso step 1" exited with code 1: error: invalid profile\nbox.yaml:3:17: services[1]: unknown service "postgres"\nbox.yaml:4:1: colour: unknown key "colour"',
+    );
     expect(printed.slice(-4)).toEqual([
       expect.stringMatching(/^✘ T-iso iso FAILED after \d+\.\ds: step "iso step 1" exited with code 1: error: invalid profile$/),
       '    box.yaml:3:17: services[1]: unknown service "postgres"',
@@ -86,7 +104,10 @@ describe('runStages', () => {
   });
 
   it('cuts an error block that goes on and on short, pointing to the log for the rest', async () => {
-    const outcomes = await runStages([shellStage('iso', 'echo "error: it broke" >&2; seq 1 100 >&2; exit 1')], options, { print: (l) => printed.push(l), logsDir });
+    const outcomes = await runStages([shellStage('iso', 'echo "error: it broke" >&2; seq 1 100 >&2; exit 1')], options, {
+      print: (l) => printed.push(l),
+      logsDir,
+    });
     const lines = outcomes[0]?.error?.split('\n') ?? [];
     expect(lines).toHaveLength(41);
     expect(lines[0]).toBe('step "iso step 1" exited with code 1: error: it broke');

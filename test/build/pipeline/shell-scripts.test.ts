@@ -28,5 +28,11 @@ it('finds scripts by extension and by shell shebang, skipping dependencies and o
   write('out/ISO/chroot/etc/init.sh', 'echo\n');
   write('.git/hooks/pre-commit', '#!/bin/sh\n');
   chmodSync(path.join(root, '.ci/run'), 0o755);
-  expect(await findShellScripts(root)).toEqual(['.ci/run', 'device/bin/borg-update', 'iso/hooks/01-setup.sh', 'iso/hooks/02-live.hook.chroot', 'tools/run.bash']);
+  expect(await findShellScripts(root)).toEqual([
+    '.ci/run',
+    'device/bin/borg-update',
+    'iso/hooks/01-setup.sh',
+    'iso/hooks/02-live.hook.chroot',
+    'tools/run.bash',
+  ]);
 });

@@ -18,7 +18,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A small project of its own for the stage's vitest: one covered source file, one test, and a config. */
 function project(config: string, files: Record<string, string> = {}): string[] {
-  const all = { 'src/add.ts': 'export const add = (a: number, b: number): number => a + b;\n', 't/add.test.ts': "import { add } from '../src/add';\nit('adds', () => expect(add(1, 2)).toBe(3));\n", ...files };
+  const all = {
+    'src/add.ts': 'export const add = (a: number, b: number): number => a + b;\n',
+    't/add.test.ts': "import { add } from '../src/add';\nit('adds', () => expect(add(1, 2)).toBe(3));\n",
+    ...files,
+  };
   for (const [name, text] of Object.entries(all)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);
@@ -49,19 +53,34 @@ describe('S1 test stage', () => {
   });
 
   it("fails naming the error when a global setup fails (Temporal refusing Dagger's OpenTelemetry settings did that)", async () => {
-    const setup = { 'setup.mjs': "export default async function setup() { throw new Error('temporal server exited with code 1 before it was ready'); }\n" };
-    await expect(stage(project("{ test: { include: ['t/**/*.test.ts'], globals: true, globalSetup: ['setup.mjs'] } }", setup))).rejects.toThrow(
-      /^vitest ran no test: Error: temporal server exited with code 1 before it was ready \(the log has the rest\)$/,
-    );
+    const setup = {
+      'setup.mjs': "export default async function setup() { throw new Error('temporal server exited with code 1 before it was ready'); }\n",
+    };
+    await expect(
+      stage(project("{ test: { include: ['t/**/*.test.ts'], globals: true, globalSetup: ['setup.mjs'] } }", setup)),
+    ).rejects.toThrow(/^vitest ran no test: Error: temporal server exited with code 1 before it was ready \(the log has the rest\)$/);
   });
 });
 
 describe("the project's tests under Dagger's OpenTelemetry variables", () => {
   it('are all found: the Temporal dev server of the global setup starts with them set', () => {
-    const env = { ...process.env, OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
-    const listed = spawnSync('npx', ['--no-install', 'vitest', 'list', 'test/build/profile', '--json'], { cwd: repoRoot, env, encoding: 'utf8' });
+    const env = {
+      ...process.env,
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+    };
+    const listed = spawnSync('npx', ['--no-install', 'vitest', 'list', 'test/build/profile', '--json'], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+    });
     expect(listed.status, listed.stderr).toBe(0);
     const files = new Set((JSON.parse(listed.stdout) as { file: string }[]).map((test) => path.relative(repoRoot, test.file)));
-    expect([...files].sort()).toEqual(['test/build/profile/check.test.ts', 'test/build/profile/docs-example.test.ts', 'test/build/profile/load-profile.test.ts']);
+    expect([...files].sort()).toEqual([
+      'test/build/profile/check.test.ts',
+      'test/build/profile/docs-example.test.ts',
+      'test/build/profile/load-profile.test.ts',
+    ]);
   });
 });

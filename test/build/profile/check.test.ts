@@ -41,11 +41,15 @@ describe('build/profile/check.ts', () => {
   it('refuses a time zone that tzdata does not have, at its position', async () => {
     const { code, stderr } = await check(write('mars', `${header('mars')}timezone: Mars/Olympus\n`));
     expect(code).toBe(1);
-    expect(stderr).toContain('mars.yaml:4:11: timezone: got "Mars/Olympus", which is not in tzdata (/usr/share/zoneinfo); expected a time zone such as Europe/Berlin or Etc/UTC');
+    expect(stderr).toContain(
+      'mars.yaml:4:11: timezone: got "Mars/Olympus", which is not in tzdata (/usr/share/zoneinfo); expected a time zone such as Europe/Berlin or Etc/UTC',
+    );
   });
 
   it('refuses a tzdata directory as a time zone and accepts a real zone', async () => {
-    expect((await check(write('region', `${header('region')}timezone: Europe\n`))).stderr).toContain('region.yaml:4:11: timezone: got "Europe"');
+    expect((await check(write('region', `${header('region')}timezone: Europe\n`))).stderr).toContain(
+      'region.yaml:4:11: timezone: got "Europe"',
+    );
     expect(await check(write('berlin', `${header('berlin')}timezone: Europe/Berlin\n`))).toMatchObject({ code: 0, stderr: '' });
   });
 
@@ -62,7 +66,13 @@ describe('build/profile/check.ts', () => {
 
   it('checks every argument, naming each bad one in one line, and accepts profile names', async () => {
     mkdirSync(join(dir, 'adir'), { recursive: true });
-    const { code, stdout, stderr } = await check('missing.yaml', 'adir', 'nope', 'edge-iot', join(import.meta.dirname, '../../../build/profiles/server.yaml'));
+    const { code, stdout, stderr } = await check(
+      'missing.yaml',
+      'adir',
+      'nope',
+      'edge-iot',
+      join(import.meta.dirname, '../../../build/profiles/server.yaml'),
+    );
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       `profile file not found: ${join(dir, 'missing.yaml')}`,
@@ -74,7 +84,9 @@ describe('build/profile/check.ts', () => {
   });
 
   it('refuses unknown tags and keys that are not names, with each position and nothing from Node', async () => {
-    const { code, stdout, stderr } = await check(write('tagged', `${header('tagged').replace('description: d', 'description: !evil x')}[a, b]: 2\n`));
+    const { code, stdout, stderr } = await check(
+      write('tagged', `${header('tagged').replace('description: d', 'description: !evil x')}[a, b]: 2\n`),
+    );
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([

@@ -29,10 +29,13 @@ describe('documented profile examples', () => {
   it("the schema's example key passes, and an elided key is still refused", async () => {
     const description = profileSchema.properties.users.items.properties.ssh_authorized_keys.description;
     const key = /e\.g\. (.+)$/.exec(description)?.[1] ?? '';
-    const profile = (k: string) => `profile: edge-iot\ndescription: d\nservices: [ssh]\nusers:\n  - name: ops\n    ssh_authorized_keys: [${JSON.stringify(k)}]\n`;
+    const profile = (k: string) =>
+      `profile: edge-iot\ndescription: d\nservices: [ssh]\nusers:\n  - name: ops\n    ssh_authorized_keys: [${JSON.stringify(k)}]\n`;
     expect(await checkAsEdgeIot(profile(key))).toMatchObject({ code: 0, stderr: '' });
     const elided = await checkAsEdgeIot(profile('ssh-ed25519 AAAA... ops@laptop'));
     expect(elided.code).toBe(1);
-    expect(elided.stderr).toContain('users[0].ssh_authorized_keys[0]: got "ssh-ed25519 AAAA... ops@laptop"; expected an OpenSSH public key: ssh-ed25519,');
+    expect(elided.stderr).toContain(
+      'users[0].ssh_authorized_keys[0]: got "ssh-ed25519 AAAA... ops@laptop"; expected an OpenSSH public key: ssh-ed25519,',
+    );
   });
 });

@@ -43,7 +43,14 @@ describe('shipped profiles', () => {
 
   it('fills defaults the device owner left out', () => {
     const profile = loadProfile(write('minimal', 'profile: minimal\ndescription: d\nservices: [ssh]\n'), catalog, dir);
-    expect(profile).toMatchObject({ hostname: 'borgos-minimal', locale: 'C.UTF-8', timezone: 'Etc/UTC', runtime: [], offlineModel: null, packages: [] });
+    expect(profile).toMatchObject({
+      hostname: 'borgos-minimal',
+      locale: 'C.UTF-8',
+      timezone: 'Etc/UTC',
+      runtime: [],
+      offlineModel: null,
+      packages: [],
+    });
   });
 });
 
@@ -102,7 +109,9 @@ describe('broken profiles', () => {
       '4:12 packages[0]: got "foo bar"; expected a Debian package name: at least 2 characters, lowercase letters, digits, +, - and ., starting with a letter or digit',
       '5:9 users[0]: got null; expected object',
     ]);
-    expect(loadFixture('empty', 'profile: empty\ndescription: ""\nservices: [ssh]\n').message).toBe('empty.yaml:2:14: description: got ""; expected a non-empty string');
+    expect(loadFixture('empty', 'profile: empty\ndescription: ""\nservices: [ssh]\n').message).toBe(
+      'empty.yaml:2:14: description: got ""; expected a non-empty string',
+    );
     expect(loadFixture('lines', 'profile: lines\ndescription: "one\\ntwo"\nservices: [ssh]\n').message).toBe(
       'lines.yaml:2:14: description: got "one\\ntwo"; expected one line saying what the appliance is for',
     );
@@ -110,19 +119,37 @@ describe('broken profiles', () => {
 
   it('refuses aliases that multiply, and bytes that are not UTF-8, naming the file', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) levels.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    for (const [prev, next] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+      ['e', 'f'],
+      ['f', 'g'],
+    ])
+      levels.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
     const bomb = loadFixture('bomb', `profile: bomb\ndescription: d\nservices: [ssh]\n${levels.join('\n')}\n`);
-    expect(bomb.message).toMatch(/^bomb\.yaml:1:1: YAML aliases that expand too far \(.+\); expected a profile without aliases that multiply$/);
+    expect(bomb.message).toMatch(
+      /^bomb\.yaml:1:1: YAML aliases that expand too far \(.+\); expected a profile without aliases that multiply$/,
+    );
     const dangling = loadFixture('dangling', 'profile: dangling\ndescription: d\nservices: [ssh]\npackages: *extra\n');
     expect(dangling.message).toBe('dangling.yaml:4:11: alias *extra names no anchor before it; expected &extra on an earlier value');
 
     const file = join(dir, 'latin1.yaml');
-    writeFileSync(file, Buffer.concat([Buffer.from('profile: latin1\ndescription: "caf'), Buffer.from([0xe9]), Buffer.from('"\nservices: [ssh]\n')]));
-    expect(errorOf(() => loadProfile(file, catalog, dir)).message).toBe('latin1.yaml:2:18: bytes that are not UTF-8; expected a UTF-8 text file');
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from('profile: latin1\ndescription: "caf'), Buffer.from([0xe9]), Buffer.from('"\nservices: [ssh]\n')]),
+    );
+    expect(errorOf(() => loadProfile(file, catalog, dir)).message).toBe(
+      'latin1.yaml:2:18: bytes that are not UTF-8; expected a UTF-8 text file',
+    );
   });
 
   it('refuses a tag outside the YAML core schema at the tag, and a core tag on a value it does not fit', () => {
-    const error = loadFixture('tags', 'profile: tags\ndescription: !evil x\nservices: !custom [ssh]\npackages: [!!binary aGk=]\nlocale: !!str [C]\n');
+    const error = loadFixture(
+      'tags',
+      'profile: tags\ndescription: !evil x\nservices: !custom [ssh]\npackages: [!!binary aGk=]\nlocale: !!str [C]\n',
+    );
     const core = '(!!str, !!int, !!float, !!bool, !!null, !!seq, !!map); expected a plain value without a tag';
     expect(error.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
       `2:14 tag !evil is not one of the YAML core schema ${core}`,
@@ -130,7 +157,11 @@ describe('broken profiles', () => {
       `4:12 tag !!binary is not one of the YAML core schema ${core}`,
       '5:9 tag !!str does not fit the value it is on; expected a plain value without a tag',
     ]);
-    const plain = loadProfile(write('coretags', 'profile: coretags\ndescription: !!str d\nservices: !!seq [! ssh]\nhostname: !<tag:yaml.org,2002:str> box\n'), catalog, dir);
+    const plain = loadProfile(
+      write('coretags', 'profile: coretags\ndescription: !!str d\nservices: !!seq [! ssh]\nhostname: !<tag:yaml.org,2002:str> box\n'),
+      catalog,
+      dir,
+    );
     expect([plain.description, plain.services.at(-1)?.service, plain.hostname]).toEqual(['d', 'ssh', 'box']);
   });
 
@@ -139,7 +170,10 @@ describe('broken profiles', () => {
     const onWarning = (warning: Error): void => void warnings.push(warning.message);
     process.on('warning', onWarning);
     try {
-      const error = loadFixture('keys', 'profile: keys\ndescription: d\nservices: [ssh]\n1: one\n[a, b]: two\n? {c: 3}\n: three\nusers:\n  - true: yes\n');
+      const error = loadFixture(
+        'keys',
+        'profile: keys\ndescription: d\nservices: [ssh]\n1: one\n[a, b]: two\n? {c: 3}\n: three\nusers:\n  - true: yes\n',
+      );
       expect(error.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
         '4:1 mapping key "1" is a number; expected a name, such as hostname (quote a key to make it text)',
         '5:1 mapping key "[a, b]" is a sequence; expected a name, such as hostname (quote a key to make it text)',
@@ -155,13 +189,17 @@ describe('broken profiles', () => {
 
   it('says what is wrong where it starts: nesting too deep, a number out of range, a quote never closed', () => {
     const deep = loadFixture('deep', `profile: deep\ndescription: d\nservices: [ssh]\npackages: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
-    expect(deep.message).toBe('deep.yaml:4:11: collections nested more than 64 deep from here; expected a profile nested a few levels at most');
+    expect(deep.message).toBe(
+      'deep.yaml:4:11: collections nested more than 64 deep from here; expected a profile nested a few levels at most',
+    );
     const block = Array.from({ length: 100 }, (_, i) => `${'  '.repeat(i + 1)}-\n`).join('');
     expect(loadFixture('block', `profile: block\ndescription: d\nservices: [ssh]\npackages:\n${block}`).message).toBe(
       'block.yaml:5:3: collections nested more than 64 deep from here; expected a profile nested a few levels at most',
     );
     // 64 levels are allowed by the YAML reader; the schema then says what is wrong with the value.
-    expect(loadFixture('nested', `profile: nested\ndescription: d\nservices: [ssh]\npackages: ${'['.repeat(63)}${']'.repeat(63)}\n`).message).toMatch(/^nested\.yaml:4:12: packages\[0\]: got array/);
+    expect(
+      loadFixture('nested', `profile: nested\ndescription: d\nservices: [ssh]\npackages: ${'['.repeat(63)}${']'.repeat(63)}\n`).message,
+    ).toMatch(/^nested\.yaml:4:12: packages\[0\]: got array/);
 
     expect(loadFixture('huge', 'profile: huge\ndescription: d\nservices: [ssh]\nhostname: 1e400\nlocale: -.inf\n').message).toBe(
       [
@@ -201,8 +239,13 @@ describe('service catalog', () => {
     mkdirSync(services);
     writeFileSync(join(services, 'evil.yaml'), 'service: evil\ndescription: d\nfiles:\n  - path: /../../etc/cron.d/oops\n    content: x\n');
     const error = errorOf(() => loadCatalog(services, dir));
-    expect(error.message).toBe('climbing/evil.yaml:4:11: files[0].path: got "/../../etc/cron.d/oops"; expected absolute path inside the image, without . or .. segments');
-    writeFileSync(join(services, 'evil.yaml'), 'service: evil\ndescription: d\nfiles:\n  - path: /etc/skel/.profile.d/x..y\n    content: x\n');
+    expect(error.message).toBe(
+      'climbing/evil.yaml:4:11: files[0].path: got "/../../etc/cron.d/oops"; expected absolute path inside the image, without . or .. segments',
+    );
+    writeFileSync(
+      join(services, 'evil.yaml'),
+      'service: evil\ndescription: d\nfiles:\n  - path: /etc/skel/.profile.d/x..y\n    content: x\n',
+    );
     expect(loadCatalog(services, dir).get('evil')?.files?.[0]?.path).toBe('/etc/skel/.profile.d/x..y');
   });
 

@@ -35,7 +35,12 @@ describe('runStep', () => {
 
   it('passes arguments without a shell and runs in the given directory with the given environment', async () => {
     const { log } = memoryLog();
-    const result = await runStep({ command: ['sh', '-c', 'printf "%s|%s|%s" "$1" "$PWD" "$STEP_VAR"', 'sh', '$HOME; echo hi'], cwd: '/tmp', env: { PATH: process.env.PATH, STEP_VAR: 'set' }, log });
+    const result = await runStep({
+      command: ['sh', '-c', 'printf "%s|%s|%s" "$1" "$PWD" "$STEP_VAR"', 'sh', '$HOME; echo hi'],
+      cwd: '/tmp',
+      env: { PATH: process.env.PATH, STEP_VAR: 'set' },
+      log,
+    });
     expect(result.stdout).toBe('$HOME; echo hi|/tmp|set');
   });
 
@@ -43,7 +48,11 @@ describe('runStep', () => {
     const { log, text } = memoryLog();
     expect((await runStep({ ...base, command: ['sh', '-c', 'echo broke >&2; exit 3'], log })).exitCode).toBe(3);
     const missing = await runStep({ ...base, command: ['no-such-program-borg', '--version'], log });
-    expect(missing).toMatchObject({ exitCode: 127, stderr: 'no-such-program-borg: command not found\n', tail: ['no-such-program-borg: command not found'] });
+    expect(missing).toMatchObject({
+      exitCode: 127,
+      stderr: 'no-such-program-borg: command not found\n',
+      tail: ['no-such-program-borg: command not found'],
+    });
     expect(text()).toContain('no-such-program-borg: command not found');
   });
 
@@ -55,7 +64,12 @@ describe('runStep', () => {
   it('beats while the command runs, with its latest line, and stops beating when it ends', async () => {
     const { log } = memoryLog();
     const beats: string[] = [];
-    await runStep({ ...base, command: ['sh', '-c', 'echo first; sleep 0.5; echo second; sleep 0.5'], log, heartbeat: { everyMs: 100, beat: (line) => beats.push(line) } });
+    await runStep({
+      ...base,
+      command: ['sh', '-c', 'echo first; sleep 0.5; echo second; sleep 0.5'],
+      log,
+      heartbeat: { everyMs: 100, beat: (line) => beats.push(line) },
+    });
     const after = beats.length;
     expect(beats).toContain('first');
     expect(beats).toContain('second');

@@ -63,24 +63,45 @@ describe('loadConfig', () => {
     [{ BORG_API_HOST: 'bad host!' }, 'BORG_API_HOST="bad host!" is invalid: expected a hostname or IP address'],
     [{ BORG_LOG_LEVEL: 'loud' }, 'BORG_LOG_LEVEL="loud" is invalid: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ BORG_AUTO_MIGRATE: 'maybe' }, 'BORG_AUTO_MIGRATE="maybe" is invalid: expected a boolean (true, 1, yes, on, false, 0, no, off)'],
-    [{ BORG_DATA_DIR: unreadable }, `BORG_DATA_DIR="${unreadable}" is invalid: expected a directory BorgOS can create, read and write (ENOTDIR)`],
-    [{ BORG_DATA_DIR: join(unreadable, 'sub') }, `BORG_DATA_DIR="${join(unreadable, 'sub')}" is invalid: expected a directory BorgOS can create, read and write (ENOTDIR)`],
-    [{ BORG_LOG_FILE: join(unreadable, 'x.log') }, `BORG_LOG_FILE="${join(unreadable, 'x.log')}" is invalid: expected a file path in a directory BorgOS can create and write`],
+    [
+      { BORG_DATA_DIR: unreadable },
+      `BORG_DATA_DIR="${unreadable}" is invalid: expected a directory BorgOS can create, read and write (ENOTDIR)`,
+    ],
+    [
+      { BORG_DATA_DIR: join(unreadable, 'sub') },
+      `BORG_DATA_DIR="${join(unreadable, 'sub')}" is invalid: expected a directory BorgOS can create, read and write (ENOTDIR)`,
+    ],
+    [
+      { BORG_LOG_FILE: join(unreadable, 'x.log') },
+      `BORG_LOG_FILE="${join(unreadable, 'x.log')}" is invalid: expected a file path in a directory BorgOS can create and write`,
+    ],
     [{ BORG_LOG_ROTATE_SIZE: '10 megs' }, 'BORG_LOG_ROTATE_SIZE="10 megs" is invalid: expected a size like 512k, 10m or 1g'],
     [{ BORG_LOG_ROTATE_KEEP: '0' }, 'BORG_LOG_ROTATE_KEEP="0" is invalid: expected an integer from 1 to 1000'],
     [{ BORG_SHUTDOWN_TIMEOUT_MS: 'soon' }, 'BORG_SHUTDOWN_TIMEOUT_MS="soon" is invalid: expected an integer from 100 to 600000'],
-    [{ BORG_TEMPORAL_CLI: '/nonexistent/temporal' }, 'BORG_TEMPORAL_CLI="/nonexistent/temporal" is invalid: expected an executable file (ENOENT)'],
+    [
+      { BORG_TEMPORAL_CLI: '/nonexistent/temporal' },
+      'BORG_TEMPORAL_CLI="/nonexistent/temporal" is invalid: expected an executable file (ENOENT)',
+    ],
     [{ BORG_TEMPORAL_PORT: 'x' }, 'BORG_TEMPORAL_PORT="x" is invalid: expected an integer port from 0 to 65535'],
     [{ BORG_TEMPORAL_UI_PORT: '99999' }, 'BORG_TEMPORAL_UI_PORT="99999" is invalid: expected an integer port from 0 to 65535'],
-    [{ BORG_TEMPORAL_PORT: '9000', BORG_TEMPORAL_UI_PORT: '9000' }, 'BORG_TEMPORAL_PORT and BORG_TEMPORAL_UI_PORT are both 9000: the embedded server needs two different ports'],
+    [
+      { BORG_TEMPORAL_PORT: '9000', BORG_TEMPORAL_UI_PORT: '9000' },
+      'BORG_TEMPORAL_PORT and BORG_TEMPORAL_UI_PORT are both 9000: the embedded server needs two different ports',
+    ],
     [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS="localhost" is invalid: expected host:port, e.g. localhost:7233'],
     [{ TEMPORAL_ADDRESS: 'localhost:port' }, 'TEMPORAL_ADDRESS="localhost:port" is invalid: expected host:port, e.g. localhost:7233'],
-    [{ TEMPORAL_ADDRESS: 'http://localhost:7233' }, 'TEMPORAL_ADDRESS="http://localhost:7233" is invalid: expected host:port without a scheme, e.g. localhost:7233'],
+    [
+      { TEMPORAL_ADDRESS: 'http://localhost:7233' },
+      'TEMPORAL_ADDRESS="http://localhost:7233" is invalid: expected host:port without a scheme, e.g. localhost:7233',
+    ],
     [{ TEMPORAL_NAMESPACE: '   ' }, 'TEMPORAL_NAMESPACE="   " is invalid: expected a non-empty string'],
     [{ TEMPORAL_TLS: 'sometimes' }, 'TEMPORAL_TLS="sometimes" is invalid: expected a boolean (true, 1, yes, on, false, 0, no, off)'],
     [{ TEMPORAL_TLS_CA: dataDir }, `TEMPORAL_TLS_CA="${dataDir}" is invalid: expected a readable file (EISDIR)`],
     [{ TEMPORAL_TLS_CERT: cert }, 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS needs both)'],
-    [{ TEMPORAL_TLS: 'yes' }, 'TEMPORAL_TLS, TEMPORAL_API_KEY and TEMPORAL_TLS_CERT are for a remote server: set TEMPORAL_ADDRESS, or unset them to use the embedded one (it speaks plain gRPC)'],
+    [
+      { TEMPORAL_TLS: 'yes' },
+      'TEMPORAL_TLS, TEMPORAL_API_KEY and TEMPORAL_TLS_CERT are for a remote server: set TEMPORAL_ADDRESS, or unset them to use the embedded one (it speaks plain gRPC)',
+    ],
   ])('rejects %j with one line naming variable, value and what is allowed', (env, line) => {
     expect(problemsFor(env)).toEqual([line]);
   });

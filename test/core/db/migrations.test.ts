@@ -23,7 +23,10 @@ const v2 = { ...v1, '0002_thing_size.sql': 'ALTER TABLE things ADD COLUMN size I
 
 function tables(file: string): string[] {
   const db = openDatabase(file);
-  const names = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+  const names = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name);
   db.close();
   return names;
 }
@@ -35,7 +38,10 @@ describe('database migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    const versions = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version);
+    const versions = db
+      .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+      .all()
+      .map((r) => r.version);
     expect(versions).toEqual(readMigrations().map((m) => m.version));
     db.close();
   });
@@ -43,9 +49,15 @@ describe('database migrations', () => {
   it('answers the lookups of revokes, new requests and newest-first pages from indexes, sorting nothing', () => {
     const db = openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log });
     const plan = (sql: string, params: Record<string, string | number> = {}): string =>
-      db.prepare<Record<string, string | number>, { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all(params).map((r) => r.detail).join('; ');
+      db
+        .prepare<Record<string, string | number>, { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(params)
+        .map((r) => r.detail)
+        .join('; ');
     expect(plan("SELECT * FROM grant_requests WHERE grant_id = 'grt_1'")).toContain('USING INDEX grant_requests_by_grant');
-    expect(plan("SELECT * FROM grant_requests WHERE status = 'pending' AND engine_id = 'eng_1'")).toContain('USING INDEX grant_requests_pending');
+    expect(plan("SELECT * FROM grant_requests WHERE status = 'pending' AND engine_id = 'eng_1'")).toContain(
+      'USING INDEX grant_requests_pending',
+    );
     const decisions = (filter: Omit<DecisionFilter, 'limit'>): string => {
       const { sql, params } = decisionsQuery({ limit: 100, ...filter });
       return plan(sql, { ...params, lo: 1, hi: 9 });
@@ -54,10 +66,19 @@ describe('database migrations', () => {
       // A slice of the table, walked back from its end: the rowid is seq.
       decisions: [decisions({}), 'USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)'],
       'decisions denied': [decisions({ allowed: false }), 'USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)'],
-      'decisions of an engine': [decisions({ engine_id: 'e' }), 'USING INDEX audit_decisions_by_engine (kind=? AND engine_id=? AND rowid>? AND rowid<?)'],
-      'decisions on a platform': [decisions({ platform: 'p', since: '2030-01-01T00:00:00.000Z' }), 'USING INDEX audit_decisions_by_platform'],
+      'decisions of an engine': [
+        decisions({ engine_id: 'e' }),
+        'USING INDEX audit_decisions_by_engine (kind=? AND engine_id=? AND rowid>? AND rowid<?)',
+      ],
+      'decisions on a platform': [
+        decisions({ platform: 'p', since: '2030-01-01T00:00:00.000Z' }),
+        'USING INDEX audit_decisions_by_platform',
+      ],
       events: [plan('SELECT * FROM engine_events ORDER BY created_at DESC, id DESC LIMIT 100'), 'USING INDEX'],
-      'events of an engine': [plan("SELECT * FROM engine_events WHERE engine_id = 'e' ORDER BY created_at DESC, id DESC LIMIT 100"), 'USING INDEX'],
+      'events of an engine': [
+        plan("SELECT * FROM engine_events WHERE engine_id = 'e' ORDER BY created_at DESC, id DESC LIMIT 100"),
+        'USING INDEX',
+      ],
     };
     for (const [name, [found, access]] of Object.entries(pages)) {
       expect([name, found]).toEqual([name, expect.stringContaining(access)]);
@@ -73,17 +94,28 @@ describe('database migrations', () => {
     const old = openMigratedDatabase({ file, autoMigrate: true, log, migrationsDir: dir });
     old.exec(`INSERT INTO engines (id, name, status, key_hash, created_at, key_rotated_at) VALUES ('e', 'e', 'active', '${'0'.repeat(64)}', '2030-01-01', '2030-01-01');
               INSERT INTO platforms (id, name, status, version, updated_at) VALUES ('p', 'P', 'active', '1', '2030-01-01')`);
-    const grant = old.prepare("INSERT INTO grants (id, engine_id, platform_id, action_type, scopes, status, created_at, ended_at) VALUES (?, 'e', 'p', ?, '[]', ?, '2030-01-01', ?)");
+    const grant = old.prepare(
+      "INSERT INTO grants (id, engine_id, platform_id, action_type, scopes, status, created_at, ended_at) VALUES (?, 'e', 'p', ?, '[]', ?, '2030-01-01', ?)",
+    );
     grant.run('g1', 'send', 'expired', '2030-01-02');
     grant.run('g2', 'send', 'revoked', '2030-01-03');
     grant.run('g3', 'read', 'expired', '2030-01-02');
     old.close();
     const db = openMigratedDatabase({ file, autoMigrate: true, log });
-    const lastEnded = () => db.prepare<[], { action_type: string; grant_id: string }>('SELECT action_type, grant_id FROM grant_last_ended ORDER BY action_type').all();
-    expect(lastEnded()).toEqual([{ action_type: 'read', grant_id: 'g3' }, { action_type: 'send', grant_id: 'g2' }]);
+    const lastEnded = () =>
+      db
+        .prepare<[], { action_type: string; grant_id: string }>('SELECT action_type, grant_id FROM grant_last_ended ORDER BY action_type')
+        .all();
+    expect(lastEnded()).toEqual([
+      { action_type: 'read', grant_id: 'g3' },
+      { action_type: 'send', grant_id: 'g2' },
+    ]);
     db.exec(`INSERT INTO grants (id, engine_id, platform_id, action_type, scopes, status, created_at) VALUES ('g4', 'e', 'p', 'send', '[]', 'active', '2030-01-04');
              UPDATE grants SET status = 'expired', ended_at = '2030-01-05' WHERE id = 'g4'`);
-    expect(lastEnded()).toEqual([{ action_type: 'read', grant_id: 'g3' }, { action_type: 'send', grant_id: 'g4' }]);
+    expect(lastEnded()).toEqual([
+      { action_type: 'read', grant_id: 'g3' },
+      { action_type: 'send', grant_id: 'g4' },
+    ]);
     db.close();
   });
 
@@ -158,6 +190,8 @@ describe('database migrations', () => {
 
   it('rejects badly named or gapped migration files', () => {
     expect(() => readMigrations(migrationsDir({ 'one.sql': 'SELECT 1;' }))).toThrow(MigrationError);
-    expect(() => readMigrations(migrationsDir({ ...v1, '0003_gap.sql': 'SELECT 1;' }))).toThrow('expected migration version 2, found 3 (gap)');
+    expect(() => readMigrations(migrationsDir({ ...v1, '0003_gap.sql': 'SELECT 1;' }))).toThrow(
+      'expected migration version 2, found 3 (gap)',
+    );
   });
 });

@@ -15,7 +15,10 @@ interface Line {
 }
 
 function readLines(file: string): Line[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
 }
 
 /** Up to 10 s (the log thread shares a busy machine), then the caller's assertions say what the log holds. */
@@ -71,12 +74,25 @@ describe('request logging to BORG_LOG_FILE', () => {
   });
 
   it('writes the completion line for requests the router refuses, too', async () => {
-    for (const [id, path] of [['req-url', '/engines/%zz'], ['req-long', `/engines/${'x'.repeat(200)}`]]) {
+    for (const [id, path] of [
+      ['req-url', '/engines/%zz'],
+      ['req-long', `/engines/${'x'.repeat(200)}`],
+    ]) {
       expect((await fetch(`${api.url}${path}`, { headers: { 'x-request-id': id! } })).status).toBe(400);
     }
-    await until(() => existsSync(current) && readLines(current).filter((l) => l.msg === 'request completed' && ['req-url', 'req-long'].includes(l.request_id ?? '')).length === 2);
+    await until(
+      () =>
+        existsSync(current) &&
+        readLines(current).filter((l) => l.msg === 'request completed' && ['req-url', 'req-long'].includes(l.request_id ?? '')).length ===
+          2,
+    );
     const completed = readLines(current).filter((l) => l.msg === 'request completed');
-    expect(completed.find((l) => l.request_id === 'req-url')).toMatchObject({ method: 'GET', url: '/engines/%zz', status: 400, ms: expect.any(Number) });
+    expect(completed.find((l) => l.request_id === 'req-url')).toMatchObject({
+      method: 'GET',
+      url: '/engines/%zz',
+      status: 400,
+      ms: expect.any(Number),
+    });
     expect(completed.find((l) => l.request_id === 'req-long')).toMatchObject({ method: 'GET', status: 400 });
   });
 });
@@ -91,7 +107,12 @@ describe('refused engine credentials, logged on a budget', () => {
     for (let i = 0; i < sent; i++) {
       const res = await fetch(`${flood.url}/actions/check`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-engine-id': 'eng_guess', 'x-engine-key': `bek_${i}`, 'x-request-id': `req-flood-${i}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-engine-id': 'eng_guess',
+          'x-engine-key': `bek_${i}`,
+          'x-request-id': `req-flood-${i}`,
+        },
         body: '{}',
       });
       expect(res.status).toBe(401);
@@ -99,8 +120,14 @@ describe('refused engine credentials, logged on a budget', () => {
     await flood.close();
     await until(() => existsSync(current) && readLines(current).some((l) => l.suppressed !== undefined));
     const refused = readLines(current).filter((l) => l.msg.startsWith('engine credentials refused'));
-    expect(refused.slice(0, -1).map((l) => l.request_id)).toEqual(Array.from({ length: REFUSALS_LOGGED_PER_MINUTE }, (_, i) => `req-flood-${i}`));
-    expect(refused.at(-1)).toMatchObject({ level: 40, suppressed: 15, msg: `engine credentials refused: 15 more in 60 s, beyond the ${REFUSALS_LOGGED_PER_MINUTE} logged one by one` });
+    expect(refused.slice(0, -1).map((l) => l.request_id)).toEqual(
+      Array.from({ length: REFUSALS_LOGGED_PER_MINUTE }, (_, i) => `req-flood-${i}`),
+    );
+    expect(refused.at(-1)).toMatchObject({
+      level: 40,
+      suppressed: 15,
+      msg: `engine credentials refused: 15 more in 60 s, beyond the ${REFUSALS_LOGGED_PER_MINUTE} logged one by one`,
+    });
   });
 });
 
@@ -108,7 +135,15 @@ describe('log rotation', () => {
   it('rolls the file over by size and keeps the configured count', async () => {
     const dir = tempDir('borg-rotate-');
     const file = join(dir, 'borg.log');
-    const log = createLogger(loadConfig({ BORG_DATA_DIR: dir, BORG_LOG_FILE: file, BORG_LOG_ROTATE_SIZE: '1k', BORG_LOG_ROTATE_KEEP: '2', BORG_LOG_LEVEL: 'info' }));
+    const log = createLogger(
+      loadConfig({
+        BORG_DATA_DIR: dir,
+        BORG_LOG_FILE: file,
+        BORG_LOG_ROTATE_SIZE: '1k',
+        BORG_LOG_ROTATE_KEEP: '2',
+        BORG_LOG_LEVEL: 'info',
+      }),
+    );
     for (let batch = 0; batch < 8; batch++) {
       for (let i = 0; i < 10; i++) log.info({ batch, i, filler: 'x'.repeat(100) }, 'line');
       await new Promise<void>((resolve) => log.flush(() => resolve()));
@@ -119,7 +154,9 @@ describe('log rotation', () => {
     // The live file plus BORG_LOG_ROTATE_KEEP rotated ones; the oldest are deleted.
     expect(logs().length).toBe(3);
     expect(logs()).not.toContain('borg.1.log');
-    const kept = logs().flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean)).map((l) => JSON.parse(l) as Line);
+    const kept = logs()
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean))
+      .map((l) => JSON.parse(l) as Line);
     expect(kept).toContainEqual(expect.objectContaining({ batch: 7, i: 9 }));
     expect(kept).not.toContainEqual(expect.objectContaining({ batch: 0 }));
   });

@@ -11,7 +11,12 @@ describe('a warning budget', () => {
     const destination = pino.destination({ dest: file, sync: true });
     const log = pino({ base: null, timestamp: false }, destination);
     const budget = new WarningBudget(log, 'key refused', 3, 300);
-    const lines = () => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; n?: number; suppressed?: number });
+    const lines = () =>
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { msg: string; n?: number; suppressed?: number });
 
     for (let n = 1; n <= 7; n++) budget.warn(log.child({ n }), { n });
     expect(lines().map((l) => l.n)).toEqual([1, 2, 3]);

@@ -1,7 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureTemporalCli, findTemporalCli, installTemporalCli, TEMPORAL_CLI_MODULE, TemporalCliError } from '../../../src/core/temporal/cli.js';
+import {
+  ensureTemporalCli,
+  findTemporalCli,
+  installTemporalCli,
+  TEMPORAL_CLI_MODULE,
+  TemporalCliError,
+} from '../../../src/core/temporal/cli.js';
 import { tempDir } from '../../support/stack.js';
 
 function script(file: string, body: string, mode = 0o755): string {
@@ -84,7 +90,7 @@ describe('findTemporalCli', () => {
     expect(await findTemporalCli({ PATH: '' })).toBe(cli);
   });
 
-  it('finds the real CLI this machine has (PATH empty: via Go\'s bin dir)', async () => {
+  it("finds the real CLI this machine has (PATH empty: via Go's bin dir)", async () => {
     process.env.HOME = saved.HOME;
     process.env.PATH = saved.PATH;
     expect(await findTemporalCli({ PATH: '' })).toMatch(/\/temporal$/);
@@ -101,7 +107,11 @@ describe('installTemporalCli', () => {
     const goDir = tempDir();
     const gobin = join(tempDir(), 'gobin');
     const built = fakeTemporal(tempDir());
-    const { calls } = fakeGo(goDir, { gobin, gopath: tempDir(), install: `/bin/mkdir -p '${gobin}' && /bin/cp '${built}' '${gobin}/temporal'` });
+    const { calls } = fakeGo(goDir, {
+      gobin,
+      gopath: tempDir(),
+      install: `/bin/mkdir -p '${gobin}' && /bin/cp '${built}' '${gobin}/temporal'`,
+    });
     process.env.PATH = goDir;
     const progress: string[] = [];
 
@@ -115,7 +125,12 @@ describe('installTemporalCli', () => {
 
   it('fails with what go said and how to do without Go when go install fails', async () => {
     const goDir = tempDir();
-    fakeGo(goDir, { gobin: '', gopath: '', install: "echo 'go: downloading github.com/temporalio/cli v1.5.1' >&2; echo 'dial tcp: lookup proxy.golang.org: no such host' >&2; exit 1" });
+    fakeGo(goDir, {
+      gobin: '',
+      gopath: '',
+      install:
+        "echo 'go: downloading github.com/temporalio/cli v1.5.1' >&2; echo 'dial tcp: lookup proxy.golang.org: no such host' >&2; exit 1",
+    });
     process.env.PATH = goDir;
 
     const err = await installTemporalCli(() => undefined).catch((e: unknown) => e);

@@ -59,7 +59,10 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
       const endpoint = await resolveTemporal(config, log, lifecycle);
       expect(endpoint).toEqual({ address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}` });
       expect(temporalAddress(config)).toBe(endpoint.address);
-      expect(lines.find((l) => l.msg === 'starting embedded Temporal server')).toMatchObject({ cli: inject('temporalCli'), dbFile: join(dir, 'temporal.db') });
+      expect(lines.find((l) => l.msg === 'starting embedded Temporal server')).toMatchObject({
+        cli: inject('temporalCli'),
+        dbFile: join(dir, 'temporal.db'),
+      });
 
       const connection = await Connection.connect({ address: endpoint.address });
       try {
@@ -81,8 +84,15 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
   it('names BORG_TEMPORAL_PORT when something else holds it, and starts nothing', async () => {
     const dir = tempDir();
     const holder = createServer();
-    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as AddressInfo).port)));
-    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(port), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const port = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as AddressInfo).port)),
+    );
+    const config = loadConfig({
+      BORG_DATA_DIR: dir,
+      BORG_TEMPORAL_CLI: inject('temporalCli'),
+      BORG_TEMPORAL_PORT: String(port),
+      BORG_TEMPORAL_UI_PORT: String(await freePort()),
+    });
     const { log } = capturedLogger();
     try {
       await expect(resolveTemporal(config, log, new Lifecycle(log, 5000))).rejects.toThrow(
@@ -104,12 +114,19 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
     setTimeout(() => holder.close(), 1500);
-    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(port), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const config = loadConfig({
+      BORG_DATA_DIR: dir,
+      BORG_TEMPORAL_CLI: inject('temporalCli'),
+      BORG_TEMPORAL_PORT: String(port),
+      BORG_TEMPORAL_UI_PORT: String(await freePort()),
+    });
     const { log } = capturedLogger();
     const lifecycle = new Lifecycle(log, 30_000);
     try {
       expect(await resolveTemporal(config, log, lifecycle)).toMatchObject({ address: `127.0.0.1:${port}` });
-      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(new RegExp(`^\\d+\n${process.pid} ${procStat(process.pid)?.start}\n$`));
+      expect(readFileSync(join(dir, 'temporal.db.pid'), 'utf8')).toMatch(
+        new RegExp(`^\\d+\n${process.pid} ${procStat(process.pid)?.start}\n$`),
+      );
       expect(existsSync(join(dir, 'temporal.db.log'))).toBe(true);
       expect(procStat(stranger.pid!)?.state).toMatch(/^[^Z]$/);
     } finally {
@@ -123,7 +140,12 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     const { said } = await lockInAnotherProcess(join(dir, 'temporal.db.lock'));
     expect(said).toBe('locked');
     const port = await freePort();
-    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(port), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const config = loadConfig({
+      BORG_DATA_DIR: dir,
+      BORG_TEMPORAL_CLI: inject('temporalCli'),
+      BORG_TEMPORAL_PORT: String(port),
+      BORG_TEMPORAL_UI_PORT: String(await freePort()),
+    });
     const { log } = capturedLogger();
     await expect(resolveTemporal(config, log, new Lifecycle(log, 5000))).rejects.toThrow(
       `the embedded Temporal server on ${join(dir, 'temporal.db')} belongs to a BorgOS that is starting it right now; stop it first or give this one another BORG_DATA_DIR`,
@@ -138,7 +160,12 @@ describe('resolveTemporal without TEMPORAL_ADDRESS', () => {
     const { pid: dying, parent: stranger } = await zombie();
     const pidFile = `${dying}\n${stranger.pid} ${procStat(stranger.pid!)?.start}\n`;
     writeFileSync(join(dir, 'temporal.db.pid'), pidFile);
-    const config = loadConfig({ BORG_DATA_DIR: dir, BORG_TEMPORAL_CLI: inject('temporalCli'), BORG_TEMPORAL_PORT: String(await freePort()), BORG_TEMPORAL_UI_PORT: String(await freePort()) });
+    const config = loadConfig({
+      BORG_DATA_DIR: dir,
+      BORG_TEMPORAL_CLI: inject('temporalCli'),
+      BORG_TEMPORAL_PORT: String(await freePort()),
+      BORG_TEMPORAL_UI_PORT: String(await freePort()),
+    });
     const { log } = capturedLogger();
     try {
       await expect(resolveTemporal(config, log, new Lifecycle(log, 5000))).rejects.toThrow(

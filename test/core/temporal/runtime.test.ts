@@ -31,7 +31,7 @@ describe('installTemporalRuntime', () => {
     db?.close();
   });
 
-  it('routes the SDK\'s own log lines into our JSON log, tagged component temporal-sdk', async () => {
+  it("routes the SDK's own log lines into our JSON log, tagged component temporal-sdk", async () => {
     installTemporalRuntime(log);
     expect(Runtime.instance().options.shutdownSignals).toEqual([]);
 

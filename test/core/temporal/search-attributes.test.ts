@@ -28,7 +28,11 @@ describe('the API against a Temporal no worker has used', () => {
   it('registers the search attributes itself before the first start, and tries again after a failed try', async () => {
     await stack.putPlatform('gmail');
     const engine = await stack.registerEngine();
-    const ask = () => stack.call('POST', '/grants/request', { engine, body: { platform: 'gmail', action_type: 'send_email', scopes: ['gmail.send'], reason: 'receipts' } });
+    const ask = () =>
+      stack.call('POST', '/grants/request', {
+        engine,
+        body: { platform: 'gmail', action_type: 'send_email', scopes: ['gmail.send'], reason: 'receipts' },
+      });
     expect(await ask()).toMatchObject({ status: 503, body: { error: { code: 'TEMPORAL_UNAVAILABLE' } } });
 
     server = await startDevServer({

@@ -8,7 +8,11 @@ import { openMigratedDatabase } from '../../../src/core/db/open.js';
 import { tempDir } from '../../support/stack.js';
 
 describe('engine-control activities', () => {
-  const db = openMigratedDatabase({ file: join(tempDir('borg-activities-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
+  const db = openMigratedDatabase({
+    file: join(tempDir('borg-activities-'), 'borg.db'),
+    autoMigrate: true,
+    log: pino({ level: 'silent' }),
+  });
   const activities = createEngineControlActivities(db);
   afterAll(() => closeDatabase(db));
 
@@ -20,7 +24,11 @@ describe('engine-control activities', () => {
   });
 
   it('leave any other failure retryable: a database that is down may come back', async () => {
-    const broken = openMigratedDatabase({ file: join(tempDir('borg-activities-'), 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
+    const broken = openMigratedDatabase({
+      file: join(tempDir('borg-activities-'), 'borg.db'),
+      autoMigrate: true,
+      log: pino({ level: 'silent' }),
+    });
     const onBroken = createEngineControlActivities(broken);
     closeDatabase(broken);
     const failed = await onBroken.transitionWindow('mw_1', 'active', 'wf').catch((err: unknown) => err);

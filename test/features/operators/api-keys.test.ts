@@ -18,8 +18,16 @@ describe('ApiKeys.bootstrapAdmin', () => {
       expect(keys.bootstrapAdmin()).toBeUndefined();
 
       const rows = [...new AuditLogRepository(db).rows()];
-      expect(rows.map(({ kind, actor, action, request_id, details }) => ({ kind, actor, action, request_id, details: JSON.parse(details) }))).toEqual([
-        { kind: 'change', actor: 'system:bootstrap', action: 'api_key.created', request_id: null, details: { key_id: id, name: 'first admin', role: 'admin' } },
+      expect(
+        rows.map(({ kind, actor, action, request_id, details }) => ({ kind, actor, action, request_id, details: JSON.parse(details) })),
+      ).toEqual([
+        {
+          kind: 'change',
+          actor: 'system:bootstrap',
+          action: 'api_key.created',
+          request_id: null,
+          details: { key_id: id, name: 'first admin', role: 'admin' },
+        },
       ]);
       expect(JSON.stringify(rows)).not.toContain(key.split('.')[0]);
       expect(verifyChain(rows)).toMatchObject({ ok: true, checked: 1 });

@@ -14,7 +14,9 @@ describe('operator API keys in the audit log', () => {
   let s: TestStack;
   let adminId: string;
   const entriesFor = (keyId: string): AuditRow[] =>
-    (s.db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[]).filter((r) => r.kind === 'change' && r.action.startsWith('api_key.') && JSON.parse(r.details).key_id === keyId);
+    (s.db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[]).filter(
+      (r) => r.kind === 'change' && r.action.startsWith('api_key.') && JSON.parse(r.details).key_id === keyId,
+    );
 
   beforeAll(async () => {
     s = await startTestStack(inject('temporalAddress'));
@@ -30,8 +32,18 @@ describe('operator API keys in the audit log', () => {
 
     const entries = entriesFor(id);
     expect(entries.map(({ actor, action, request_id, details }) => ({ actor, action, request_id, details: JSON.parse(details) }))).toEqual([
-      { actor: `operator:${adminId}`, action: 'api_key.created', request_id: 'req-key-create', details: { key_id: id, name: 'ci', role: 'reader' } },
-      { actor: `operator:${adminId}`, action: 'api_key.revoked', request_id: 'req-key-revoke', details: { key_id: id, name: 'ci', role: 'reader' } },
+      {
+        actor: `operator:${adminId}`,
+        action: 'api_key.created',
+        request_id: 'req-key-create',
+        details: { key_id: id, name: 'ci', role: 'reader' },
+      },
+      {
+        actor: `operator:${adminId}`,
+        action: 'api_key.revoked',
+        request_id: 'req-key-revoke',
+        details: { key_id: id, name: 'ci', role: 'reader' },
+      },
     ]);
     const hash = (s.db.prepare('SELECT key_hash FROM api_keys WHERE id = ?').get(id) as { key_hash: string }).key_hash;
     const stored = JSON.stringify(s.db.prepare('SELECT * FROM audit_log').all());
@@ -39,7 +51,10 @@ describe('operator API keys in the audit log', () => {
     expect(stored).not.toContain(hash);
 
     const verify = await s.call('GET', '/audit/verify');
-    expect(verify.body).toMatchObject({ ok: true, checked: (s.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n });
+    expect(verify.body).toMatchObject({
+      ok: true,
+      checked: (s.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n,
+    });
   });
 
   it('records nothing when there is no live key to revoke', async () => {

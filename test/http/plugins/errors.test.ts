@@ -21,7 +21,11 @@ describe('uniform error shape', () => {
             type: 'object',
             required: ['name', 'size'],
             additionalProperties: false,
-            properties: { name: { type: 'string', minLength: 1 }, size: { type: 'integer', minimum: 1 }, tags: { type: 'array', items: { type: 'string' } } },
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              size: { type: 'integer', minimum: 1 },
+              tags: { type: 'array', items: { type: 'string' } },
+            },
           },
           response: { 400: errorRef },
         },
@@ -65,7 +69,10 @@ describe('uniform error shape', () => {
     const res = await post('{"name": ');
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error).toEqual({ code: 'INVALID_JSON_BODY', message: "Body is not valid JSON but content-type is set to 'application/json'" });
+    expect(body.error).toEqual({
+      code: 'INVALID_JSON_BODY',
+      message: "Body is not valid JSON but content-type is set to 'application/json'",
+    });
   });
 
   it.each([
@@ -76,7 +83,10 @@ describe('uniform error shape', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await res.json()).toEqual({
-      error: { code: 'INVALID_JSON_BODY', message: 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth' },
+      error: {
+        code: 'INVALID_JSON_BODY',
+        message: 'Body must not contain a "__proto__" key, or a "constructor" key holding "prototype", at any depth',
+      },
     });
   });
 
@@ -115,7 +125,13 @@ describe('uniform error shape', () => {
     });
 
   it.each([
-    ['an oversized header', `GET /engines HTTP/1.1\r\nHost: x\r\nX-Engine-ID: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE', `request headers exceed ${maxHeaderSize} bytes`],
+    [
+      'an oversized header',
+      `GET /engines HTTP/1.1\r\nHost: x\r\nX-Engine-ID: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'HEADERS_TOO_LARGE',
+      `request headers exceed ${maxHeaderSize} bytes`,
+    ],
     ['a malformed request line', 'NOT HTTP AT ALL\r\n\r\n', 400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1'],
   ])('answers %s in the uniform shape and closes the connection', async (_case, text, status, code, message) => {
     const { head, body } = await raw(text);
@@ -131,7 +147,10 @@ describe('uniform error shape', () => {
     const res = await post(JSON.stringify({ name: 'a', size: 1 }), type);
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual({
-      error: { code: 'INVALID_MEDIA_TYPE', message: `the body must be JSON, sent as content-type: application/json; this one came as ${type}` },
+      error: {
+        code: 'INVALID_MEDIA_TYPE',
+        message: `the body must be JSON, sent as content-type: application/json; this one came as ${type}`,
+      },
     });
   });
 
@@ -148,7 +167,8 @@ describe('uniform error shape', () => {
     expect(text).not.toContain('hunter2');
     expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'internal error; see the server log for this request_id' } });
   });
-  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
   it.each([
     ['bytes that begin no character', bytes('{"name":"bad-', [0xff, 0xfe], '","size":1}'), 13, 'ff'],
@@ -159,7 +179,10 @@ describe('uniform error shape', () => {
     const res = await fetch(`${url}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      error: { code: 'INVALID_JSON_BODY', message: `Body is not UTF-8, which JSON must be (RFC 8259): the bytes at offset ${at} (0x${byte}) are no character` },
+      error: {
+        code: 'INVALID_JSON_BODY',
+        message: `Body is not UTF-8, which JSON must be (RFC 8259): the bytes at offset ${at} (0x${byte}) are no character`,
+      },
     });
   });
 
@@ -186,11 +209,14 @@ describe('uniform error shape', () => {
     ['PATCH', '/engines/eng_1/suspend', 'POST'],
     ['POST', '/platforms/gmail', 'PUT'],
     ['DELETE', '/engines', 'GET, HEAD'],
-  ])('answers %s %s, a method the path lacks, with 405 naming the ones it has in Allow and in the uniform shape', async (method, path, allow) => {
-    const res = await send(method, path, { 'x-request-id': 'req-405' });
-    expect([res.status, res.headers.allow, res.headers['x-request-id']]).toEqual([405, allow, 'req-405']);
-    expect(res.body).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: `${path} takes ${allow}, not ${method}` } });
-  });
+  ])(
+    'answers %s %s, a method the path lacks, with 405 naming the ones it has in Allow and in the uniform shape',
+    async (method, path, allow) => {
+      const res = await send(method, path, { 'x-request-id': 'req-405' });
+      expect([res.status, res.headers.allow, res.headers['x-request-id']]).toEqual([405, allow, 'req-405']);
+      expect(res.body).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: `${path} takes ${allow}, not ${method}` } });
+    },
+  );
 
   it('answers 405 before it looks at the body, and a route refuses a stranger before it does', async () => {
     const query = await send('QUERY', '/actions/check', {}, '{"x":1}');

@@ -56,15 +56,27 @@ describe('request ids', () => {
     await entered;
     const closed = app.close();
     // Not listening any more: the server has closed the connections idle then, and this one was busy.
-    await eventually(() => app.server.listening, (listening) => !listening);
+    await eventually(
+      () => app.server.listening,
+      (listening) => !listening,
+    );
     release();
     expect(await first).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
 
     const late = await get(agent, `${url}/health`, { 'x-request-id': 'late-1' });
     expect(late.reusedSocket).toBe(true);
     expect(late.status).toBe(503);
-    expect(late.headers).toMatchObject({ 'x-request-id': 'late-1', connection: 'close', 'content-type': 'application/json; charset=utf-8' });
-    expect(JSON.parse(late.body)).toEqual({ error: { code: 'SHUTTING_DOWN', message: 'the server is shutting down and takes no new requests; send it again once it is back, or to another replica' } });
+    expect(late.headers).toMatchObject({
+      'x-request-id': 'late-1',
+      connection: 'close',
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect(JSON.parse(late.body)).toEqual({
+      error: {
+        code: 'SHUTTING_DOWN',
+        message: 'the server is shutting down and takes no new requests; send it again once it is back, or to another replica',
+      },
+    });
     // The connection closes with that answer, so the close does not wait for the keep-alive timeout.
     await closed;
     agent.destroy();

@@ -36,7 +36,12 @@ function verdictFields(p: PendingCheck, verdict: Verdict): VerdictFields {
     action_type: p.check.action_type,
     allowed: verdict.allowed ? 1 : 0,
     reason: verdict.reason,
-    details: JSON.stringify({ message: verdict.message, required_scopes: verdict.required_scopes, grant_id: verdict.grant_id ?? null, ...named }),
+    details: JSON.stringify({
+      message: verdict.message,
+      required_scopes: verdict.required_scopes,
+      grant_id: verdict.grant_id ?? null,
+      ...named,
+    }),
   };
 }
 
@@ -78,7 +83,13 @@ export class BatchDecider {
       const decision_id = uuidv7(nowMs);
       lines.push(canonicalLine({ id: decision_id, kind: 'decision', request_id: p.request_id, created_at }, middleOf(p, verdict)));
       // A literal, not a spread: V8 gave every spread copy a map of its own, and each reply's serializer then missed its caches.
-      return { allowed: verdict.allowed, required_scopes: verdict.required_scopes, reason: verdict.reason, message: verdict.message, decision_id };
+      return {
+        allowed: verdict.allowed,
+        required_scopes: verdict.required_scopes,
+        reason: verdict.reason,
+        message: verdict.message,
+        decision_id,
+      };
     });
     if (lines.length > 0) this.record(lines);
     return outcomes;

@@ -21,7 +21,11 @@ export class DecisionService {
         return decider.decide(checks);
       } catch (err) {
         log.error({ err }, 'a batch of checks could not be recorded');
-        throw new DomainError('unavailable', 'DECISION_LOG_UNAVAILABLE', `the decision could not be recorded, so none was made: ${(err as Error).message}`);
+        throw new DomainError(
+          'unavailable',
+          'DECISION_LOG_UNAVAILABLE',
+          `the decision could not be recorded, so none was made: ${(err as Error).message}`,
+        );
       }
     });
   }

@@ -18,7 +18,10 @@ export function evaluate(snapshot: PolicySnapshot, callerId: string, req: CheckR
   if (engine?.status !== 'active') return deny('engine_revoked', `engine ${req.engine_id} is not active`);
 
   for (const gate of snapshot.gates) {
-    if ((gate.platform_id === null || gate.platform_id === req.platform) && (gate.action_type === null || gate.action_type === req.action_type)) {
+    if (
+      (gate.platform_id === null || gate.platform_id === req.platform) &&
+      (gate.action_type === null || gate.action_type === req.action_type)
+    ) {
       return deny('flag_disabled', `feature flag ${gate.name} disables ${req.platform}/${req.action_type}`);
     }
   }

@@ -132,9 +132,13 @@ export class PolicyCache {
       }
       return {
         version: this.state.version(),
-        engines: new Map(this.engines.list().map((e) => [e.id, { id: e.id, status: e.status, key_digest: Buffer.from(e.key_hash, 'hex') }])),
+        engines: new Map(
+          this.engines.list().map((e) => [e.id, { id: e.id, status: e.status, key_digest: Buffer.from(e.key_hash, 'hex') }]),
+        ),
         platforms: new Map(
-          this.platforms.listWithStatusAfterWindows().map(({ status_after_windows, ...p }) => [p.id, { ...p, status: statusOutsideWindows(p.status, status_after_windows) }]),
+          this.platforms
+            .listWithStatusAfterWindows()
+            .map(({ status_after_windows, ...p }) => [p.id, { ...p, status: statusOutsideWindows(p.status, status_after_windows) }]),
         ),
         grants,
         gates: flags.filter((f) => !f.enabled && (f.platform_id !== null || f.action_type !== null)),
@@ -142,7 +146,10 @@ export class PolicyCache {
         windows,
       };
     })();
-    this.log.debug({ version: snapshot.version, engines: snapshot.engines.size, platforms: snapshot.platforms.size }, 'policy loaded into memory');
+    this.log.debug(
+      { version: snapshot.version, engines: snapshot.engines.size, platforms: snapshot.platforms.size },
+      'policy loaded into memory',
+    );
     return snapshot;
   }
 }

@@ -27,7 +27,9 @@ export class EngineEventRepository {
     if (filter.engine_id) where.push('engine_id = @engine_id');
     if (filter.before) where.push('(created_at, id) < (SELECT created_at, id FROM engine_events WHERE id = @before)');
     const rows = this.db
-      .prepare<Record<string, unknown>, Row>(`SELECT * FROM engine_events WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`)
+      .prepare<Record<string, unknown>, Row>(
+        `SELECT * FROM engine_events WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+      )
       .all({ engine_id: filter.engine_id ?? null, before: filter.before ?? null, limit });
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
   }

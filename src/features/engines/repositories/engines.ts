@@ -31,7 +31,10 @@ export class EngineRepository {
 
   /** Every engine's name, revoked ones included: a name once taken stays taken. */
   names(): string[] {
-    return this.db.prepare<[], { name: string }>('SELECT name FROM engines').all().map((r) => r.name);
+    return this.db
+      .prepare<[], { name: string }>('SELECT name FROM engines')
+      .all()
+      .map((r) => r.name);
   }
 
   /** Oldest first. */

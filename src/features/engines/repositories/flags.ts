@@ -26,7 +26,10 @@ export class FlagRepository {
   }
 
   list(): FeatureFlag[] {
-    return this.db.prepare<[], Row>('SELECT * FROM feature_flags ORDER BY name').all().map((r) => ({ ...r, enabled: r.enabled === 1 }));
+    return this.db
+      .prepare<[], Row>('SELECT * FROM feature_flags ORDER BY name')
+      .all()
+      .map((r) => ({ ...r, enabled: r.enabled === 1 }));
   }
 
   delete(name: string): boolean {

@@ -19,7 +19,12 @@ export type GrantRequestFilter = Partial<GrantRequestListQuery>;
 
 /** Oldest first. */
 const listWhere = (table: 'grants' | 'grant_requests', filter: GrantFilter | GrantRequestFilter) =>
-  pagedWhere(table, 'created_at', { engine_id: filter.engine_id, platform_id: filter.platform, action_type: filter.action_type, status: filter.status }, filter);
+  pagedWhere(
+    table,
+    'created_at',
+    { engine_id: filter.engine_id, platform_id: filter.platform, action_type: filter.action_type, status: filter.status },
+    filter,
+  );
 
 export class GrantRepository {
   constructor(private readonly db: Db) {}
@@ -58,7 +63,9 @@ export class GrantRepository {
 
   /** Ends a grant that is still active; false if it had already ended. */
   end(id: string, status: 'revoked' | 'expired', at: string): boolean {
-    return this.db.prepare("UPDATE grants SET status = ?, ended_at = ? WHERE id = ? AND status = 'active'").run(status, at, id).changes === 1;
+    return (
+      this.db.prepare("UPDATE grants SET status = ?, ended_at = ? WHERE id = ? AND status = 'active'").run(status, at, id).changes === 1
+    );
   }
 
   insertRequest(r: GrantRequest): void {
@@ -90,7 +97,13 @@ export class GrantRepository {
   }
 
   /** Settles a pending request; false if it was already settled (the workflow retried). */
-  settleRequest(id: string, status: Exclude<GrantRequestStatus, 'pending'>, decidedBy: string | null, grantId: string | null, at: string): boolean {
+  settleRequest(
+    id: string,
+    status: Exclude<GrantRequestStatus, 'pending'>,
+    decidedBy: string | null,
+    grantId: string | null,
+    at: string,
+  ): boolean {
     return (
       this.db
         .prepare("UPDATE grant_requests SET status = ?, decided_by = ?, grant_id = ?, decided_at = ? WHERE id = ? AND status = 'pending'")

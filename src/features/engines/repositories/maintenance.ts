@@ -25,7 +25,9 @@ export class MaintenanceRepository {
   /** In order of start. */
   list(filter: WindowFilter = {}): MaintenanceWindow[] {
     const { sql, params } = pagedWhere('maintenance_windows', 'starts_at', { platform_id: filter.platform, status: filter.status }, filter);
-    return this.db.prepare<Record<string, string | number>, MaintenanceWindow>(`SELECT * FROM maintenance_windows WHERE ${sql}`).all(params);
+    return this.db
+      .prepare<Record<string, string | number>, MaintenanceWindow>(`SELECT * FROM maintenance_windows WHERE ${sql}`)
+      .all(params);
   }
 
   /** Windows not yet over, whatever their flows have done: what a check reads. */

@@ -39,7 +39,9 @@ export class PlatformRepository {
 
   /** Where the platform goes when its last maintenance window ends; null while no window is in force. */
   statusAfterWindows(id: string): PlatformStatus | null {
-    return this.db.prepare<[string], PlatformStatus | null>('SELECT status_after_windows FROM platforms WHERE id = ?').pluck().get(id) ?? null;
+    return (
+      this.db.prepare<[string], PlatformStatus | null>('SELECT status_after_windows FROM platforms WHERE id = ?').pluck().get(id) ?? null
+    );
   }
 
   setStatusAfterWindows(id: string, status: PlatformStatus | null): void {

@@ -56,7 +56,11 @@ export class EngineLedger {
       const taken = this.engines.names().find((name) => nameKey(name) === looks);
       if (taken === input.name) throw new DomainError('conflict', 'ENGINE_EXISTS', `an engine named ${input.name} is already registered`);
       if (taken !== undefined) {
-        throw new DomainError('conflict', 'ENGINE_EXISTS', `an engine named ${JSON.stringify(taken)} is already registered, and ${JSON.stringify(input.name)} reads the same`);
+        throw new DomainError(
+          'conflict',
+          'ENGINE_EXISTS',
+          `an engine named ${JSON.stringify(taken)} is already registered, and ${JSON.stringify(input.name)} reads the same`,
+        );
       }
       const key = newSecret('bek');
       const at = nowIso();

@@ -1,4 +1,13 @@
-import { condition, defineQuery, defineSignal, defineUpdate, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { EngineControlActivities, SettledRequest } from '../activities.js';
 import { engineControlActivityOptions } from './activity-options.js';
 
@@ -72,9 +81,11 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
     {
       validator: (d: OperatorDecision) => {
         if (typeof d?.approved !== 'boolean' || !d.by) throw new Error('a decision needs approved (boolean) and by');
-        if (decision !== undefined || state !== 'pending') throw new Error(`request ${input.requestId} is already ${decision ? 'decided' : state}`);
+        if (decision !== undefined || state !== 'pending')
+          throw new Error(`request ${input.requestId} is already ${decision ? 'decided' : state}`);
         // A decision a worker first sees after the deadline (none ran in time) comes too late, even if its timer has not fired here yet.
-        if (Date.now() >= deadlineMs) throw new Error(`request ${input.requestId} expired at its deadline, ${input.deadlineAt}, before this decision`);
+        if (Date.now() >= deadlineMs)
+          throw new Error(`request ${input.requestId} expired at its deadline, ${input.deadlineAt}, before this decision`);
       },
     },
   );
@@ -84,7 +95,13 @@ export async function grantRequestWorkflow(input: GrantRequestInput): Promise<Gr
   await condition(() => decision !== undefined || closed(), waitMs);
   // Closed undecided: the request was settled in the database (its engine revoked), which settling again returns as it is.
   const outcome = decision ? (decision.approved ? 'approved' : 'denied') : closed() ? 'denied' : 'expired';
-  const { replaced_timers, ...request } = await settleGrantRequest(input.requestId, outcome, decision?.by ?? null, workflowInfo().workflowId, decision?.requestId ?? null);
+  const { replaced_timers, ...request } = await settleGrantRequest(
+    input.requestId,
+    outcome,
+    decision?.by ?? null,
+    workflowInfo().workflowId,
+    decision?.requestId ?? null,
+  );
   settled = request;
   state = settled.status;
   await Promise.all(replaced_timers.map(closeFlow));

@@ -20,7 +20,14 @@ describe('evaluate: maintenance windows by the clock', () => {
   function platformInWindow(id: string, status: PlatformStatus, afterWindows: PlatformStatus | null): void {
     platforms.put(by, id, { name: id, version: '1', status });
     new PlatformRepository(db).setStatusAfterWindows(id, afterWindows);
-    new MaintenanceRepository(db).insert({ id: `mw_${id}`, platform_id: id, ...window, status: 'active', workflow_id: 'wf', created_at: window.starts_at });
+    new MaintenanceRepository(db).insert({
+      id: `mw_${id}`,
+      platform_id: id,
+      ...window,
+      status: 'active',
+      workflow_id: 'wf',
+      created_at: window.starts_at,
+    });
     grants.create(by, { engine_id: engine.id, platform: id, action_type: 'post', scopes: ['x'], expires_at: null });
   }
 
@@ -31,14 +38,21 @@ describe('evaluate: maintenance windows by the clock', () => {
     ['maintenance', null, 'platform_maintenance'],
     ['disabled', 'disabled', 'platform_disabled'],
     ['active', 'active', 'granted'],
-  ] as const)('a platform stored %s, returning to %s: platform_maintenance during the window, %s once it has ended', (status, afterWindows, reason) => {
-    const id = `p-${status}-${afterWindows}`;
-    platformInWindow(id, status, afterWindows);
-    // One snapshot for both: a window's end is a time event that changes nothing in the database.
-    const snapshot = cache.current();
-    const check = (nowMs: number) => evaluate(snapshot, engine.id, { engine_id: engine.id, platform: id, action_type: 'post' }, nowMs);
-    expect(check(during)).toMatchObject({ allowed: false, reason: 'platform_maintenance', message: `platform ${id} is in maintenance window mw_${id} until ${window.ends_at}` });
-    expect(check(ended - 1).reason).toBe('platform_maintenance');
-    expect(check(ended)).toMatchObject({ allowed: reason === 'granted', reason });
-  });
+  ] as const)(
+    'a platform stored %s, returning to %s: platform_maintenance during the window, %s once it has ended',
+    (status, afterWindows, reason) => {
+      const id = `p-${status}-${afterWindows}`;
+      platformInWindow(id, status, afterWindows);
+      // One snapshot for both: a window's end is a time event that changes nothing in the database.
+      const snapshot = cache.current();
+      const check = (nowMs: number) => evaluate(snapshot, engine.id, { engine_id: engine.id, platform: id, action_type: 'post' }, nowMs);
+      expect(check(during)).toMatchObject({
+        allowed: false,
+        reason: 'platform_maintenance',
+        message: `platform ${id} is in maintenance window mw_${id} until ${window.ends_at}`,
+      });
+      expect(check(ended - 1).reason).toBe('platform_maintenance');
+      expect(check(ended)).toMatchObject({ allowed: reason === 'granted', reason });
+    },
+  );
 });

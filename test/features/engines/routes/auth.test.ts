@@ -11,14 +11,22 @@ describe('zero trust', () => {
   afterAll(() => s.close());
 
   it('refuses every documented route but /health and its probes without credentials', async () => {
-    const spec = (await (await fetch(`${s.url}/docs/json`, { headers: { authorization: `Bearer ${s.adminKey}` } })).json()) as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => [m.toUpperCase(), path.replace(/\{(\w+)\}/g, 'x')] as const));
+    const spec = (await (await fetch(`${s.url}/docs/json`, { headers: { authorization: `Bearer ${s.adminKey}` } })).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => [m.toUpperCase(), path.replace(/\{(\w+)\}/g, 'x')] as const),
+    );
     expect(documented.length).toBeGreaterThan(25);
     const routes = [...documented, ['GET', '/docs'] as const, ['GET', '/docs/json'] as const];
     for (const [method, path] of routes) {
       // Orchestrators probe these without credentials.
       if (path === '/health' || path.startsWith('/health/')) continue;
-      const res = await fetch(`${s.url}${path}`, { method, headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      const res = await fetch(`${s.url}${path}`, {
+        method,
+        headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' },
+        body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+      });
       expect([method, path, res.status]).toEqual([method, path, 401]);
       const body = (await res.json()) as { error: { code: string } };
       expect(body.error.code).toMatch(/_AUTH_REQUIRED$/);
@@ -59,7 +67,11 @@ describe('zero trust', () => {
         expect(op.description).toMatch(/Operator keys: /);
         const url = `${s.url}${path.replace(/\{(\w+)\}/g, 'x')}`;
         const send = (key: string) =>
-          fetch(url, { method: method.toUpperCase(), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: method === 'get' || method === 'delete' ? undefined : '{}' });
+          fetch(url, {
+            method: method.toUpperCase(),
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: method === 'get' || method === 'delete' ? undefined : '{}',
+          });
         const admitted = await send(s.keyFor(role));
         expect([method, path, [401, 403].includes(admitted.status)]).toEqual([method, path, false]);
         const lower = below[role];
@@ -109,13 +121,20 @@ describe('audit chain', () => {
   it('reports the first altered row when someone edits the file behind the triggers', async () => {
     const engine = await s.registerEngine();
     await s.grant(engine.id, 'slack', 'post_message');
-    for (let i = 0; i < 5; i++) await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'slack', action_type: 'post_message' } });
+    for (let i = 0; i < 5; i++)
+      await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'slack', action_type: 'post_message' } });
     expect((await s.call('GET', '/audit/verify')).body.ok).toBe(true);
-    const victim = s.db.prepare("SELECT seq, id FROM audit_log WHERE kind = 'decision' ORDER BY seq LIMIT 1 OFFSET 2").get() as { seq: number; id: string };
+    const victim = s.db.prepare("SELECT seq, id FROM audit_log WHERE kind = 'decision' ORDER BY seq LIMIT 1 OFFSET 2").get() as {
+      seq: number;
+      id: string;
+    };
     s.db.exec('DROP TRIGGER audit_log_no_update');
     s.db.prepare('UPDATE audit_log SET allowed = 0 WHERE seq = ?').run(victim.seq);
     const report = (await s.call('GET', '/audit/verify')).body;
-    expect(report).toMatchObject({ ok: false, first_broken: { seq: victim.seq, id: victim.id, problem: 'content does not match its hash (row was altered)' } });
+    expect(report).toMatchObject({
+      ok: false,
+      first_broken: { seq: victim.seq, id: victim.id, problem: 'content does not match its hash (row was altered)' },
+    });
     expect(report.checked).toBe(victim.seq - 1);
   });
 });

@@ -93,13 +93,18 @@ describe('POST /actions/check', () => {
 
   it('denies a suspended engine and allows it again once resumed; a repeated suspend or resume records nothing', async () => {
     const changes = () =>
-      s.db.prepare("SELECT action, details FROM audit_log WHERE kind = 'change' AND engine_id = ? AND action IN ('engine.suspended', 'engine.resumed') ORDER BY seq").all(engine.id);
+      s.db
+        .prepare(
+          "SELECT action, details FROM audit_log WHERE kind = 'change' AND engine_id = ? AND action IN ('engine.suspended', 'engine.resumed') ORDER BY seq",
+        )
+        .all(engine.id);
     for (const step of ['suspend', 'suspend'] as const) {
       const res = await s.call('POST', `/engines/${engine.id}/${step}`);
       expect(res.body).toMatchObject({ id: engine.id, status: 'suspended' });
     }
     expect((await ask(engine)).body).toMatchObject({ allowed: false, reason: 'engine_suspended' });
-    for (const step of ['resume', 'resume'] as const) expect((await s.call('POST', `/engines/${engine.id}/${step}`)).body.status).toBe('active');
+    for (const step of ['resume', 'resume'] as const)
+      expect((await s.call('POST', `/engines/${engine.id}/${step}`)).body.status).toBe('active');
     expect((await ask(engine)).body).toMatchObject({ allowed: true });
     expect(changes()).toEqual([
       { action: 'engine.suspended', details: '{"from":"active"}' },
@@ -135,7 +140,11 @@ describe('POST /actions/check', () => {
     expect(res.body.error.code).toBe('ENGINE_REVOKED');
     const grants = await s.call('GET', `/grants?engine_id=${e.id}`);
     expect(grants.body.map((g: { status: string }) => g.status)).toEqual(['revoked']);
-    const ended = s.db.prepare<[string], { action: string; details: string }>("SELECT action, details FROM audit_log WHERE engine_id = ? AND kind = 'change' ORDER BY seq").all(e.id);
+    const ended = s.db
+      .prepare<[string], { action: string; details: string }>(
+        "SELECT action, details FROM audit_log WHERE engine_id = ? AND kind = 'change' ORDER BY seq",
+      )
+      .all(e.id);
     expect(ended.slice(-2)).toEqual([
       { action: 'engine.revoked', details: JSON.stringify({ from: 'active' }) },
       { action: 'grant.revoked', details: JSON.stringify({ grant_id: held.body.id }) },
@@ -143,7 +152,10 @@ describe('POST /actions/check', () => {
   });
 
   it('rejects missing or wrong engine credentials with 401', async () => {
-    const none = await s.call('POST', '/actions/check', { operator: '', body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } });
+    const none = await s.call('POST', '/actions/check', {
+      operator: '',
+      body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' },
+    });
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('ENGINE_AUTH_REQUIRED');
     const wrong = await ask({ id: engine.id, key: 'bek_wrong' });
@@ -177,9 +189,20 @@ describe('POST /actions/check', () => {
   });
 
   it('records every decision with request_id, filterable, in an intact hash chain', async () => {
-    const res = await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' }, headers: { 'x-request-id': 'trace-check-1' } });
-    const [latest] = (await s.call('GET', `/decisions?engine_id=${engine.id}&platform=gmail&action_type=send_email&allowed=true&limit=1`)).body;
-    expect(latest).toMatchObject({ decision_id: res.body.decision_id, request_id: 'trace-check-1', allowed: true, reason: 'granted', engine_id: engine.id });
+    const res = await s.call('POST', '/actions/check', {
+      engine,
+      body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' },
+      headers: { 'x-request-id': 'trace-check-1' },
+    });
+    const [latest] = (await s.call('GET', `/decisions?engine_id=${engine.id}&platform=gmail&action_type=send_email&allowed=true&limit=1`))
+      .body;
+    expect(latest).toMatchObject({
+      decision_id: res.body.decision_id,
+      request_id: 'trace-check-1',
+      allowed: true,
+      reason: 'granted',
+      engine_id: engine.id,
+    });
     const since = new Date(Date.now() + 60_000).toISOString();
     expect((await s.call('GET', `/decisions?since=${since}`)).body).toEqual([]);
     const verify = await s.call('GET', '/audit/verify', { operator: s.keyFor('reader') });

@@ -31,19 +31,30 @@ describe('BORG_LOG_LEVEL=debug', () => {
   it('says when the policy is reloaded, which workflows start and are decided, and when decisions reach the audit log', async () => {
     await s.putPlatform('gmail');
     const engine = await s.registerEngine('mailer');
-    const check = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } });
+    const check = () =>
+      s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } });
     expect((await check()).body.reason).toBe('no_grant');
     const loaded = debugLines('policy loaded into memory').at(-1);
     expect(loaded).toMatchObject({ engines: 1, platforms: 1 });
 
-    const asked = await s.call('POST', '/grants/request', { engine, body: { platform: 'gmail', action_type: 'send_email', scopes: ['gmail.send'], reason: 'mail' } });
+    const asked = await s.call('POST', '/grants/request', {
+      engine,
+      body: { platform: 'gmail', action_type: 'send_email', scopes: ['gmail.send'], reason: 'mail' },
+    });
     expect(asked.status).toBe(202);
-    expect(debugLines('workflow started')).toContainEqual(expect.objectContaining({ workflow_id: asked.body.workflow_id, flow: 'grant-request' }));
+    expect(debugLines('workflow started')).toContainEqual(
+      expect.objectContaining({ workflow_id: asked.body.workflow_id, flow: 'grant-request' }),
+    );
     expect((await s.call('POST', `/grant-requests/${asked.body.id}/approve`)).status).toBe(200);
-    expect(debugLines('the workflow applied the decision')).toContainEqual(expect.objectContaining({ workflow_id: asked.body.workflow_id, status: 'approved' }));
+    expect(debugLines('the workflow applied the decision')).toContainEqual(
+      expect.objectContaining({ workflow_id: asked.body.workflow_id, status: 'approved' }),
+    );
 
     expect((await check()).body.reason).toBe('granted');
     expect(debugLines('policy loaded into memory').at(-1)!.version).toBeGreaterThan(loaded!.version as number);
-    await eventually(() => debugLines('decisions moved from the journal into the audit log'), (moved) => moved.length > 0);
+    await eventually(
+      () => debugLines('decisions moved from the journal into the audit log'),
+      (moved) => moved.length > 0,
+    );
   });
 });

@@ -19,7 +19,7 @@ function canMountTmpfs(): boolean {
 }
 
 // The decision journal on a 64 KiB tmpfs: a disk that fills after a few hundred decisions.
-describe.skipIf(!canMountTmpfs())('POST /actions/check when the decision journal\'s disk is full', () => {
+describe.skipIf(!canMountTmpfs())("POST /actions/check when the decision journal's disk is full", () => {
   let s: TestStack;
   let engine: EngineCreds;
   let mount: string;
@@ -40,7 +40,11 @@ describe.skipIf(!canMountTmpfs())('POST /actions/check when the decision journal
   });
 
   const checks = (n: number): Promise<Call[]> =>
-    Promise.all(Array.from({ length: n }, () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } })));
+    Promise.all(
+      Array.from({ length: n }, () =>
+        s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'gmail', action_type: 'send_email' } }),
+      ),
+    );
 
   it('answers 503 to every check it could not record, records every check it answered, and answers again once space is free', async () => {
     const answered: Call[] = [];
@@ -53,7 +57,12 @@ describe.skipIf(!canMountTmpfs())('POST /actions/check when the decision journal
     for (const res of refused) {
       expect(res).toEqual({
         status: 503,
-        body: { error: { code: 'DECISION_LOG_UNAVAILABLE', message: expect.stringMatching(/^the decision could not be recorded, so none was made: ENOSPC/) } },
+        body: {
+          error: {
+            code: 'DECISION_LOG_UNAVAILABLE',
+            message: expect.stringMatching(/^the decision could not be recorded, so none was made: ENOSPC/),
+          },
+        },
       });
     }
     expect(answered.every((res) => res.body.allowed === true)).toBe(true);

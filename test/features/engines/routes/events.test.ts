@@ -6,7 +6,8 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
   let s: TestStack;
   let engine: EngineCreds;
   let other: EngineCreds;
-  const post = (e: EngineCreds, body: unknown, headers?: Record<string, string>) => s.call('POST', '/log/engine_event', { engine: e, body, headers });
+  const post = (e: EngineCreds, body: unknown, headers?: Record<string, string>) =>
+    s.call('POST', '/log/engine_event', { engine: e, body, headers });
   const list = (query = '', operator?: string) => s.call('GET', `/log/engine_events${query}`, { operator });
   const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
@@ -18,7 +19,11 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
   afterAll(() => s.close());
 
   it('accepts an event from an engine (202 with its id) and an operator reads it back as sent', async () => {
-    const res = await post(engine, { type: 'send_failed', level: 'error', message: 'SMTP 554 from relay', data: { attempt: 3, to: ['a@example.com'] } }, { 'x-request-id': 'req-evt-1' });
+    const res = await post(
+      engine,
+      { type: 'send_failed', level: 'error', message: 'SMTP 554 from relay', data: { attempt: 3, to: ['a@example.com'] } },
+      { 'x-request-id': 'req-evt-1' },
+    );
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ event_id: expect.any(String) });
 
@@ -70,7 +75,10 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
   it('rejects a malformed event with 400 naming the field', async () => {
     const missing = await post(engine, { type: 'no_message' });
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [expect.objectContaining({ field: 'body.message' })] } });
+    expect(missing.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [expect.objectContaining({ field: 'body.message' })] },
+    });
 
     const badLevel = await post(engine, { type: 'x', message: 'y', level: 'critical' });
     expect(badLevel.status).toBe(400);
@@ -89,21 +97,30 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
 
   it('takes data nested 100 levels deep and rejects deeper data with 400 naming body.data, storing nothing', async () => {
     // Written by hand: JSON.stringify itself overflows the stack on the deepest of these.
-    const nested = (type: string, arrays: number) => `{"type":"${type}","message":"m","data":{"x":${'['.repeat(arrays)}${']'.repeat(arrays)}}}`;
+    const nested = (type: string, arrays: number) =>
+      `{"type":"${type}","message":"m","data":{"x":${'['.repeat(arrays)}${']'.repeat(arrays)}}}`;
     const atLimit = await s.call('POST', '/log/engine_event', { engine, raw: nested('deep_ok', 99) });
     expect(atLimit.status).toBe(202);
 
     for (const arrays of [100, 5000]) {
       const res = await s.call('POST', '/log/engine_event', { engine, raw: nested('too_deep', arrays) });
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [{ field: 'body.data', message: expect.stringContaining('100 levels') }] } });
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { fields: [{ field: 'body.data', message: expect.stringContaining('100 levels') }] },
+      });
     }
 
     const listed = await list(`?engine_id=${engine.id}`);
     expect(listed.status).toBe(200);
     expect(listed.body.some((e: { type: string }) => e.type === 'too_deep')).toBe(false);
     let depth = 0;
-    for (let v: unknown = listed.body.find((e: { id: string }) => e.id === atLimit.body.event_id).data; typeof v === 'object' && v !== null; v = Object.values(v)[0]) depth++;
+    for (
+      let v: unknown = listed.body.find((e: { id: string }) => e.id === atLimit.body.event_id).data;
+      typeof v === 'object' && v !== null;
+      v = Object.values(v)[0]
+    )
+      depth++;
     expect(depth).toBe(100);
   });
 
@@ -115,7 +132,9 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
     const res = await s.call('POST', '/log/engine_event', { engine, raw: `{"type":"infinite","message":"m","data":${data}}` });
     expect(res.status).toBe(400);
     const message = 'must be a finite number: beyond ±1.7976931348623157e+308 a JSON number reads as infinite, which cannot be stored';
-    expect(res.body).toEqual({ error: { code: 'VALIDATION_FAILED', message: `${field} ${message}`, details: { fields: [{ field, message }] } } });
+    expect(res.body).toEqual({
+      error: { code: 'VALIDATION_FAILED', message: `${field} ${message}`, details: { fields: [{ field, message }] } },
+    });
     const listed = await list(`?engine_id=${engine.id}`);
     expect(listed.body.some((e: { type: string }) => e.type === 'infinite')).toBe(false);
   });
@@ -129,7 +148,11 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
   });
 
   it('needs engine credentials to post and an operator key to read', async () => {
-    const anonymous = await fetch(`${s.url}/log/engine_event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'x', message: 'y' }) });
+    const anonymous = await fetch(`${s.url}/log/engine_event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'x', message: 'y' }),
+    });
     expect(anonymous.status).toBe(401);
     expect((await post({ id: engine.id, key: 'wrong' }, { type: 'x', message: 'y' })).status).toBe(401);
 
@@ -155,6 +178,9 @@ describe('engine events: POST /log/engine_event and GET /log/engine_events', () 
     expect(new Set(seen)).toEqual(new Set(sent));
     const firstPage = await list(`?engine_id=${pager.id}&limit=3`);
     expect((await list(`?engine_id=${pager.id}&limit=3&before=`)).body).toEqual(firstPage.body);
-    expect((await list('?before=evt_nope')).body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [{ field: 'querystring.before', message: 'names no event' }] } });
+    expect((await list('?before=evt_nope')).body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ field: 'querystring.before', message: 'names no event' }] },
+    });
   });
 });

@@ -62,7 +62,10 @@ describe('the engine and maintenance lists, paged and filtered', () => {
     expect(await ids(`/maintenance?platform=jira&after=${second}`)).toEqual([third]);
     expect(await ids('/maintenance?platform=slack')).toEqual([]);
 
-    await eventually(() => ids('/maintenance?status=active'), (active) => active.length === 1);
+    await eventually(
+      () => ids('/maintenance?status=active'),
+      (active) => active.length === 1,
+    );
     expect(await ids('/maintenance?status=active')).toEqual([first]);
     expect(await ids('/maintenance?platform=jira&status=scheduled')).toEqual([second, third]);
 

@@ -9,14 +9,19 @@ import type { EngineCreds, TestStack } from '../../../support/engine-control.js'
 describe('grant request workflow', () => {
   let s: TestStack;
   let engine: EngineCreds;
-  const ask = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'create_event' } });
+  const ask = () =>
+    s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'create_event' } });
   const request = (extra: Record<string, unknown> = {}) =>
-    s.call('POST', '/grants/request', { engine, body: { platform: 'calendar', action_type: 'create_event', scopes: ['calendar.write'], reason: 'sync meetings', ...extra } });
+    s.call('POST', '/grants/request', {
+      engine,
+      body: { platform: 'calendar', action_type: 'create_event', scopes: ['calendar.write'], reason: 'sync meetings', ...extra },
+    });
   // One client for what a test reads or does in Temporal directly, beside the API.
   let temporal: Client;
   const flowStatus = async (workflowId: string) => (await temporal.workflow.getHandle(workflowId).describe()).status.name;
   const terminate = (workflowId: string, reason: string) => temporal.workflow.getHandle(workflowId).terminate(reason);
-  const requestStatus = async (id: string) => ((await s.call('GET', '/grant-requests')).body as { id: string; status: string }[]).find((r) => r.id === id)?.status;
+  const requestStatus = async (id: string) =>
+    ((await s.call('GET', '/grant-requests')).body as { id: string; status: string }[]).find((r) => r.id === id)?.status;
 
   beforeAll(async () => {
     s = await startTestStack(inject('temporalAddress'));
@@ -39,12 +44,16 @@ describe('grant request workflow', () => {
     await s.stopWorker();
     await s.startWorker();
 
-    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`, { headers: { 'x-request-id': `approve-${req.body.id}` } });
+    const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`, {
+      headers: { 'x-request-id': `approve-${req.body.id}` },
+    });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'approved', decided_by: expect.stringMatching(/^operator:key_/) });
     expect(approved.body.grant_id).toMatch(/^grt_/);
     // What the workflow changed on the operator's word is traced to the operator's request.
-    const applied = s.db.prepare("SELECT action, actor, request_id FROM audit_log WHERE details LIKE ? AND action IN ('grant_request.approved', 'grant.created') ORDER BY seq");
+    const applied = s.db.prepare(
+      "SELECT action, actor, request_id FROM audit_log WHERE details LIKE ? AND action IN ('grant_request.approved', 'grant.created') ORDER BY seq",
+    );
     expect(applied.all(`%${approved.body.grant_id}%`)).toEqual([
       { action: 'grant.created', actor: `workflow:${req.body.workflow_id}`, request_id: `approve-${req.body.id}` },
       { action: 'grant_request.approved', actor: `workflow:${req.body.workflow_id}`, request_id: `approve-${req.body.id}` },
@@ -64,7 +73,9 @@ describe('grant request workflow', () => {
     expect(approved.status).toBe(200);
     const active = (await s.call('GET', `/grants?engine_id=${engine.id}&status=active`)).body as { id: string; scopes: string[] }[];
     expect(active).toEqual([expect.objectContaining({ id: approved.body.grant_id, scopes: ['calendar.read', 'calendar.write'] })]);
-    expect((await s.call('GET', `/grants?engine_id=${engine.id}&status=revoked`)).body.map((g: { id: string }) => g.id)).toContain(held.body.id);
+    expect((await s.call('GET', `/grants?engine_id=${engine.id}&status=revoked`)).body.map((g: { id: string }) => g.id)).toContain(
+      held.body.id,
+    );
     expect((await ask()).body).toMatchObject({ allowed: true, required_scopes: ['calendar.read', 'calendar.write'] });
     await s.call('DELETE', `/grants/${approved.body.grant_id}`);
   });
@@ -102,7 +113,10 @@ describe('grant request workflow', () => {
     // Deciding again, even the other way, joins the decision Temporal may still hold, and the answer says which one
     // won: Temporal hands the first decision to the new worker, or, had it dropped it, the second one is applied.
     const again = await s.call('POST', `/grant-requests/${req.body.id}/deny`);
-    const settled = await eventually(() => requestStatus(req.body.id), (status) => status !== 'pending');
+    const settled = await eventually(
+      () => requestStatus(req.body.id),
+      (status) => status !== 'pending',
+    );
     if (again.status === 200) {
       expect(again.body.status).toBe('denied');
       expect(settled).toBe('denied');
@@ -129,7 +143,10 @@ describe('grant request workflow', () => {
 
   it('expires a request nobody decided by its deadline', async () => {
     const req = await request({ deadline_s: 2 });
-    await eventually(() => requestStatus(req.body.id), (status) => status === 'expired');
+    await eventually(
+      () => requestStatus(req.body.id),
+      (status) => status === 'expired',
+    );
     const late = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
     expect(late.status).toBe(409);
     expect((await ask()).body.allowed).toBe(false);
@@ -146,14 +163,22 @@ describe('grant request workflow', () => {
       await sleep(2500);
       const late = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
       expect(late.status).toBe(409);
-      expect(late.body.error).toEqual({ code: 'REQUEST_NOT_PENDING', message: `request ${req.body.id} expired at its deadline, ${req.body.deadline_at}, before this decision` });
+      expect(late.body.error).toEqual({
+        code: 'REQUEST_NOT_PENDING',
+        message: `request ${req.body.id} expired at its deadline, ${req.body.deadline_at}, before this decision`,
+      });
       again = await request({ action_type: 'late_event' });
       expect(again.status).toBe(202);
     } finally {
       await s.startWorker();
     }
-    await eventually(() => flowStatus(req.body.workflow_id), (status) => status === 'COMPLETED');
-    const [expired] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter((r: { id: string }) => r.id === req.body.id);
+    await eventually(
+      () => flowStatus(req.body.workflow_id),
+      (status) => status === 'COMPLETED',
+    );
+    const [expired] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter(
+      (r: { id: string }) => r.id === req.body.id,
+    );
     expect(expired).toMatchObject({ decided_by: 'system:deadline', grant_id: null });
     expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
   });
@@ -171,15 +196,22 @@ describe('grant request workflow', () => {
     } finally {
       await s.startWorker();
     }
-    await eventually(() => flowStatus(req.body.workflow_id), (status) => status === 'COMPLETED');
+    await eventually(
+      () => flowStatus(req.body.workflow_id),
+      (status) => status === 'COMPLETED',
+    );
     expect(await requestStatus(req.body.id)).toBe('expired');
-    expect((await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'slow_event' } })).body).toMatchObject({ allowed: false, reason: 'no_grant' });
+    expect(
+      (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'slow_event' } }))
+        .body,
+    ).toMatchObject({ allowed: false, reason: 'no_grant' });
   });
 
   it('lets a grant that is over by the clock be replaced while no worker has ended it yet', async () => {
     // Stopped first: a worker still stopping when the grant ends would end it itself.
     await s.stopWorker();
-    const check = () => s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'lapse_event' } });
+    const check = () =>
+      s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'calendar', action_type: 'lapse_event' } });
     let boxed;
     let next;
     try {
@@ -192,8 +224,15 @@ describe('grant request workflow', () => {
     } finally {
       await s.startWorker();
     }
-    await eventually(() => flowStatus(boxed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
-    const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&action_type=lapse_event`)).body as { id: string; status: string; ended_at: string }[];
+    await eventually(
+      () => flowStatus(boxed.body.expiry_workflow_id),
+      (status) => status === 'COMPLETED',
+    );
+    const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&action_type=lapse_event`)).body as {
+      id: string;
+      status: string;
+      ended_at: string;
+    }[];
     expect(grants.find((g) => g.id === boxed.body.id)).toMatchObject({ status: 'expired', ended_at: boxed.body.expires_at });
     expect(grants.find((g) => g.id === next.body.id)).toMatchObject({ status: 'active' });
     await s.call('DELETE', `/grants/${next.body.id}`);
@@ -202,7 +241,8 @@ describe('grant request workflow', () => {
   it('revokes a time-boxed grant when it ends, even with the worker down at that moment', async () => {
     const req = await request({ duration_s: 3 });
     const approved = await s.call('POST', `/grant-requests/${req.body.id}/approve`);
-    const grant = async () => (await s.call('GET', `/grants?engine_id=${engine.id}`)).body.find((g: { id: string }) => g.id === approved.body.grant_id);
+    const grant = async () =>
+      (await s.call('GET', `/grants?engine_id=${engine.id}`)).body.find((g: { id: string }) => g.id === approved.body.grant_id);
     const { expires_at } = await grant();
     expect((await ask()).body.allowed).toBe(true);
     await s.stopWorker();
@@ -225,14 +265,20 @@ describe('grant request workflow', () => {
     expect(grant.status).toBe(201);
     expect(grant.body.expiry_workflow_id).toBe(`grant-expiry-${grant.body.id}`);
     expect((await ask()).body.allowed).toBe(true);
-    await eventually(async () => (await s.call('GET', `/grants?engine_id=${engine.id}&status=expired`)).body.map((g: { id: string }) => g.id), (ids) => ids.includes(grant.body.id));
+    await eventually(
+      async () => (await s.call('GET', `/grants?engine_id=${engine.id}&status=expired`)).body.map((g: { id: string }) => g.id),
+      (ids) => ids.includes(grant.body.id),
+    );
     const decisions = await s.call('GET', `/audit/verify`);
     expect(decisions.body.ok).toBe(true);
   });
 
   it('denies the open requests of an engine when it is revoked, so no approval can hang on them', async () => {
     const doomed = await s.registerEngine();
-    const req = await s.call('POST', '/grants/request', { engine: doomed, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
+    const req = await s.call('POST', '/grants/request', {
+      engine: doomed,
+      body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' },
+    });
     expect(req.status).toBe(202);
     expect((await s.call('POST', `/engines/${doomed.id}/revoke`)).status).toBe(200);
     expect(await requestStatus(req.body.id)).toBe('denied');
@@ -246,15 +292,30 @@ describe('grant request workflow', () => {
     const timed = await s.grant(engine.id, 'calendar', 'update_event', ['calendar.write'], inAnHour);
     expect(await flowStatus(timed.body.expiry_workflow_id)).toBe('RUNNING');
     expect((await s.call('DELETE', `/grants/${timed.body.id}`)).status).toBe(200);
-    await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
+    await eventually(
+      () => flowStatus(timed.body.expiry_workflow_id),
+      (status) => status === 'COMPLETED',
+    );
 
     const leaving = await s.registerEngine();
-    const asked = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
-    const boxed = await s.call('POST', '/grants/request', { engine: leaving, body: { platform: 'calendar', action_type: 'read_event', scopes: ['x'], reason: 'r', duration_s: 3600 } });
+    const asked = await s.call('POST', '/grants/request', {
+      engine: leaving,
+      body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' },
+    });
+    const boxed = await s.call('POST', '/grants/request', {
+      engine: leaving,
+      body: { platform: 'calendar', action_type: 'read_event', scopes: ['x'], reason: 'r', duration_s: 3600 },
+    });
     expect((await s.call('POST', `/grant-requests/${boxed.body.id}/approve`)).status).toBe(200);
     expect((await s.call('POST', `/engines/${leaving.id}/revoke`)).status).toBe(200);
-    await eventually(() => flowStatus(asked.body.workflow_id), (status) => status === 'COMPLETED');
-    await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
+    await eventually(
+      () => flowStatus(asked.body.workflow_id),
+      (status) => status === 'COMPLETED',
+    );
+    await eventually(
+      () => flowStatus(boxed.body.workflow_id),
+      (status) => status === 'COMPLETED',
+    );
     expect(await requestStatus(asked.body.id)).toBe('denied');
   });
 
@@ -263,16 +324,29 @@ describe('grant request workflow', () => {
     const boxed = await request({ action_type: 'share_event', duration_s: 3600 });
     const first = await s.call('POST', `/grant-requests/${boxed.body.id}/approve`);
     expect(first.status).toBe(200);
-    await eventually(() => flowStatus(timed.body.expiry_workflow_id), (status) => status === 'COMPLETED');
+    await eventually(
+      () => flowStatus(timed.body.expiry_workflow_id),
+      (status) => status === 'COMPLETED',
+    );
     expect(await flowStatus(boxed.body.workflow_id)).toBe('RUNNING');
 
     const lasting = await request({ action_type: 'share_event' });
     const second = await s.call('POST', `/grant-requests/${lasting.body.id}/approve`);
     expect(second.status).toBe(200);
-    await eventually(() => flowStatus(boxed.body.workflow_id), (status) => status === 'COMPLETED');
+    await eventually(
+      () => flowStatus(boxed.body.workflow_id),
+      (status) => status === 'COMPLETED',
+    );
 
-    const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&platform=calendar&action_type=share_event`)).body as { id: string; status: string }[];
-    expect(Object.fromEntries(grants.map((g) => [g.id, g.status]))).toEqual({ [timed.body.id]: 'revoked', [first.body.grant_id]: 'revoked', [second.body.grant_id]: 'active' });
+    const grants = (await s.call('GET', `/grants?engine_id=${engine.id}&platform=calendar&action_type=share_event`)).body as {
+      id: string;
+      status: string;
+    }[];
+    expect(Object.fromEntries(grants.map((g) => [g.id, g.status]))).toEqual({
+      [timed.body.id]: 'revoked',
+      [first.body.grant_id]: 'revoked',
+      [second.body.grant_id]: 'active',
+    });
     await s.call('DELETE', `/grants/${second.body.grant_id}`);
   });
 
@@ -285,7 +359,9 @@ describe('grant request workflow', () => {
       code: 'REQUEST_NOT_PENDING',
       message: `request ${req.body.id} had no flow left in Temporal (terminated or failed there), so it was closed as expired; the engine may ask again`,
     });
-    const [closed] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter((r: { id: string }) => r.id === req.body.id);
+    const [closed] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter(
+      (r: { id: string }) => r.id === req.body.id,
+    );
     expect(closed).toMatchObject({ decided_by: 'system:flow-gone' });
     const again = await request({ action_type: 'archive_event' });
     expect(again.status).toBe(202);
@@ -298,28 +374,51 @@ describe('grant request workflow', () => {
     const again = await request({ action_type: 'move_event' });
     expect(again.status).toBe(202);
     expect(await requestStatus(stuck.body.id)).toBe('expired');
-    const [closed] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter((r: { id: string }) => r.id === stuck.body.id);
+    const [closed] = (await s.call('GET', `/grant-requests?engine_id=${engine.id}&status=expired`)).body.filter(
+      (r: { id: string }) => r.id === stuck.body.id,
+    );
     expect(closed).toMatchObject({ decided_by: 'system:flow-gone' });
     // A flow still running keeps its request, and the second ask is refused as before.
-    expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: again.body.id } });
+    expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({
+      code: 'REQUEST_PENDING',
+      details: { request_id: again.body.id },
+    });
     expect((await s.call('POST', `/grant-requests/${again.body.id}/deny`)).status).toBe(200);
     // So does a request a moment old whose flow Temporal does not have yet: another call may be starting it now.
     const { grants } = engineLedgers(s.db);
     const starting = grants.createRequest(
       { actor: 'test', requestId: null },
-      { id: 'greq_starting', engine_id: engine.id, platform_id: 'calendar', action_type: 'move_event', scopes: ['x'], duration_s: null, reason: '', workflow_id: 'grant-request-not-yet' },
+      {
+        id: 'greq_starting',
+        engine_id: engine.id,
+        platform_id: 'calendar',
+        action_type: 'move_event',
+        scopes: ['x'],
+        duration_s: null,
+        reason: '',
+        workflow_id: 'grant-request-not-yet',
+      },
       86_400,
     );
-    expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({ code: 'REQUEST_PENDING', details: { request_id: starting.id } });
+    expect((await request({ action_type: 'move_event' })).body.error).toMatchObject({
+      code: 'REQUEST_PENDING',
+      details: { request_id: starting.id },
+    });
     grants.settleRequest({ actor: 'test', requestId: null }, starting.id, 'denied', 'operator:test');
   });
 
   it('refuses a request from a suspended engine and starts no flow', async () => {
     const paused = await s.registerEngine();
     expect((await s.call('POST', `/engines/${paused.id}/suspend`)).status).toBe(200);
-    const res = await s.call('POST', '/grants/request', { engine: paused, body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' } });
+    const res = await s.call('POST', '/grants/request', {
+      engine: paused,
+      body: { platform: 'calendar', action_type: 'create_event', scopes: ['x'], reason: 'r' },
+    });
     expect(res.status).toBe(403);
-    expect(res.body.error).toMatchObject({ code: 'ENGINE_SUSPENDED', message: `engine ${paused.id} is suspended; it cannot ask for permissions until resumed` });
+    expect(res.body.error).toMatchObject({
+      code: 'ENGINE_SUSPENDED',
+      message: `engine ${paused.id} is suspended; it cannot ask for permissions until resumed`,
+    });
     const pending = (await s.call('GET', '/grant-requests')).body as { engine_id: string }[];
     expect(pending.filter((r) => r.engine_id === paused.id)).toEqual([]);
   });

@@ -8,10 +8,14 @@ import type { EngineCreds, TestStack } from '../../../support/engine-control.js'
 describe('maintenance window workflow', () => {
   let s: TestStack;
   let engine: EngineCreds;
-  const ask = async () => (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'slack', action_type: 'post_message' } })).body;
-  const windowStatus = async (id: string) => ((await s.call('GET', '/maintenance?platform=slack')).body as { id: string; status: string }[]).find((w) => w.id === id)?.status;
+  const ask = async () =>
+    (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'slack', action_type: 'post_message' } }))
+      .body;
+  const windowStatus = async (id: string) =>
+    ((await s.call('GET', '/maintenance?platform=slack')).body as { id: string; status: string }[]).find((w) => w.id === id)?.status;
   const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
-  const slackListed = async () => ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'slack')?.status;
+  const slackListed = async () =>
+    ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'slack')?.status;
   const stored = () => s.db.prepare('SELECT status, status_after_windows FROM platforms WHERE id = ?').get('slack');
   // One client for what a test reads or does in Temporal directly, beside the API.
   let temporal: Client;
@@ -49,8 +53,14 @@ describe('maintenance window workflow', () => {
     // Checks and the platform list go by the clock from the start; the flow catches up once a worker runs.
     expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
     expect(await slackListed()).toBe('maintenance');
-    await eventually(() => windowStatus(res.body.id), (st) => st === 'active');
-    await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
+    await eventually(
+      () => windowStatus(res.body.id),
+      (st) => st === 'active',
+    );
+    await eventually(
+      () => windowStatus(res.body.id),
+      (st) => st === 'completed',
+    );
     expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
   });
 
@@ -84,7 +94,10 @@ describe('maintenance window workflow', () => {
       expect(await windowStatus(res.body.id)).toBe('scheduled');
       await s.startWorker();
       // The flow catches up with a window already over, and leaves the platform as it found it.
-      await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
+      await eventually(
+        () => windowStatus(res.body.id),
+        (st) => st === 'completed',
+      );
       expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
     } finally {
       if (!s.worker) await s.startWorker();
@@ -93,7 +106,10 @@ describe('maintenance window workflow', () => {
 
   it('ends a window by the clock while no worker runs its flow, and the flow that catches up leaves the platform active', async () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(8000) } });
-    await eventually(() => windowStatus(res.body.id), (st) => st === 'active');
+    await eventually(
+      () => windowStatus(res.body.id),
+      (st) => st === 'active',
+    );
     expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
     await s.stopWorker();
     try {
@@ -127,7 +143,10 @@ describe('maintenance window workflow', () => {
   it('drops a window cancelled before it starts', async () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(60_000), ends_at: inMs(120_000) } });
     expect((await s.call('POST', `/maintenance/${res.body.id}/cancel`)).status).toBe(202);
-    await eventually(() => windowStatus(res.body.id), (st) => st === 'cancelled');
+    await eventually(
+      () => windowStatus(res.body.id),
+      (st) => st === 'cancelled',
+    );
     expect((await ask()).allowed).toBe(true);
     expect((await s.call('POST', `/maintenance/${res.body.id}/cancel`)).status).toBe(409);
   });
@@ -136,7 +155,10 @@ describe('maintenance window workflow', () => {
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(120_000) } });
     await eventually(ask, (d) => d.reason === 'platform_maintenance');
     // Checks go by the clock; the flow must have begun the window too, or the cancel would drop it before its start.
-    await eventually(() => windowStatus(res.body.id), (st) => st === 'active');
+    await eventually(
+      () => windowStatus(res.body.id),
+      (st) => st === 'active',
+    );
     await s.call('POST', `/maintenance/${res.body.id}/cancel`);
     await eventually(ask, (d) => d.allowed === true);
     expect(await windowStatus(res.body.id)).toBe('cancelled');
@@ -145,7 +167,10 @@ describe('maintenance window workflow', () => {
   it('leaves a platform an operator had put into maintenance in maintenance when a routine window ends', async () => {
     await s.putPlatform('slack', 'maintenance');
     const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(2000) } });
-    await eventually(() => windowStatus(res.body.id), (st) => st === 'completed');
+    await eventually(
+      () => windowStatus(res.body.id),
+      (st) => st === 'completed',
+    );
     expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
     await s.putPlatform('slack', 'active');
     expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
@@ -155,20 +180,31 @@ describe('maintenance window workflow', () => {
     // The order of events is the test's, not the clock's: the long window is under way before the short one is
     // made, and it ends only when an operator ends it, after the short one has ended on its timer.
     const long = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(3_600_000) } });
-    await eventually(() => windowStatus(long.body.id), (st) => st === 'active');
+    await eventually(
+      () => windowStatus(long.body.id),
+      (st) => st === 'active',
+    );
     const short = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: inMs(500), ends_at: inMs(2000) } });
-    await eventually(() => windowStatus(short.body.id), (st) => st === 'completed');
+    await eventually(
+      () => windowStatus(short.body.id),
+      (st) => st === 'completed',
+    );
     expect(await windowStatus(long.body.id)).toBe('active');
     expect(stored()).toEqual({ status: 'maintenance', status_after_windows: 'active' });
     expect(await ask()).toMatchObject({ allowed: false, reason: 'platform_maintenance' });
     expect((await s.call('POST', `/maintenance/${long.body.id}/cancel`)).status).toBe(202);
-    await eventually(() => windowStatus(long.body.id), (st) => st === 'cancelled');
+    await eventually(
+      () => windowStatus(long.body.id),
+      (st) => st === 'cancelled',
+    );
     expect(stored()).toEqual({ status: 'active', status_after_windows: null });
     expect(await ask()).toMatchObject({ allowed: true, reason: 'granted' });
   });
 
   it('cancels a window whose flow was terminated in Temporal, and stores its times in UTC', async () => {
-    const res = await s.call('POST', '/platforms/slack/maintenance', { body: { starts_at: '2099-01-01t12:00:00+02:00', ends_at: '2099-01-01T14:00:00+02:00' } });
+    const res = await s.call('POST', '/platforms/slack/maintenance', {
+      body: { starts_at: '2099-01-01t12:00:00+02:00', ends_at: '2099-01-01T14:00:00+02:00' },
+    });
     expect(res.body).toMatchObject({ starts_at: '2099-01-01T10:00:00.000Z', ends_at: '2099-01-01T12:00:00.000Z' });
     await temporal.workflow.getHandle(res.body.workflow_id).terminate('test: the flow is gone');
     const cancelled = await s.call('POST', `/maintenance/${res.body.id}/cancel`);

@@ -32,7 +32,9 @@ describe('a maintenance window survives a Temporal server restart', () => {
   });
 
   it('starts and ends on time although worker and server were both down when it started', async () => {
-    const ask = async () => (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'jira', action_type: 'create_issue' } })).body;
+    const ask = async () =>
+      (await s.call('POST', '/actions/check', { engine, body: { engine_id: engine.id, platform: 'jira', action_type: 'create_issue' } }))
+        .body;
     const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
     const res = await s.call('POST', '/platforms/jira/maintenance', { body: { starts_at: inMs(2500), ends_at: inMs(20_000) } });
     expect(res.status).toBe(201);
@@ -45,7 +47,8 @@ describe('a maintenance window survives a Temporal server restart', () => {
 
     server = await start();
     await s.startWorker();
-    const jiraStatus = async () => ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'jira')?.status;
+    const jiraStatus = async () =>
+      ((await s.call('GET', '/platforms/list', { engine })).body as { id: string; status: string }[]).find((p) => p.id === 'jira')?.status;
     await eventually(jiraStatus, (st) => st === 'maintenance');
     await eventually(ask, (d) => d.allowed === true);
     expect(await jiraStatus()).toBe('active');
@@ -55,7 +58,10 @@ describe('a maintenance window survives a Temporal server restart', () => {
   });
 
   it('answers 503 to an approval while the server is down, and the request can be approved once it is back', async () => {
-    const req = await s.call('POST', '/grants/request', { engine, body: { platform: 'jira', action_type: 'close_issue', scopes: ['jira.write'], reason: 'triage' } });
+    const req = await s.call('POST', '/grants/request', {
+      engine,
+      body: { platform: 'jira', action_type: 'close_issue', scopes: ['jira.write'], reason: 'triage' },
+    });
     expect(req.status).toBe(202);
     await s.stopWorker();
     await server.stop();
