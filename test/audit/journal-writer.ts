@@ -3,7 +3,7 @@ import { DecisionJournal } from '../../src/audit/journal.js';
 import { canonicalJson } from '../../src/audit/chain.js';
 import { decisionRow } from '../support/audit.js';
 
-// `node --import tsx test/lib/audit/journal-writer.ts DIR`: a DecisionJournal in its own process. It prints
+// `node --import tsx test/audit/journal-writer.ts DIR`: a DecisionJournal in its own process. It prints
 // its run, then for each stdin line `N` appends N decisions in one batch and prints `{ ids, error? }` as JSON.
 const journal = new DecisionJournal(process.argv[2]!);
 process.stdout.write(`${JSON.stringify({ run: journal.run })}\n`);

@@ -11,7 +11,7 @@ export interface WriterProcess {
   kill(): Promise<void>;
 }
 
-/** A DecisionJournal over `dir` in another process (test/lib/audit/journal-writer.ts), started through `shell` if given. */
+/** A DecisionJournal over `dir` in another process (test/audit/journal-writer.ts), started through `shell` if given. */
 export async function startWriterProcess(dir: string, shell?: string): Promise<WriterProcess> {
   const script = new URL('./journal-writer.ts', import.meta.url).pathname;
   const argv = [process.execPath, '--import', 'tsx', script, dir];

@@ -79,8 +79,6 @@ export class FlowGoneError extends Error {
 const TEMPORAL_CALL_MS = 10_000;
 /** Enough for a server that answers at all; it only tells "no worker" (504) from "no Temporal" (503). */
 const PROBE_MS = 2_000;
-/** A decision waits this long for a worker, so that with the probe after it the caller hears within TEMPORAL_CALL_MS. */
-const DECIDE_MS = TEMPORAL_CALL_MS - PROBE_MS;
 /** A request takes one decision, so every call uses this update id: a retry joins a decision already waiting in Temporal. */
 const DECIDE_UPDATE_ID = 'decide';
 
@@ -165,11 +163,14 @@ export class EngineTemporalClient {
    */
   async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
     const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
+    // Whether Temporal answers at all is asked during the wait's last seconds, so an unapplied decision is answered
+    // when the wait ends rather than a probe later; an early failure asks then.
+    let probe: Promise<boolean> | undefined;
+    const probeTimer = setTimeout(() => {
+      probe = this.reachable();
+    }, TEMPORAL_CALL_MS - PROBE_MS);
     try {
-      const settled = await this.bounded(
-        () => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }),
-        DECIDE_MS,
-      );
+      const settled = await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
       this.log.debug({ workflow_id: workflowId, status: settled.status }, 'the workflow applied the decision');
       return settled;
     } catch (err) {
@@ -181,14 +182,16 @@ export class EngineTemporalClient {
           err.cause instanceof Error ? err.cause.message : 'the request is no longer pending',
         );
       }
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await this.reachable())) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await (probe ?? this.reachable()))) {
         throw new DomainError(
           'not_confirmed',
           'DECISION_NOT_CONFIRMED',
-          `no worker applied the decision within ${DECIDE_MS / 1000} s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision`,
+          `no worker applied the decision within ${TEMPORAL_CALL_MS / 1000} s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision`,
         );
       }
       throw unavailable('Temporal could not be reached, so the decision may not have been applied; read the request again and retry', err);
+    } finally {
+      clearTimeout(probeTimer);
     }
   }
 

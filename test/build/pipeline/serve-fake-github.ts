@@ -1,6 +1,6 @@
 /**
  * Runs the fake GitHub release API on its own, so the S4 stage can be run end to end
- * against it: `tsx test/pipeline/serve-fake-github.ts <owner/name> <token> [port]`.
+ * against it: `tsx test/build/pipeline/serve-fake-github.ts <owner/name> <token> [port]`.
  * Prints the API URL, and on SIGINT/SIGTERM what was published.
  */
 import { FakeGithub } from './fake-github.js';
