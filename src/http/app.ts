@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fas
 import type { Db } from '../core/db/database.js';
 import { lazyChildLogger } from '../core/logging/lazy-child.js';
 import { version } from '../core/version.js';
-import { OneLineRequestLog } from './request-log.js';
+import { OneLineRequestLog } from './plugins/request-log.js';
 import authPlugin from './plugins/auth.js';
 import type { AuthHook } from './plugins/auth.js';
 import dbPlugin from './plugins/db.js';

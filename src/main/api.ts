@@ -11,7 +11,7 @@ const usage: Usage = {
 };
 
 /** The API alone, against TEMPORAL_ADDRESS (or the embedded server's address that `npm start` uses). */
-runService('borg-api', { temporalRuntime: false, usage }, async ({ config, log, lifecycle, db }) => {
+runService('borg-api', { usage }, async ({ config, log, lifecycle, db }) => {
   const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
   const api = await startApiServer(config, db, log, temporalAddress(config), apiFeatures);
   lifecycle.onStop('api', () => api.close());

@@ -5,6 +5,7 @@ import type { Usage } from '../core/process/main.js';
 import { runService } from '../core/process/service.js';
 import { resolveTemporal } from '../core/temporal/resolve.js';
 import { startWorker } from '../worker/worker.js';
+import { installTemporalRuntime } from '../core/temporal/runtime.js';
 
 const usage: Usage = {
   command: 'npm start',
@@ -13,7 +14,9 @@ const usage: Usage = {
 };
 
 /** `npm start`: Temporal (embedded unless TEMPORAL_ADDRESS), the worker and the API in one command. */
-runService('borg', { temporalRuntime: true, usage }, async ({ config, log, lifecycle, db }) => {
+runService('borg', { usage }, async ({ config, log, lifecycle, db }) => {
+  // Before any Temporal connection: the SDK's native runtime logs through ours.
+  installTemporalRuntime(log);
   const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
   const temporal = await resolveTemporal(config, log, lifecycle);
   const worker = await startWorker({ temporal: config.temporal, address: temporal.address, db, log });

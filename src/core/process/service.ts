@@ -5,7 +5,6 @@ import { closeDatabase } from '../db/database.js';
 import type { Db } from '../db/database.js';
 import { openMigratedDatabase } from '../db/open.js';
 import { createLogger } from '../logging/logger.js';
-import { installTemporalRuntime } from '../temporal/runtime.js';
 import { Lifecycle } from './lifecycle.js';
 import { runMain } from './main.js';
 import type { Usage } from './main.js';
@@ -22,17 +21,12 @@ export interface ServiceContext {
  * the migrated database (closed last). `body` starts the rest and registers how to stop it; if
  * anything fails on the way up, what already started is stopped before the error is printed.
  */
-export function runService(
-  name: string,
-  options: { temporalRuntime: boolean; usage?: Usage },
-  body: (ctx: ServiceContext) => Promise<void>,
-): void {
+export function runService(name: string, options: { usage?: Usage }, body: (ctx: ServiceContext) => Promise<void>): void {
   runMain(
     name,
     async () => {
       const config = loadConfig();
       const log = createLogger(config);
-      if (options.temporalRuntime) installTemporalRuntime(log);
       const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
       lifecycle.handleSignals();
       try {

@@ -8,7 +8,7 @@ import type { ErrorKind, FieldProblem } from '../../core/errors.js';
 import { errorSchema } from '../schemas/error.js';
 import { patternInWords } from '../schemas/patterns.js';
 import type { ErrorBody } from '../schemas/error.js';
-import { logCompleted } from '../request-log.js';
+import { logCompleted } from './request-log.js';
 
 type SchemaProblem = NonNullable<FastifyError['validation']>[number];
 

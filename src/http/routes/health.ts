@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { MetaRepository } from '../../core/db/meta.js';
-import { LastKnownCheck } from '../last-known.js';
+import { LastKnownCheck } from './last-known.js';
 import { healthReplySchema, liveReplySchema } from '../schemas/health.js';
 import type { CheckResult, HealthReply } from '../schemas/health.js';
 

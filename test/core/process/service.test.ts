@@ -30,7 +30,7 @@ function failingService(env: Record<string, string>, body: (db: Db) => Promise<v
       resolve({ code: Number(code), stderr });
       return undefined as never;
     });
-    runService('borg-test', { temporalRuntime: false }, ({ db }) => body(db));
+    runService('borg-test', {}, ({ db }) => body(db));
   });
 }
 

@@ -1,4 +1,4 @@
-import type { CheckResult } from './schemas/health.js';
+import type { CheckResult } from '../schemas/health.js';
 
 /**
  * A check that may hang (Temporal while it is down: its client waits out its deadline) answered within `answerWithinMs`:
