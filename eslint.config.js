@@ -67,7 +67,19 @@ const boundaries = [
 
 export default tseslint.config(
   // test/lint/fixtures/ breaks the rules on purpose; test/lint/boundaries.test.ts lints it.
-  { ignores: ['node_modules/', 'data/', 'out/', 'artifacts/', 'coverage/', '.build/', 'build/dagger/sdk/', 'test/lint/fixtures/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'out/',
+      'artifacts/',
+      'coverage/',
+      '.build/',
+      'build/dagger/sdk/',
+      'device/dist/',
+      'test/lint/fixtures/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -2,7 +2,8 @@
  * What kind of failure a domain error is. The HTTP shell maps each kind to one status
  * (src/http/plugins/errors.ts), so no service knows about HTTP.
  */
-export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable' | 'not_confirmed';
+export type ErrorKind =
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'unavailable' | 'not_confirmed';
 
 /** A failure the caller caused or can act on; becomes `{ error: { code, message, details } }` in the API. */
 export class DomainError extends Error {

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Config } from '../core/config/config.js';
 import type { Db } from '../core/db/database.js';
 import { lazyChildLogger } from '../core/logging/lazy-child.js';
 import { version } from '../core/version.js';
@@ -19,9 +20,17 @@ import validationPlugin from './plugins/validation.js';
 import healthRoutes from './routes/health.js';
 
 export interface AppDeps {
+  config: Config;
   db: Db;
   temporal: { client: Client; namespace: string; taskQueue: string };
   log: FastifyBaseLogger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The settings this process started with; features read their own section. */
+    config: Config;
+  }
 }
 
 /** What the entry point puts into the shell: the shell itself knows no feature. */
@@ -47,7 +56,10 @@ export async function buildApp(deps: AppDeps, features: AppFeatures): Promise<Fa
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The request-id plugin answers requests that arrive while the server closes, in the uniform shape.
     return503OnClosing: false,
+    // request.ip and request.protocol believe X-Forwarded-* only from these; none unless configured.
+    trustProxy: deps.config.api.trustedProxies ?? false,
   });
+  app.decorate('config', deps.config);
   await app.register(validationPlugin);
   await app.register(requestIdPlugin);
   await app.register(errorsPlugin);

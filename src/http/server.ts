@@ -29,7 +29,7 @@ export async function startApiServer(
   });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const app = await buildApp(
-    { db, log, temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue } },
+    { config, db, log, temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue } },
     features,
   );
   try {

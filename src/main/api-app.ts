@@ -9,13 +9,34 @@ import engineRoutes from '../features/engines/routes/engines.js';
 import eventRoutes from '../features/engines/routes/events.js';
 import grantRoutes from '../features/engines/routes/grants.js';
 import platformRoutes from '../features/engines/routes/platforms.js';
+import agentRoutes from '../features/devices/agent/routes.js';
+import enrollmentRoutes from '../features/devices/enrollment/routes.js';
+import installCodesPlugin from '../features/devices/install-codes/plugin.js';
+import installCodeRoutes from '../features/devices/install-codes/routes.js';
+import devicesPlugin from '../features/devices/plugin.js';
+import preauthorizationRoutes from '../features/devices/preauthorizations/routes.js';
+import deviceRoutes from '../features/devices/registry/routes.js';
 import operatorsPlugin from '../features/operators/plugin.js';
 import apiKeyRoutes from '../features/operators/routes.js';
 
 /** Every feature of the API, in the order the shell registers them (http/app.ts); api.ts, start.ts and the tests serve this. */
 export const apiFeatures: AppFeatures = {
   // The engine scheme first: the document lists the credentials in the order their schemes register.
-  plugins: [auditLogPlugin, engineControlPlugin, engineAuthPlugin, operatorsPlugin],
-  routes: [engineRoutes, actionRoutes, platformRoutes, grantRoutes, configRoutes, eventRoutes, auditRoutes, apiKeyRoutes],
+  plugins: [auditLogPlugin, engineControlPlugin, engineAuthPlugin, operatorsPlugin, installCodesPlugin, devicesPlugin],
+  routes: [
+    engineRoutes,
+    actionRoutes,
+    platformRoutes,
+    grantRoutes,
+    configRoutes,
+    eventRoutes,
+    auditRoutes,
+    apiKeyRoutes,
+    installCodeRoutes,
+    preauthorizationRoutes,
+    enrollmentRoutes,
+    deviceRoutes,
+    agentRoutes,
+  ],
   docsGuard: (app) => app.requireRole('reader'),
 };

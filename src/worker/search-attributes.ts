@@ -1,4 +1,5 @@
-import { searchAttributeKeys as engineAttributes } from '../features/engines/workflows/search-attributes.js';
+import { searchAttributeKeys as deviceAttributes } from '../features/devices/search-attributes.js';
+import { searchAttributeKeys as engineAttributes } from '../features/engines/search-attributes.js';
 
-/** Every feature's search attributes, registered by the worker before it takes work. */
-export const searchAttributeKeys = [...engineAttributes];
+/** Every feature's search attributes, registered by the worker before it takes work; each key once. */
+export const searchAttributeKeys = [...new Map([...engineAttributes, ...deviceAttributes].map((key) => [key.name, key])).values()];

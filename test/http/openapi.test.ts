@@ -43,6 +43,28 @@ const OPERATIONS: Record<string, string[]> = {
   'POST /api-keys': ['operator'],
   'GET /api-keys': ['operator'],
   'DELETE /api-keys/{id}': ['operator'],
+  'POST /install-codes': ['operator'],
+  'GET /install-codes': ['operator'],
+  'DELETE /install-codes/{id}': ['operator'],
+  'POST /devices/preauthorize': ['operator'],
+  'GET /devices/preauthorizations': ['operator'],
+  'DELETE /devices/preauthorizations/{fingerprint}': ['operator'],
+  'GET /enrollments': ['operator'],
+  'GET /enrollments/{reference}': ['operator'],
+  'POST /enrollments/{reference}/approve': ['operator'],
+  'POST /enrollments/{reference}/deny': ['operator'],
+  'GET /devices': ['operator'],
+  'GET /devices/{id}': ['operator'],
+  'POST /devices/{id}/quarantine': ['operator'],
+  'POST /devices/{id}/unquarantine': ['operator'],
+  'POST /devices/{id}/revoke': ['operator'],
+  'DELETE /devices/{id}': ['operator'],
+  'POST /api/agent/enroll/request': ['agent'],
+  'POST /api/agent/enroll/poll': ['agent'],
+  'POST /api/agent/token/refresh': ['agent'],
+  'POST /api/agent/heartbeat': ['agent'],
+  'GET /api/agent/me': ['agent'],
+  'GET /.well-known/jwks.json': ['public'],
 };
 
 interface Document {
@@ -72,7 +94,7 @@ describe('the OpenAPI document', () => {
   it('describes every credential an operation asks for', () => {
     const named = new Set(operations().flatMap(([, op]) => (op.security ?? []).flatMap((s) => Object.keys(s))));
     expect([...named].sort()).toEqual(Object.keys(doc.components.securitySchemes).sort());
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(['engineId', 'engineKey', 'operatorKey']);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['engineId', 'engineKey', 'operatorKey', 'deviceToken']);
   });
 
   // Rules the API enforces that a client generated from the document must know of.

@@ -49,9 +49,11 @@ export async function startTestApi(temporalAddress: string, env: Record<string, 
 export async function buildTestApp(temporalAddress: string): Promise<FastifyInstance> {
   const connection = Connection.lazy({ address: temporalAddress });
   const log = pino({ level: 'silent' });
+  const config = loadConfig({ BORG_DATA_DIR: tempDir(), TEMPORAL_ADDRESS: temporalAddress });
   const app = await buildApp(
     {
-      db: openMigratedDatabase({ file: join(tempDir(), 'borg.db'), autoMigrate: true, log }),
+      config,
+      db: openMigratedDatabase({ file: config.dbFile, autoMigrate: true, log }),
       log,
       temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'borg' },
     },

@@ -15,14 +15,28 @@ export interface TemporalConfig {
   embedded: { cli: string | undefined; port: number; uiPort: number; dbFile: string };
 }
 
+/** Device enrollment, tokens and heartbeats (src/features/devices). */
+export interface DeviceConfig {
+  enrollDeadlineS: number;
+  ratePerAddress: number;
+  ratePerKey: number;
+  refreshIdleS: number;
+  refreshAbsoluteS: number;
+  dpopIatWindowS: number;
+  dpopNonces: boolean;
+  heartbeatIntervalS: number;
+  offlineAfterMissed: number;
+}
+
 export interface Config {
-  api: { host: string; port: number };
+  api: { host: string; port: number; publicUrl: string | undefined; trustedProxies: string[] | undefined };
   dataDir: string;
   dbFile: string;
   autoMigrate: boolean;
   log: { level: LogLevel; file: string | undefined; rotateSize: string; rotateKeep: number };
   shutdownTimeoutMs: number;
   temporal: TemporalConfig;
+  devices: DeviceConfig;
 }
 
 /** Every invalid setting, one line each: variable, value, what is allowed. */
@@ -86,7 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const config: Config = {
-    api: { host: read(v.apiHost)!, port: read(v.apiPort)! },
+    api: { host: read(v.apiHost)!, port: read(v.apiPort)!, publicUrl: read(v.publicUrl), trustedProxies: read(v.trustedProxies) },
     dataDir: dataDir!,
     dbFile: dataDir ? join(dataDir, 'borg.db') : '',
     autoMigrate: read(v.autoMigrate)!,
@@ -116,7 +130,21 @@ export function loadConfig(env: Env = process.env): Config {
         dbFile: dataDir ? join(dataDir, 'temporal.db') : '',
       },
     },
+    devices: {
+      enrollDeadlineS: read(v.enrollDeadlineS)!,
+      ratePerAddress: read(v.enrollRatePerAddress)!,
+      ratePerKey: read(v.enrollRatePerKey)!,
+      refreshIdleS: read(v.refreshIdleS)!,
+      refreshAbsoluteS: read(v.refreshAbsoluteS)!,
+      dpopIatWindowS: read(v.dpopIatWindowS)!,
+      dpopNonces: read(v.dpopNonces)!,
+      heartbeatIntervalS: read(v.heartbeatIntervalS)!,
+      offlineAfterMissed: read(v.offlineAfterMissed)!,
+    },
   };
+  if (config.devices.refreshIdleS > config.devices.refreshAbsoluteS && problems.length === 0) {
+    problems.push(`${v.refreshIdleS.name} must not be longer than ${v.refreshAbsoluteS.name}`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   // Only now: a start refused for any setting leaves no directory behind.

@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 
 /** A parser turns a raw env string into a value or throws with what is allowed. */
@@ -165,3 +165,51 @@ const fileWith =
 export const executableFile = fileWith(constants.X_OK, 'an executable file');
 
 export const readableFile = fileWith(constants.R_OK, 'a readable file');
+
+const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration such as 90s, 15m, 24h or 30d, in whole seconds from `min` to `max` (both in seconds). */
+export function duration(min: number, max: number): Parser<number> {
+  const words = (s: number) =>
+    s % 86_400 === 0 ? `${s / 86_400}d` : s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+  return (raw) => {
+    const match = /^(\d+)([smhd])$/.exec(raw.trim().toLowerCase());
+    const seconds = match ? Number(match[1]) * UNIT_S[match[2]!]! : NaN;
+    if (!(seconds >= min && seconds <= max)) {
+      throw new InvalidValue(`expected a duration from ${words(min)} to ${words(max)}, written like 90s, 15m, 24h or 30d`);
+    }
+    return seconds;
+  };
+}
+
+/** An absolute http(s) URL without query or fragment, kept without a trailing slash. */
+export const baseUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidValue('expected an absolute URL such as https://borg.example.com');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new InvalidValue('expected an http(s) URL without user, query or fragment, such as https://borg.example.com/api');
+  }
+  return url.href.replace(/\/+$/, '');
+};
+
+/** Comma-separated IP addresses or CIDR ranges (`10.0.0.0/8`), as Fastify's trustProxy takes them. */
+export const addressList: Parser<string[]> = (raw) => {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    const [address, bits, extra] = item.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new InvalidValue(`expected IP addresses or CIDR ranges separated by commas; "${item}" is neither`);
+    }
+  }
+  if (items.length === 0) throw new InvalidValue('expected at least one IP address or CIDR range');
+  return items;
+};

@@ -60,6 +60,74 @@ export const variables = {
     parse: p.integer(100, 600_000),
     description: 'How long a clean shutdown may take before it is forced',
   }),
+  publicUrl: v({
+    name: 'BORG_PUBLIC_URL',
+    default: undefined,
+    parse: p.baseUrl,
+    description:
+      "The API's URL as devices reach it (behind a proxy: the proxy's). DPoP proofs must name it; it is also the token issuer. Unset: the URL each request was sent to",
+  }),
+  trustedProxies: v({
+    name: 'BORG_TRUSTED_PROXIES',
+    default: undefined,
+    parse: p.addressList,
+    description:
+      'Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or CIDR ranges, comma-separated); unset: none',
+  }),
+  enrollDeadlineS: v({
+    name: 'BORG_ENROLL_DEADLINE',
+    default: '24h',
+    parse: p.duration(1, 30 * 86_400),
+    description: 'How long an enrollment waits for an operator before it expires',
+  }),
+  enrollRatePerAddress: v({
+    name: 'BORG_ENROLL_RATE_PER_ADDRESS',
+    default: '40',
+    parse: p.integer(1, 1_000_000),
+    description: 'Enrollment requests and polls a minute from one client address',
+  }),
+  enrollRatePerKey: v({
+    name: 'BORG_ENROLL_RATE_PER_KEY',
+    default: '12',
+    parse: p.integer(1, 1_000_000),
+    description: 'Enrollment requests and polls a minute for one device key',
+  }),
+  refreshIdleS: v({
+    name: 'BORG_REFRESH_IDLE',
+    default: '30d',
+    parse: p.duration(60, 365 * 86_400),
+    description: 'A device refresh token unused this long expires',
+  }),
+  refreshAbsoluteS: v({
+    name: 'BORG_REFRESH_ABSOLUTE',
+    default: '90d',
+    parse: p.duration(60, 3650 * 86_400),
+    description: 'A refresh token family ends this long after enrollment, used or not; the device enrolls again',
+  }),
+  dpopIatWindowS: v({
+    name: 'BORG_DPOP_IAT_WINDOW',
+    default: '60s',
+    parse: p.duration(5, 3600),
+    description: "How far a DPoP proof's iat may lie from the server's clock, either way",
+  }),
+  dpopNonces: v({
+    name: 'BORG_DPOP_NONCES',
+    default: 'false',
+    parse: p.boolean,
+    description: "Require a server nonce (DPoP-Nonce) in every DPoP proof, which bounds a proof's age by the server's clock",
+  }),
+  heartbeatIntervalS: v({
+    name: 'BORG_HEARTBEAT_INTERVAL',
+    default: '60s',
+    parse: p.duration(5, 86_400),
+    description: 'How often devices are told to send a heartbeat',
+  }),
+  offlineAfterMissed: v({
+    name: 'BORG_OFFLINE_AFTER_MISSED',
+    default: '3',
+    parse: p.integer(1, 1000),
+    description: 'Missed heartbeats after which a device counts as offline',
+  }),
   temporalCli: v({
     name: 'BORG_TEMPORAL_CLI',
     default: undefined,

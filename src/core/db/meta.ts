@@ -18,6 +18,12 @@ export class MetaRepository {
     return this.getStmt.get(key)?.value;
   }
 
+  /** The value of `key`, made by `make` and kept on first use; of two processes racing, the first write wins for both. */
+  getOrCreate(key: string, make: () => string): string {
+    this.insertStmt.run(key, make());
+    return this.get(key)!;
+  }
+
   schemaVersion(): number {
     return this.versionStmt.get()?.version ?? 0;
   }

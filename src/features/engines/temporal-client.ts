@@ -1,20 +1,15 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import {
-  isGrpcServiceError,
-  ServiceError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { BaseLogger } from 'pino';
 import type { SettledRequest } from './activities.js';
 import { closedSignal, decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from './workflows/grant-request.js';
 import type { OperatorDecision } from './workflows/grant-request.js';
 import { cancelSignal, maintenanceWindowWorkflow } from './workflows/maintenance-window.js';
-import { engineIdKey, flowKey, platformKey, searchAttributeKeys } from './workflows/search-attributes.js';
+import { flowKey } from '../../core/temporal/flow-attribute.js';
+import { engineIdKey, platformKey, searchAttributeKeys } from './search-attributes.js';
 import { DomainError } from '../../core/errors.js';
-import { OutageLog } from '../../core/logging/outage-log.js';
+import { BoundedTemporal, isNotFound, temporalUnavailable } from '../../core/temporal/bounded-calls.js';
 import { addMissingSearchAttributes } from '../../core/temporal/search-attributes.js';
 import { workflowIds } from './workflow-ids.js';
 
@@ -23,7 +18,7 @@ export async function confirmedStart<T>(start: () => Promise<T>, message: string
   try {
     return await start();
   } catch (err) {
-    throw unavailable(message, err);
+    throw temporalUnavailable(message, err);
   }
 }
 
@@ -36,20 +31,6 @@ export async function startOrUndo<T>(start: () => Promise<T>, undo: () => void, 
     throw err;
   }
 }
-
-/** The driver's error goes to the server log only: it names internal addresses, and engines get this reply too. */
-function unavailable(message: string, err: unknown): DomainError {
-  return new DomainError('unavailable', 'TEMPORAL_UNAVAILABLE', message, undefined, { cause: err });
-}
-
-const isNotFound = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
-
-/** gRPC's UNAVAILABLE and DEADLINE_EXCEEDED: Temporal did not answer (as opposed to answering no). */
-const NO_ANSWER = new Set([14, 4]);
-const unanswered = (err: unknown): boolean => {
-  const grpc = err instanceof ServiceError ? err.cause : err;
-  return isGrpcServiceError(grpc) && NO_ANSWER.has(grpc.code);
-};
 
 export type FlowState = 'running' | 'ended' | 'missing';
 
@@ -72,13 +53,6 @@ export class FlowGoneError extends Error {
   }
 }
 
-/**
- * How long a request waits on Temporal. Without a deadline a server that accepts connections but does not answer,
- * or an update no worker picks up, holds an operator's request with no limit at all.
- */
-const TEMPORAL_CALL_MS = 10_000;
-/** Enough for a server that answers at all; it only tells "no worker" (504) from "no Temporal" (503). */
-const PROBE_MS = 2_000;
 /** A request takes one decision, so every call uses this update id: a retry joins a decision already waiting in Temporal. */
 const DECIDE_UPDATE_ID = 'decide';
 
@@ -86,37 +60,19 @@ const DECIDE_UPDATE_ID = 'decide';
 export class EngineTemporalClient {
   /** Settles once the namespace has the search attributes; cleared when that failed, so the next start asks again. */
   private searchAttributes: Promise<void> | undefined;
-  private readonly outage: OutageLog;
+  private readonly temporal: BoundedTemporal;
 
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly log: Pick<BaseLogger, 'debug' | 'warn'>,
   ) {
-    this.outage = new OutageLog(log, 'Temporal');
+    this.temporal = new BoundedTemporal(client, log);
   }
 
   /** Every call into Temporal: bounded in time, and told to the outage log. */
-  private async bounded<T>(call: () => Promise<T>, ms = TEMPORAL_CALL_MS): Promise<T> {
-    try {
-      const value = await this.client.withDeadline(Date.now() + ms, call);
-      this.outage.answered();
-      return value;
-    } catch (err) {
-      if (unanswered(err)) this.outage.failed(err);
-      // An update nobody applied in time says nothing of Temporal itself: the probe after it does.
-      else if (!(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) this.outage.answered();
-      throw err;
-    }
-  }
-
-  private async reachable(): Promise<boolean> {
-    try {
-      await this.bounded(() => this.client.workflowService.getSystemInfo({}), PROBE_MS);
-      return true;
-    } catch {
-      return false;
-    }
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    return this.temporal.call(call);
   }
 
   /**
@@ -163,14 +119,12 @@ export class EngineTemporalClient {
    */
   async decide(workflowId: string, decision: OperatorDecision): Promise<SettledRequest> {
     const handle: WorkflowHandle = this.client.workflow.getHandle(workflowId);
-    // Whether Temporal answers at all is asked during the wait's last seconds, so an unapplied decision is answered
-    // when the wait ends rather than a probe later; an early failure asks then.
-    let probe: Promise<boolean> | undefined;
-    const probeTimer = setTimeout(() => {
-      probe = this.reachable();
-    }, TEMPORAL_CALL_MS - PROBE_MS);
     try {
-      const settled = await this.bounded(() => handle.executeUpdate(decideUpdate, { args: [decision], updateId: DECIDE_UPDATE_ID }));
+      const settled = await this.temporal.update(handle, decideUpdate, [decision], DECIDE_UPDATE_ID, {
+        notConfirmed:
+          'no worker applied the decision within 10 s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision',
+        unavailable: 'Temporal could not be reached, so the decision may not have been applied; read the request again and retry',
+      });
       this.log.debug({ workflow_id: workflowId, status: settled.status }, 'the workflow applied the decision');
       return settled;
     } catch (err) {
@@ -182,16 +136,7 @@ export class EngineTemporalClient {
           err.cause instanceof Error ? err.cause.message : 'the request is no longer pending',
         );
       }
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && (await (probe ?? this.reachable()))) {
-        throw new DomainError(
-          'not_confirmed',
-          'DECISION_NOT_CONFIRMED',
-          `no worker applied the decision within ${TEMPORAL_CALL_MS / 1000} s (is the worker running?); Temporal may still hand it to a worker, and deciding again waits for that same decision`,
-        );
-      }
-      throw unavailable('Temporal could not be reached, so the decision may not have been applied; read the request again and retry', err);
-    } finally {
-      clearTimeout(probeTimer);
+      throw err;
     }
   }
 
@@ -240,7 +185,7 @@ export class EngineTemporalClient {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw unavailable('Temporal did not confirm the cancel, so the window may not be cancelled; retrying is safe', err);
+      throw temporalUnavailable('Temporal did not confirm the cancel, so the window may not be cancelled; retrying is safe', err);
     }
   }
 }

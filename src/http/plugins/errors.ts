@@ -48,9 +48,23 @@ const STATUS_OF: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
   unavailable: 503,
   not_confirmed: 504,
 };
+
+/** RFC 9449 §7.1 and §8: the DPoP challenge of a refused proof or token, and a server nonce to retry with. */
+const DPOP_ERRORS = new Set(['invalid_dpop_proof', 'invalid_token', 'use_dpop_nonce']);
+
+/** What some domain errors tell the client in headers: when to retry (429), how to authenticate again (DPoP). */
+function errorHeaders(err: DomainError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const details = err.details ?? {};
+  if (err.kind === 'rate_limited' && typeof details.retry_after_s === 'number') headers['retry-after'] = String(details.retry_after_s);
+  if (DPOP_ERRORS.has(err.code)) headers['www-authenticate'] = `DPoP error="${err.code}", algs="EdDSA ES256"`;
+  if (typeof details.nonce === 'string') headers['dpop-nonce'] = details.nonce;
+  return headers;
+}
 
 /** Maps every error, including Fastify's own, to the uniform shape; never leaks internals on 5xx. */
 export function toErrorBody(err: FastifyError | DomainError): { status: number; body: ErrorBody } {
@@ -100,6 +114,7 @@ function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyRep
   if (status >= 500 && !(err instanceof DomainError)) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.error.code }, body.error.message);
   if (body.error.code === 'DATABASE_BUSY') reply.header('retry-after', '1');
+  if (err instanceof DomainError) reply.headers(errorHeaders(err));
   return reply.status(status).send(body);
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../../core/db/database.js';
+import { createEnrollmentActivities } from '../../features/devices/enrollment/activities.js';
 import { createEngineControlActivities } from '../../features/engines/activities.js';
 import { createHealthActivities } from './health.js';
 
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps.db),
     ...createEngineControlActivities(deps.db),
+    ...createEnrollmentActivities(deps.db),
   };
 }
 
