@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HEAD_PATTERN, verifyChain } from '../audit/chain.js';
+import { changeEntry, HEAD_PATTERN, verifyChain } from '../audit/chain.js';
 import { JournalIngester } from '../audit/ingest.js';
 import { journalDir } from '../audit/journal.js';
+import { rotateTokenKeys, tokenKeysFile } from '../features/devices/tokens/signing-keys.js';
 import { ApiKeys } from '../features/operators/api-keys.js';
 import { ROLES } from '../features/operators/api-key-repository.js';
 import { loadConfig } from '../core/config/config.js';
@@ -28,12 +29,15 @@ commands:
                                    earlier verify printed and you kept elsewhere, also exit 1 unless the
                                    chain still holds it (entries removed from its end leave no broken link)
   keys create --name N --role R    mint an operator API key (R: admin, operator, reader), e.g. when the admin key is lost
+  device-keys rotate               sign device access tokens with a new key from now on; the old key keeps verifying
+                                   until the last token it signed has expired (15 minutes), and running APIs pick the
+                                   change up at their next token
 
 The database is the one BORG_DATA_DIR points at (default ./data).
 Exit codes: 0 done, 1 the audit chain is broken or cut short, 2 the command line or BORG_DATA_DIR is wrong.
 `;
 
-const COMMANDS = ['audit verify', 'keys create'];
+const COMMANDS = ['audit verify', 'keys create', 'device-keys rotate'];
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -106,6 +110,12 @@ runMain('borgctl', async () => {
         process.stdout.write(`audit chain BROKEN at seq ${seq} (${id}): ${problem}; ${report.checked} entries before it are intact\n`);
         process.exitCode = 1;
       }
+    } else if (command === 'device-keys rotate') {
+      const file = tokenKeysFile(config.dataDir);
+      if (!existsSync(file)) throw new UsageError(`no device token keys at ${file}; the API makes them at its first start`);
+      const kid = rotateTokenKeys(file);
+      new AuditLogRepository(db).append(changeEntry({ actor: 'cli:borgctl', requestId: null }, 'device_token_key.rotated', { kid }));
+      process.stdout.write(`device tokens are now signed with key ${kid}; the previous key verifies until its tokens expire\n`);
     } else {
       const { key, record } = new ApiKeys(db).create({ actor: 'cli:borgctl', requestId: null }, values.name!, values.role as Role);
       process.stdout.write(`created ${record.role} key ${record.id} (${record.name}); store it now, it is not shown again:\n${key}\n`);

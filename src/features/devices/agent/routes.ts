@@ -1,7 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../../../core/errors.js';
-import { actorOf } from '../../../http/plugins/auth.js';
 import type { AuthHook } from '../../../http/plugins/auth.js';
 import { errorRef } from '../../../http/schemas/error.js';
 import { deviceView } from '../schemas.js';
@@ -96,7 +95,7 @@ export default async function agentRoutes(fastify: FastifyInstance): Promise<voi
         response: { 200: tokenAnswer, ...errors },
       },
     },
-    async (request) => tokens.rotate(actorOf(request), request.body.refresh_token, request.dpopJkt!),
+    async (request) => tokens.rotate(request.id, request.body.refresh_token, request.dpopJkt!),
   );
 
   app.post(

@@ -115,17 +115,18 @@ export class DeviceTokens {
   }
 
   /**
-   * Trades a refresh token for a new pair; the caller has checked the DPoP proof made with key `jkt`. Of two
+   * Trades a refresh token for a new pair; the caller has checked the DPoP proof made with key `jkt`. Audited as the token's device. Of two
    * refreshes with one token, the first to commit wins; the other is a reuse like any replay: refused, and the
    * family revoked, since the server cannot tell a race from theft.
    */
-  async rotate(by: Actor, presented: string, jkt: string): Promise<IssuedTokens> {
+  async rotate(requestId: string, presented: string, jkt: string): Promise<IssuedTokens> {
     const outcome = this.db
       .transaction((): { device: DeviceRow; refreshToken: string } | { refused: DomainError; why: string } => {
         const now = nowIso();
         const row = this.refresh.find(hashSecret(presented));
         if (!row) return { refused: invalidGrant('the refresh token is not known'), why: 'unknown' };
         const { family } = row;
+        const by: Actor = { actor: `device:${family.device_id}`, requestId };
         if (family.revoked_at) {
           return {
             refused: invalidGrant('the refresh token was revoked; the device must enroll again'),
