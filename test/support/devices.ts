@@ -139,7 +139,8 @@ export function deviceCall(
   opts: { proof?: string | string[] | null; authorization?: string } = {},
 ): Promise<Reply> {
   const url = `${stack.url}${path}`;
-  const headers: Record<string, string> = { authorization: opts.authorization ?? `DPoP ${device.accessToken}` };
+  const authorization = opts.authorization ?? `DPoP ${device.accessToken}`;
+  const headers: Record<string, string> = authorization ? { authorization } : {};
   const proof = opts.proof === undefined ? dpopProof(device, method, url) : opts.proof;
   if (typeof proof === 'string') headers.dpop = proof;
   if (Array.isArray(proof)) return sendRepeated(url, method, headers, proof, body);
@@ -157,7 +158,7 @@ async function sendRepeated(
   const { request } = await import('node:http');
   const payload = body === undefined ? '' : JSON.stringify(body);
   const target = new URL(url);
-  const rawHeaders: string[] = [];
+  const rawHeaders: string[] = ['host', target.host];
   for (const [k, v] of Object.entries(headers)) rawHeaders.push(k, v);
   for (const p of proofs) rawHeaders.push('dpop', p);
   if (payload) rawHeaders.push('content-type', 'application/json', 'content-length', String(Buffer.byteLength(payload)));

@@ -62,6 +62,8 @@ function errorHeaders(err: DomainError): Record<string, string> {
   const details = err.details ?? {};
   if (err.kind === 'rate_limited' && typeof details.retry_after_s === 'number') headers['retry-after'] = String(details.retry_after_s);
   if (DPOP_ERRORS.has(err.code)) headers['www-authenticate'] = `DPoP error="${err.code}", algs="EdDSA ES256"`;
+  // RFC 6750 §3.1: a request without credentials is told the scheme, with no error code.
+  if (err.code === 'DEVICE_AUTH_REQUIRED') headers['www-authenticate'] = 'DPoP algs="EdDSA ES256"';
   if (typeof details.nonce === 'string') headers['dpop-nonce'] = details.nonce;
   return headers;
 }

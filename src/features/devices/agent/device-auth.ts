@@ -67,7 +67,15 @@ export function deviceAuthScheme(deps: DeviceAuthDeps): AuthScheme {
     presents: (request) => accessToken(request) !== undefined || request.headers.dpop !== undefined,
     authenticate: async (request) => {
       const token = accessToken(request);
-      if (!token) throw tokenRefused('send it as Authorization: DPoP <token>, with a DPoP proof header');
+      if (!token) {
+        if (header(request, 'authorization'))
+          throw tokenRefused('device tokens are sent as Authorization: DPoP <token>, not under another scheme');
+        throw new DomainError(
+          'unauthenticated',
+          'DEVICE_AUTH_REQUIRED',
+          'send the access token as Authorization: DPoP <token>, with a DPoP proof header',
+        );
+      }
       const claims = await verifyAccessToken(deps.keys, token, deps.audience);
       const device = deps.devices.authRow(claims.sub);
       if (!device) throw tokenRefused('the device no longer exists; enroll again');

@@ -192,7 +192,6 @@ export class EnrollmentService {
   async poll(body: EnrollPoll, requestId: string): Promise<PollAnswer> {
     const row = this.ledger.enrollments.get(body.approval_reference);
     if (!row) throw new DomainError('not_found', 'unknown_approval_reference', 'no enrollment has this approval_reference');
-    this.limits.hitKey(row.fingerprint);
     const clientNonce = nonce(body.client_nonce, 'body.client_nonce');
     const signature = decodeBase64(body.proof_sig);
     const key = parseDeviceKey(row.public_key);
@@ -203,6 +202,8 @@ export class EnrollmentService {
         message: "must be the device key's Ed25519 signature over server_nonce || approval_reference || client_nonce, in standard base64",
       });
     }
+    // Counted once the key's holder has proven itself, so nobody else can use up a device's polls.
+    this.limits.hitKey(row.fingerprint);
     const until = new Date(Math.max(Date.parse(row.deadline_at), Date.now()) + 3600_000).toISOString();
     if (!this.replays.firstUse(row.fingerprint, `enroll-poll:${row.reference}:${body.client_nonce}`, until)) {
       throw new DomainError('conflict', 'proof_replayed', 'this proof was used already; sign a fresh client_nonce for every poll');
