@@ -12,7 +12,8 @@ import type { EnrollmentActivities, SettledEnrollment } from '../enrollment/acti
 import type { Decision } from '../enrollment/ledger.js';
 
 const { settleEnrollment } = proxyActivities<EnrollmentActivities>({
-  startToCloseTimeout: '30 seconds',
+  // One short SQLite transaction: an attempt lost with a killed worker is retried after 5 s, not 30.
+  startToCloseTimeout: '5 seconds',
   // No limit on attempts: a database down for an hour must not lose an operator's decision.
   retry: { maximumInterval: '1 minute' },
 });
