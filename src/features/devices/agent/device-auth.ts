@@ -7,6 +7,7 @@ import type { DpopProof, DpopSettings } from '../dpop/verify-proof.js';
 import { verifyAccessToken } from '../tokens/access-token.js';
 import type { TokenAudience } from '../tokens/access-token.js';
 import type { DeviceTokenKeys } from '../tokens/signing-keys.js';
+import { VerifiedTokens } from '../tokens/verified-tokens.js';
 import type { DeviceRepository } from '../registry/repository.js';
 
 /** The device a request was admitted for. */
@@ -54,6 +55,14 @@ export function requestProof(request: FastifyRequest, dpop: DpopSettings, token?
  * quarantine, revoke and purge end every token at once.
  */
 export function deviceAuthScheme(deps: DeviceAuthDeps): AuthScheme {
+  const verified = new VerifiedTokens();
+  const claimsOf = async (token: string) => {
+    const cached = verified.get(token);
+    if (cached) return cached;
+    const claims = await verifyAccessToken(deps.keys, token, deps.audience);
+    verified.add(token, claims);
+    return claims;
+  };
   return {
     name: 'device',
     audience: 'agent',
@@ -76,7 +85,7 @@ export function deviceAuthScheme(deps: DeviceAuthDeps): AuthScheme {
           'send the access token as Authorization: DPoP <token>, with a DPoP proof header',
         );
       }
-      const claims = await verifyAccessToken(deps.keys, token, deps.audience);
+      const claims = await claimsOf(token);
       const device = deps.devices.authRow(claims.sub);
       if (!device) throw tokenRefused('the device no longer exists; enroll again');
       if (device.status !== 'active' || device.token_version !== claims.token_version) {

@@ -110,8 +110,8 @@ export default async function agentRoutes(fastify: FastifyInstance): Promise<voi
       },
     },
     async (request) => {
-      const { id } = registry.heartbeat(request.device!.id, request.body);
-      return { device_id: id, heartbeat_interval_s: app.devices.heartbeatIntervalS };
+      registry.heartbeat(request.device!.id, request.body);
+      return { device_id: request.device!.id, heartbeat_interval_s: app.devices.heartbeatIntervalS };
     },
   );
 

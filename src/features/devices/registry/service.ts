@@ -113,9 +113,8 @@ export class DeviceService {
   }
 
   /** Records a heartbeat: the device is online, and this is what it runs. */
-  heartbeat(id: string, inventory: Inventory): DeviceView {
+  heartbeat(id: string, inventory: Inventory): void {
     this.devices.seen(id, nowIso(), JSON.stringify(inventory));
-    return this.get(id);
   }
 
   /**
