@@ -6,7 +6,7 @@ import { DEVICE_KEY_RULE } from '../device-key.js';
 
 /** JSON schemas of the preauthorization routes; they also generate the OpenAPI document. */
 
-export const FINGERPRINT = pattern('^[0-9a-f]{64}$', '64 lowercase hex digits: the SHA-256 of the key in SPKI DER');
+export const FINGERPRINT = pattern('^[0-9a-f]{64}$', '64 lowercase hexadecimal digits');
 
 /** Standard base64 (RFC 4648 §4) with its padding; what it decodes to is the service's to judge. */
 export const BASE64 = pattern('^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$', 'standard base64, with padding');

@@ -19,9 +19,27 @@ describe('zero trust', () => {
     );
     expect(documented.length).toBeGreaterThan(25);
     const routes = [...documented, ['GET', '/docs'] as const, ['GET', '/docs/json'] as const];
+    // A device has no credentials before it enrolls: these answer strangers by design, each in its own way.
+    const bootstrap: Record<string, [number, string | undefined]> = {
+      'POST /api/agent/enroll/request': [400, 'hostname_required'],
+      'POST /api/agent/enroll/poll': [400, 'VALIDATION_FAILED'],
+      'POST /api/agent/token/refresh': [400, 'invalid_dpop_proof'],
+      'GET /.well-known/jwks.json': [200, undefined],
+    };
     for (const [method, path] of routes) {
       // Orchestrators probe these without credentials.
       if (path === '/health' || path.startsWith('/health/')) continue;
+      const expected = bootstrap[`${method} ${path}`];
+      if (expected) {
+        const res = await fetch(`${s.url}${path}`, {
+          method,
+          headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+          body: method === 'GET' ? undefined : '{}',
+        });
+        const body = (await res.json()) as { error?: { code: string } };
+        expect([method, path, res.status, body.error?.code]).toEqual([method, path, ...expected]);
+        continue;
+      }
       const res = await fetch(`${s.url}${path}`, {
         method,
         headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' },
@@ -31,6 +49,7 @@ describe('zero trust', () => {
       const body = (await res.json()) as { error: { code: string } };
       expect(body.error.code).toMatch(/_AUTH_REQUIRED$/);
     }
+    expect(Object.keys(bootstrap).every((route) => documented.some(([m, p]) => `${m} ${p}` === route))).toBe(true);
   });
 
   it('scopes operator keys by role', async () => {
