@@ -15,7 +15,7 @@ import { parseCompactJws, proofAlgorithm, proofKey, verifySignature } from '../s
 import { DpopReplayRepository } from '../src/features/devices/dpop/replay-repository.js';
 import { jwkThumbprint } from '../src/features/devices/dpop/thumbprint.js';
 import { accessTokenHash, verifyDpopProof } from '../src/features/devices/dpop/verify-proof.js';
-import { DeviceRepository } from '../src/features/devices/registry/repository.js';
+import { DeviceRepository } from '../src/features/devices/repositories/devices.js';
 import { DeviceService } from '../src/features/devices/registry/service.js';
 import { issueAccessToken, verifyAccessToken } from '../src/features/devices/tokens/access-token.js';
 import { DeviceTokenKeys, tokenKeysFile } from '../src/features/devices/tokens/signing-keys.js';

@@ -11,7 +11,6 @@ import grantRoutes from '../features/engines/routes/grants.js';
 import platformRoutes from '../features/engines/routes/platforms.js';
 import agentRoutes from '../features/devices/agent/routes.js';
 import enrollmentRoutes from '../features/devices/enrollment/routes.js';
-import installCodesPlugin from '../features/devices/install-codes/plugin.js';
 import installCodeRoutes from '../features/devices/install-codes/routes.js';
 import devicesPlugin from '../features/devices/plugin.js';
 import preauthorizationRoutes from '../features/devices/preauthorizations/routes.js';
@@ -22,7 +21,7 @@ import apiKeyRoutes from '../features/operators/routes.js';
 /** Every feature of the API, in the order the shell registers them (http/app.ts); api.ts, start.ts and the tests serve this. */
 export const apiFeatures: AppFeatures = {
   // The engine scheme first: the document lists the credentials in the order their schemes register.
-  plugins: [auditLogPlugin, engineControlPlugin, engineAuthPlugin, operatorsPlugin, installCodesPlugin, devicesPlugin],
+  plugins: [auditLogPlugin, engineControlPlugin, engineAuthPlugin, operatorsPlugin, devicesPlugin],
   routes: [
     engineRoutes,
     actionRoutes,

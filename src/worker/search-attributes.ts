@@ -1,4 +1,4 @@
-import { searchAttributeKeys as deviceAttributes } from '../features/devices/search-attributes.js';
+import { searchAttributeKeys as deviceAttributes } from '../features/devices/enrollment/search-attributes.js';
 import { searchAttributeKeys as engineAttributes } from '../features/engines/search-attributes.js';
 
 /** Every feature's search attributes, registered by the worker before it takes work; each key once. */

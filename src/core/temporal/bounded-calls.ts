@@ -1,9 +1,11 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { UpdateDefinition, Workflow } from '@temporalio/common';
 import type { BaseLogger } from 'pino';
 import { DomainError } from '../errors.js';
 import { OutageLog } from '../logging/outage-log.js';
+import { addMissingSearchAttributes } from './search-attributes.js';
+import type { KeywordAttribute } from './search-attributes.js';
 
 /**
  * How long a request waits on Temporal. Without a deadline a server that accepts connections but does not answer,
@@ -30,12 +32,38 @@ export function temporalUnavailable(message: string, err: unknown): DomainError 
 /** Every call a feature makes into Temporal: bounded in time, and told to one outage log. */
 export class BoundedTemporal {
   private readonly outage: OutageLog;
+  /** Settles once the namespace has the search attributes; cleared when that failed, so the next start asks again. */
+  private searchAttributes: Promise<void> | undefined;
 
   constructor(
     readonly client: Client,
     log: Pick<BaseLogger, 'warn'>,
+    /** What the caller's flows carry: registered before its first start. */
+    private readonly attributeKeys: readonly KeywordAttribute[],
   ) {
     this.outage = new OutageLog(log, 'Temporal');
+  }
+
+  /**
+   * Temporal refuses a start whose search attributes the namespace lacks, and an API started without a worker
+   * (`npm run start:api`) against a fresh server has nobody else to register them.
+   */
+  private ensureSearchAttributes(): Promise<void> {
+    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace, this.attributeKeys).catch(
+      (err: unknown) => {
+        this.searchAttributes = undefined;
+        throw err;
+      },
+    );
+    return this.searchAttributes;
+  }
+
+  /** Starts a workflow, once the namespace has the search attributes, within the call deadline. */
+  async start<W extends Workflow>(workflow: W, options: WorkflowStartOptions<W>): Promise<void> {
+    await this.call(async () => {
+      await this.ensureSearchAttributes();
+      await this.client.workflow.start(workflow, options);
+    });
   }
 
   async call<T>(call: () => Promise<T>, ms = TEMPORAL_CALL_MS): Promise<T> {

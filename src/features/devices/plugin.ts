@@ -4,20 +4,26 @@ import fp from 'fastify-plugin';
 import { MetaRepository } from '../../core/db/meta.js';
 import { deviceAuthScheme } from './agent/device-auth.js';
 import { DpopNonces } from './dpop/nonces.js';
+import { InstallCodeService } from './install-codes/service.js';
+import { PreauthorizationService } from './preauthorizations/service.js';
 import type { DpopSettings } from './dpop/verify-proof.js';
 import { DpopReplayRepository } from './dpop/replay-repository.js';
 import { EnrollmentLedger } from './enrollment/ledger.js';
 import { EnrollmentService } from './enrollment/service.js';
 import { EnrollmentTemporalClient } from './enrollment/temporal-client.js';
-import { jobSigningKeyFile, openJobSigningKey } from './job-signing-key.js';
+import { jobSigningKeyFile, openJobSigningKey } from './tokens/job-signing-key.js';
 import { EnrollRateLimiter } from './rate-limit/limiter.js';
-import { DeviceRepository } from './registry/repository.js';
+import { DeviceRepository } from './repositories/devices.js';
 import { DeviceService } from './registry/service.js';
 import type { TokenAudience } from './tokens/access-token.js';
 import { DeviceTokenKeys, tokenKeysFile } from './tokens/signing-keys.js';
 import { DeviceTokens } from './tokens/token-service.js';
 
 export interface Devices {
+  /** Install codes: made and revoked by operators, redeemed by enrollment. */
+  installCodes: InstallCodeService;
+  /** Device keys approved before they enroll. */
+  preauthorizations: PreauthorizationService;
   enrollments: EnrollmentService;
   registry: DeviceService;
   tokens: DeviceTokens;
@@ -68,7 +74,8 @@ export default fp(
     const log = (fields: Record<string, unknown>, event: string) => refusals.warn(app.log, { ...fields, event });
     const tokens = new DeviceTokens(db, keys, audience, { idleS: settings.refreshIdleS, absoluteS: settings.refreshAbsoluteS }, log);
     const limiter = new EnrollRateLimiter(db, { perAddress: settings.ratePerAddress, perKey: settings.ratePerKey });
-    const { installCodes, preauthorizations } = app;
+    const installCodes = new InstallCodeService(db);
+    const preauthorizations = new PreauthorizationService(db);
     const ledger = new EnrollmentLedger(db, {
       redeem: (presented, now) => installCodes.redeem(presented, now),
       giveBack: (codeId) => installCodes.giveBack(codeId),
@@ -85,6 +92,8 @@ export default fp(
       log,
     );
     app.decorate('devices', {
+      installCodes,
+      preauthorizations,
       enrollments,
       registry: new DeviceService(db, { heartbeatIntervalS: settings.heartbeatIntervalS, offlineAfterMissed: settings.offlineAfterMissed }),
       tokens,
@@ -108,5 +117,5 @@ export default fp(
     pruner.unref();
     app.addHook('onClose', async () => clearInterval(pruner));
   },
-  { name: 'devices', dependencies: ['db', 'temporal', 'auth', 'device-install-codes'] },
+  { name: 'devices', dependencies: ['db', 'temporal', 'auth'] },
 );

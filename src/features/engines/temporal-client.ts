@@ -10,7 +10,6 @@ import { flowKey } from '../../core/temporal/flow-attribute.js';
 import { engineIdKey, platformKey, searchAttributeKeys } from './search-attributes.js';
 import { DomainError } from '../../core/errors.js';
 import { BoundedTemporal, isNotFound, temporalUnavailable } from '../../core/temporal/bounded-calls.js';
-import { addMissingSearchAttributes } from '../../core/temporal/search-attributes.js';
 import { workflowIds } from './workflow-ids.js';
 
 /** Starts a flow; if Temporal cannot take it, the caller is told so with `message`. */
@@ -58,8 +57,6 @@ const DECIDE_UPDATE_ID = 'decide';
 
 /** Starts and steers the engine-control workflows; the API's only way into Temporal for them. */
 export class EngineTemporalClient {
-  /** Settles once the namespace has the search attributes; cleared when that failed, so the next start asks again. */
-  private searchAttributes: Promise<void> | undefined;
   private readonly temporal: BoundedTemporal;
 
   constructor(
@@ -67,26 +64,7 @@ export class EngineTemporalClient {
     private readonly taskQueue: string,
     private readonly log: Pick<BaseLogger, 'debug' | 'warn'>,
   ) {
-    this.temporal = new BoundedTemporal(client, log);
-  }
-
-  /** Every call into Temporal: bounded in time, and told to the outage log. */
-  private bounded<T>(call: () => Promise<T>): Promise<T> {
-    return this.temporal.call(call);
-  }
-
-  /**
-   * Temporal refuses a start whose search attributes the namespace lacks, and an API started without a worker
-   * (`npm run start:api`) against a fresh server has nobody else to register them.
-   */
-  private ensureSearchAttributes(): Promise<void> {
-    this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace, searchAttributeKeys).catch(
-      (err: unknown) => {
-        this.searchAttributes = undefined;
-        throw err;
-      },
-    );
-    return this.searchAttributes;
+    this.temporal = new BoundedTemporal(client, log, searchAttributeKeys);
   }
 
   /** Every engine-control flow carries the search attributes operators filter by. */
@@ -101,10 +79,7 @@ export class EngineTemporalClient {
       { key: platformKey, value: tags.platform },
       { key: flowKey, value: tags.flow },
     ];
-    await this.bounded(async () => {
-      await this.ensureSearchAttributes();
-      await this.client.workflow.start(workflow, { workflowId, taskQueue: this.taskQueue, args: [input], typedSearchAttributes });
-    });
+    await this.temporal.start(workflow, { workflowId, taskQueue: this.taskQueue, args: [input], typedSearchAttributes });
     this.log.debug({ workflow_id: workflowId, flow: tags.flow }, 'workflow started');
   }
 
@@ -156,21 +131,23 @@ export class EngineTemporalClient {
    */
   closeInBackground(workflowIds: string[], requestId: string | null): void {
     for (const workflowId of workflowIds) {
-      this.bounded(() => this.client.workflow.getHandle(workflowId).signal(closedSignal)).catch((err: unknown) => {
-        if (!isNotFound(err)) {
-          this.log.warn(
-            { err, workflow_id: workflowId, request_id: requestId },
-            'could not tell a flow that what it waits on has ended; it ends at its own timer',
-          );
-        }
-      });
+      this.temporal
+        .call(() => this.client.workflow.getHandle(workflowId).signal(closedSignal))
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) {
+            this.log.warn(
+              { err, workflow_id: workflowId, request_id: requestId },
+              'could not tell a flow that what it waits on has ended; it ends at its own timer',
+            );
+          }
+        });
     }
   }
 
   /** What Temporal says of a flow: running, ended (terminated, failed, completed), or never started; throws when it does not answer. */
   async state(workflowId: string): Promise<FlowState> {
     try {
-      const { status } = await this.bounded(() => this.client.workflow.getHandle(workflowId).describe());
+      const { status } = await this.temporal.call(() => this.client.workflow.getHandle(workflowId).describe());
       return status.name === 'RUNNING' ? 'running' : 'ended';
     } catch (err) {
       if (isNotFound(err)) return 'missing';
@@ -181,7 +158,7 @@ export class EngineTemporalClient {
   /** False when the window's flow no longer runs (ended or terminated in Temporal), so no signal can reach it. */
   async cancelMaintenance(workflowId: string): Promise<boolean> {
     try {
-      await this.bounded(() => this.client.workflow.getHandle(workflowId).signal(cancelSignal));
+      await this.temporal.call(() => this.client.workflow.getHandle(workflowId).signal(cancelSignal));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;

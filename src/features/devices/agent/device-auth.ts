@@ -8,7 +8,7 @@ import { verifyAccessToken } from '../tokens/access-token.js';
 import type { TokenAudience } from '../tokens/access-token.js';
 import type { DeviceTokenKeys } from '../tokens/signing-keys.js';
 import { VerifiedTokens } from '../tokens/verified-tokens.js';
-import type { DeviceRepository } from '../registry/repository.js';
+import type { DeviceRepository } from '../repositories/devices.js';
 
 /** The device a request was admitted for. */
 export interface DeviceIdentity {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../../../core/errors.js';
 import type { AuthHook } from '../../../http/plugins/auth.js';
 import { errorRef } from '../../../http/schemas/error.js';
-import { deviceView } from '../schemas.js';
+import { deviceView } from '../shared/schemas.js';
 import { requestProof } from './device-auth.js';
 import {
   enrollAnswer,
@@ -36,7 +36,7 @@ export default async function agentRoutes(fastify: FastifyInstance): Promise<voi
   // Before the body is read: a stranger's garbage counts against its address like any enrollment call.
   const enrolling = app.auth.document(
     async (request: FastifyRequest) => {
-      limiter.hitAddress(request.ip);
+      limiter.hit(request.ip, undefined);
     },
     {
       audiences: ['agent'],

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { PROFILE_NAME } from '../shared/schemas.js';
 
 // The enrollment fields are checked by the service, which answers with the error codes Borealis agents know
 // (hostname_required, invalid_agent_pubkey …); the schema bounds only their type and size.
@@ -55,7 +56,7 @@ export const heartbeatBody = Type.Object(
     agent_version: shortText(64),
     os: shortText(200),
     kernel: shortText(200),
-    profile: Type.Union([Type.String({ maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), Type.Null()]),
+    profile: Type.Union([Type.String({ maxLength: 64, pattern: PROFILE_NAME.source }), Type.Null()]),
     uptime_s: Type.Integer({ minimum: 0 }),
     services: Type.Array(
       Type.Object(

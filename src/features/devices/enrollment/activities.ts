@@ -1,7 +1,7 @@
 import type { Db } from '../../../core/db/database.js';
 import { EnrollmentLedger } from './ledger.js';
 import type { Decision, Refusal } from './ledger.js';
-import type { EnrollmentRow } from './repository.js';
+import type { EnrollmentRow } from '../repositories/enrollments.js';
 
 export interface SettledEnrollment {
   status: Exclude<EnrollmentRow['status'], 'pending'>;

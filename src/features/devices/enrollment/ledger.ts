@@ -5,11 +5,11 @@ import { AuditLogRepository } from '../../../audit/audit-log.js';
 import { newId, nowIso } from '../../../core/crypto/secrets.js';
 import type { Db } from '../../../core/db/database.js';
 import { DomainError } from '../../../core/errors.js';
-import { parseDeviceKey } from '../device-key.js';
-import type { DeviceKey } from '../device-key.js';
-import { DeviceRepository } from '../registry/repository.js';
-import { EnrollmentRepository } from './repository.js';
-import type { Approval, EnrollmentRow, EnrollmentStatus } from './repository.js';
+import { parseDeviceKey } from '../shared/device-key.js';
+import type { DeviceKey } from '../shared/device-key.js';
+import { DeviceRepository } from '../repositories/devices.js';
+import { EnrollmentRepository } from '../repositories/enrollments.js';
+import type { Approval, EnrollmentRow, EnrollmentStatus } from '../repositories/enrollments.js';
 
 /** What redeeming an install code gives (src/features/devices/install-codes); the reason is for the log only. */
 export type Redemption =

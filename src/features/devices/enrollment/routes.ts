@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { actorOf } from '../../../http/plugins/auth.js';
 import { errorRef } from '../../../http/schemas/error.js';
 import { operatorSecurity } from '../../../http/schemas/security.js';
-import { enrollmentStatus, enrollmentView, fingerprint, hostname, reason, tags } from '../schemas.js';
+import { deviceTags, enrollmentStatus, enrollmentView, fingerprint, hostname, reason } from '../shared/schemas.js';
 
 const referenceParams = Type.Object({ reference: Type.String({ minLength: 1, maxLength: 100 }) });
 const listQuery = Type.Object(
@@ -17,7 +17,7 @@ const listQuery = Type.Object(
   { additionalProperties: false },
 );
 const approveBody = Type.Object(
-  { hostname: Type.Optional(hostname), tags: Type.Optional(tags) },
+  { hostname: Type.Optional(hostname), tags: Type.Optional(deviceTags) },
   { additionalProperties: false, description: 'Overrides of what the device asked for' },
 );
 const denyBody = Type.Object({ reason }, { additionalProperties: false });

@@ -1,16 +1,18 @@
 import { verify } from 'node:crypto';
 import type { Actor } from '../../../audit/chain.js';
 import { DomainError } from '../../../core/errors.js';
+import { cursorNamesNothing } from '../../../http/schemas/page.js';
 import type { FieldProblem } from '../../../core/errors.js';
-import { decodeBase64, parseDeviceKey } from '../device-key.js';
-import type { DeviceKey } from '../device-key.js';
+import { decodeBase64, parseDeviceKey } from '../shared/device-key.js';
+import { HOSTNAME_MAX_LENGTH, HOSTNAME_PATTERN } from '../shared/schemas.js';
+import type { DeviceKey } from '../shared/device-key.js';
 import type { DpopReplayRepository } from '../dpop/replay-repository.js';
 import type { DeviceTokens, IssuedTokens } from '../tokens/token-service.js';
-import { workflowIds } from '../workflow-ids.js';
+import { workflowIds } from './workflow-ids.js';
 import type { EnrollmentLedger } from './ledger.js';
 import { EnrollmentFlowGone } from './temporal-client.js';
 import type { EnrollmentTemporalClient } from './temporal-client.js';
-import type { Approval, EnrollmentRow, EnrollmentStatus } from './repository.js';
+import type { Approval, EnrollmentRow, EnrollmentStatus } from '../repositories/enrollments.js';
 
 export interface EnrollRequest {
   hostname?: string;
@@ -60,7 +62,7 @@ export interface EnrollmentView {
 
 /** Counts enrollment calls against a client address and a device key (the database-backed limiter). */
 export interface EnrollLimits {
-  hitKey(fingerprint: string, nowMs?: number): void;
+  hit(address: string | undefined, fingerprint: string | undefined): void;
 }
 
 export interface EnrollmentSettings {
@@ -74,7 +76,7 @@ export const POLL_AFTER_MS = 5_000;
 /** How long the request waits for an automatic approval to land, so its answer can already say approved. */
 const AUTO_APPROVAL_WAIT_MS = 5_000;
 const MIN_NONCE_BYTES = 16;
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
 
 const invalid = (code: string, problem: FieldProblem) =>
   new DomainError('invalid', code, `${problem.field} ${problem.message}`, { fields: [problem] });
@@ -91,7 +93,7 @@ function nonce(value: string | undefined, field: string): Buffer {
 function checkRequest(body: EnrollRequest): { hostname: string; key: DeviceKey; code: string } {
   if (!body.hostname?.trim()) throw invalid('hostname_required', { field: 'body.hostname', message: 'is required' });
   const hostname = body.hostname.trim().toLowerCase();
-  if (!HOSTNAME.test(hostname)) {
+  if (hostname.length > HOSTNAME_MAX_LENGTH || !HOSTNAME.test(hostname)) {
     throw invalid('invalid_hostname', {
       field: 'body.hostname',
       message: 'must be a host name of letters, digits, hyphens and dots (RFC 1123), at most 253 characters',
@@ -159,7 +161,7 @@ export class EnrollmentService {
    */
   async request(body: EnrollRequest, clientAddress: string, requestId: string): Promise<EnrollAnswer> {
     const checked = checkRequest(body);
-    this.limits.hitKey(checked.key.fingerprint);
+    this.limits.hit(undefined, checked.key.fingerprint);
     const deadlineAt = new Date(Date.now() + this.settings.deadlineS * 1000).toISOString();
     const { row, created } = this.ledger.open(
       { key: checked.key, hostname: checked.hostname, code: checked.code, clientAddress, deadlineAt },
@@ -203,7 +205,7 @@ export class EnrollmentService {
       });
     }
     // Counted once the key's holder has proven itself, so nobody else can use up a device's polls.
-    this.limits.hitKey(row.fingerprint);
+    this.limits.hit(undefined, row.fingerprint);
     const until = new Date(Math.max(Date.parse(row.deadline_at), Date.now()) + 3600_000).toISOString();
     if (!this.replays.firstUse(row.fingerprint, `enroll-poll:${row.reference}:${body.client_nonce}`, until)) {
       throw new DomainError('conflict', 'proof_replayed', 'this proof was used already; sign a fresh client_nonce for every poll');
@@ -222,18 +224,16 @@ export class EnrollmentService {
 
   list(query: { status?: EnrollmentStatus; fingerprint?: string; before?: string; limit?: number }): EnrollmentView[] {
     if (query.before && !this.ledger.enrollments.get(query.before)) {
-      throw new DomainError('invalid', 'VALIDATION_FAILED', `querystring.before names no enrollment: ${query.before}`, {
-        fields: [{ field: 'querystring.before', message: 'names no enrollment' }],
-      });
+      throw cursorNamesNothing('before', 'enrollment', query.before);
     }
     return this.ledger.enrollments.list({ ...query, limit: query.limit ?? 100 }).map(enrollmentView);
   }
 
   get(reference: string): EnrollmentView {
-    return enrollmentView(this.pending(reference, false));
+    return enrollmentView(this.enrollment(reference, false));
   }
 
-  private pending(reference: string, mustBePending: boolean): EnrollmentRow {
+  private enrollment(reference: string, mustBePending: boolean): EnrollmentRow {
     const row = this.ledger.enrollments.get(reference);
     if (!row) throw new DomainError('not_found', 'ENROLLMENT_NOT_FOUND', `no enrollment ${reference}`);
     if (mustBePending && row.status !== 'pending') {
@@ -253,20 +253,15 @@ export class EnrollmentService {
     reference: string,
     decision: { approved: boolean; reason?: string; hostname?: string; tags?: string[] },
   ): Promise<EnrollmentView> {
-    const row = this.pending(reference, true);
-    if (decision.hostname !== undefined && !HOSTNAME.test(decision.hostname)) {
-      throw invalid('invalid_hostname', {
-        field: 'body.hostname',
-        message: 'must be a host name of letters, digits, hyphens and dots (RFC 1123)',
-      });
-    }
+    const row = this.enrollment(reference, true);
+    const workflowId = workflowIds.enrollment(row.fingerprint);
     const full = { reference, ...decision, by: by.actor, requestId: by.requestId };
     try {
-      await this.temporal.decide(workflowIds.enrollment(row.fingerprint), full);
+      await this.temporal.decide(workflowId, full);
     } catch (err) {
       if (!(err instanceof EnrollmentFlowGone)) throw err;
       this.log({ reference }, 'the enrollment flow is gone; the decision goes to the database directly');
-      const result = this.ledger.settle(reference, full, workflowIds.enrollment(row.fingerprint));
+      const result = this.ledger.settle(reference, full, workflowId);
       if ('refused' in result) throw new DomainError('conflict', result.refused.code, result.refused.message);
     }
     return enrollmentView(this.ledger.enrollments.get(reference)!);

@@ -6,8 +6,7 @@ import type { BaseLogger } from 'pino';
 import { DomainError } from '../../../core/errors.js';
 import { BoundedTemporal, isNotFound, temporalUnavailable, unanswered } from '../../../core/temporal/bounded-calls.js';
 import { flowKey } from '../../../core/temporal/flow-attribute.js';
-import { addMissingSearchAttributes } from '../../../core/temporal/search-attributes.js';
-import { fingerprintKey, hostnameKey, searchAttributeKeys } from '../search-attributes.js';
+import { fingerprintKey, hostnameKey, searchAttributeKeys } from './search-attributes.js';
 import { decideUpdate, enrollmentWorkflow } from '../workflows/enrollment.js';
 import type { EnrollmentInput, EnrollmentState } from '../workflows/enrollment.js';
 import type { SettledEnrollment } from './activities.js';
@@ -21,26 +20,13 @@ export class EnrollmentFlowGone extends Error {
 /** Starts and steers `enroll-<fingerprint>` flows; the API's only way into Temporal for devices. */
 export class EnrollmentTemporalClient {
   private readonly temporal: BoundedTemporal;
-  private searchAttributes: Promise<void> | undefined;
 
   constructor(
     client: Client,
     private readonly taskQueue: string,
     private readonly log: Pick<BaseLogger, 'debug' | 'warn'>,
   ) {
-    this.temporal = new BoundedTemporal(client, log);
-  }
-
-  /** An API started without a worker against a fresh server has nobody else to register them. */
-  private ensureSearchAttributes(): Promise<void> {
-    const { client } = this.temporal;
-    this.searchAttributes ??= addMissingSearchAttributes(client.connection, client.options.namespace, searchAttributeKeys).catch(
-      (err: unknown) => {
-        this.searchAttributes = undefined;
-        throw err;
-      },
-    );
-    return this.searchAttributes;
+    this.temporal = new BoundedTemporal(client, log, searchAttributeKeys);
   }
 
   /**
@@ -50,19 +36,16 @@ export class EnrollmentTemporalClient {
    */
   async start(workflowId: string, hostname: string, fingerprint: string, input: EnrollmentInput): Promise<void> {
     try {
-      await this.temporal.call(async () => {
-        await this.ensureSearchAttributes();
-        await this.temporal.client.workflow.start(enrollmentWorkflow, {
-          workflowId,
-          taskQueue: this.taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-          typedSearchAttributes: [
-            { key: flowKey, value: 'enrollment' },
-            { key: fingerprintKey, value: fingerprint },
-            { key: hostnameKey, value: hostname },
-          ],
-        });
+      await this.temporal.start(enrollmentWorkflow, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+        typedSearchAttributes: [
+          { key: flowKey, value: 'enrollment' },
+          { key: fingerprintKey, value: fingerprint },
+          { key: hostnameKey, value: hostname },
+        ],
       });
     } catch (err) {
       throw temporalUnavailable('Temporal could not take the enrollment, so nothing was enrolled; request again in a moment', err);

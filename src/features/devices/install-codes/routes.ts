@@ -11,7 +11,7 @@ const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef };
 
 export default async function installCodeRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { installCodes } = app;
+  const { installCodes } = app.devices;
   const operator = app.requireRole('operator');
   const reader = app.requireRole('reader');
 

@@ -10,7 +10,7 @@ const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef, 409
 
 export default async function preauthorizationRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { preauthorizations } = app;
+  const { preauthorizations } = app.devices;
   const operator = app.requireRole('operator');
   const reader = app.requireRole('reader');
 

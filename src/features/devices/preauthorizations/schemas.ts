@@ -1,12 +1,10 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { pattern } from '../../../http/schemas/patterns.js';
-import { deviceTags, filledObject, orNull } from '../install-codes/schemas.js';
-import { DEVICE_KEY_RULE } from '../device-key.js';
+import { deviceTags, filledObject, fingerprint, orNull } from '../shared/schemas.js';
+import { DEVICE_KEY_RULE } from '../shared/device-key.js';
 
 /** JSON schemas of the preauthorization routes; they also generate the OpenAPI document. */
-
-export const FINGERPRINT = pattern('^[0-9a-f]{64}$', '64 lowercase hexadecimal digits');
 
 /** Standard base64 (RFC 4648 §4) with its padding; what it decodes to is the service's to judge. */
 export const BASE64 = pattern('^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$', 'standard base64, with padding');
@@ -17,8 +15,6 @@ export const HOSTNAME = pattern(
   'a host name (RFC 1123): dot-separated labels of 1 to 63 letters, digits or "-", none starting or ending with "-"',
 );
 export const HOSTNAME_LENGTH = 253;
-
-export const fingerprint = Type.String({ pattern: FINGERPRINT.source, description: `The device key's fingerprint: ${FINGERPRINT.words}` });
 
 export const preauthorizeBody = filledObject({
   public_key: Type.Optional(

@@ -3,7 +3,7 @@ import { changeEntry } from '../../../audit/chain.js';
 import type { Actor } from '../../../audit/chain.js';
 import type { Db } from '../../../core/db/database.js';
 import { DomainError, invalidFields } from '../../../core/errors.js';
-import { parseDeviceKey } from '../device-key.js';
+import { parseDeviceKey } from '../shared/device-key.js';
 import { PreauthorizationRepository } from './repository.js';
 import type { Preauthorization } from './repository.js';
 import type { PreauthorizeBody } from './schemas.js';

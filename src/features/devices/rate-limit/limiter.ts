@@ -60,21 +60,12 @@ export class EnrollRateLimiter {
   }
 
   /**
-   * Counts one enrollment call from `address`, and for the device key `fingerprint` when the request names one;
-   * throws `rate_limited` (429, with `details.retry_after_s` for `Retry-After`) when either is over its limit.
+   * Counts one enrollment call from `address` and for the device key `fingerprint`, each when known (the address
+   * before the body is read, the key once the body names it); throws `rate_limited` (429, with
+   * `details.retry_after_s` for `Retry-After`) when either is over its limit.
    */
-  hit(address: string, fingerprint: string | undefined, nowMs = Date.now()): void {
-    this.check([this.addressCheck(address), ...(fingerprint ? [this.keyCheck(fingerprint)] : [])], nowMs);
-  }
-
-  /** Counts a call from `address` alone: before the body is read, so a stranger's garbage is limited too. */
-  hitAddress(address: string, nowMs = Date.now()): void {
-    this.check([this.addressCheck(address)], nowMs);
-  }
-
-  /** Counts a call for the device key `fingerprint` alone, once the body has named it. */
-  hitKey(fingerprint: string, nowMs = Date.now()): void {
-    this.check([this.keyCheck(fingerprint)], nowMs);
+  hit(address: string | undefined, fingerprint: string | undefined, nowMs = Date.now()): void {
+    this.check([...(address ? [this.addressCheck(address)] : []), ...(fingerprint ? [this.keyCheck(fingerprint)] : [])], nowMs);
   }
 
   private addressCheck(address: string): Check {

@@ -6,7 +6,7 @@ import { errorRef } from '../../../http/schemas/error.js';
 import { pageQuery } from '../../../http/schemas/page.js';
 import { idParams } from '../../../http/schemas/params.js';
 import { operatorSecurity } from '../../../http/schemas/security.js';
-import { deviceStatus, deviceView, reason, tag } from '../schemas.js';
+import { deviceStatus, deviceView, reason, tag } from '../shared/schemas.js';
 
 const listQuery = Type.Object(
   {

@@ -4,9 +4,10 @@ import { AuditLogRepository } from '../../../audit/audit-log.js';
 import { nowIso } from '../../../core/crypto/secrets.js';
 import type { Db } from '../../../core/db/database.js';
 import { DomainError } from '../../../core/errors.js';
-import { RefreshRepository } from '../tokens/refresh-repository.js';
-import { DeviceRepository } from './repository.js';
-import type { DeviceRow, DeviceStatus } from './repository.js';
+import { cursorNamesNothing } from '../../../http/schemas/page.js';
+import { RefreshRepository } from '../repositories/refresh-tokens.js';
+import { DeviceRepository } from '../repositories/devices.js';
+import type { DeviceRow, DeviceStatus } from '../repositories/devices.js';
 
 /** A device as operators and the device itself read it. */
 export interface DeviceView {
@@ -91,9 +92,7 @@ export class DeviceService {
   list(query: DeviceQuery): DeviceView[] {
     const since = this.onlineSince();
     if (query.after && !this.devices.get(query.after)) {
-      throw new DomainError('invalid', 'VALIDATION_FAILED', `querystring.after names no device: ${query.after}`, {
-        fields: [{ field: 'querystring.after', message: 'names no device' }],
-      });
+      throw cursorNamesNothing('after', 'device', query.after);
     }
     const rows = this.devices.list({
       status: query.status,

@@ -5,14 +5,14 @@ import { AuditLogRepository } from '../../../audit/audit-log.js';
 import { hashSecret, newId, nowIso } from '../../../core/crypto/secrets.js';
 import type { Db } from '../../../core/db/database.js';
 import { DomainError } from '../../../core/errors.js';
-import { EnrollmentRepository } from '../enrollment/repository.js';
-import type { EnrollmentRow } from '../enrollment/repository.js';
-import { DeviceRepository } from '../registry/repository.js';
-import type { DeviceRow } from '../registry/repository.js';
+import { EnrollmentRepository } from '../repositories/enrollments.js';
+import type { EnrollmentRow } from '../repositories/enrollments.js';
+import { DeviceRepository } from '../repositories/devices.js';
+import type { DeviceRow } from '../repositories/devices.js';
 import { issueAccessToken } from './access-token.js';
 import type { TokenAudience } from './access-token.js';
 import { ACCESS_TOKEN_TTL_S } from './lifetimes.js';
-import { RefreshRepository } from './refresh-repository.js';
+import { RefreshRepository } from '../repositories/refresh-tokens.js';
 import type { DeviceTokenKeys } from './signing-keys.js';
 
 /** What a device receives at enrollment and at every refresh (OAuth 2.0 token response, RFC 9449 §5). */

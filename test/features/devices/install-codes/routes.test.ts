@@ -32,7 +32,7 @@ describe('install codes over the API', () => {
 
   beforeAll(async () => {
     s = await startTestStack(inject('temporalAddress'));
-    codes = s.server.app.installCodes;
+    codes = s.server.app.devices.installCodes;
     adminId = s.adminKey.slice(s.adminKey.lastIndexOf('.') + 1);
   });
   afterAll(() => s.close());

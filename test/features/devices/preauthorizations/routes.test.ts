@@ -36,7 +36,7 @@ describe('device preauthorizations over the API', () => {
 
   beforeAll(async () => {
     s = await startTestStack(inject('temporalAddress'));
-    preauthorizations = s.server.app.preauthorizations;
+    preauthorizations = s.server.app.devices.preauthorizations;
     adminId = s.adminKey.slice(s.adminKey.lastIndexOf('.') + 1);
   });
   afterAll(() => s.close());

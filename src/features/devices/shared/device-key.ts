@@ -1,6 +1,6 @@
 import { createPublicKey, hash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { jwkThumbprint } from './dpop/thumbprint.js';
+import { jwkThumbprint } from '../dpop/thumbprint.js';
 
 /** What a device key is, in the words that refuse another. */
 export const DEVICE_KEY_RULE = 'an Ed25519 public key: the standard base64 of its SPKI DER encoding';

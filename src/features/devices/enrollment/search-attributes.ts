@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { flowKey } from '../../core/temporal/flow-attribute.js';
+import { flowKey } from '../../../core/temporal/flow-attribute.js';
 
 /** What operators find a device's flows by in the Temporal UI, e.g. `BorgDeviceFingerprint = "3f9a…"` or `BorgHostname = "kiosk-7"`. */
 export const fingerprintKey = defineSearchAttributeKey('BorgDeviceFingerprint', SearchAttributeType.KEYWORD);

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } fr
 import type { KeyObject } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { StartupError } from '../../core/errors.js';
+import { StartupError } from '../../../core/errors.js';
 
 /**
  * The key that signs job payloads for devices (Ed25519, PKCS#8 PEM in `<dataDir>/job-signing-key.pem`, mode
