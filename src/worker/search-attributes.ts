@@ -1,5 +1,5 @@
 import { searchAttributeKeys as deviceAttributes } from '../features/devices/enrollment/search-attributes.js';
-import { searchAttributeKeys as engineAttributes } from '../features/engines/search-attributes.js';
+import { searchAttributeKeys as engineAttributes } from '../features/engines/flows/search-attributes.js';
 
 /** Every feature's search attributes, registered by the worker before it takes work; each key once. */
 export const searchAttributeKeys = [...new Map([...engineAttributes, ...deviceAttributes].map((key) => [key.name, key])).values()];

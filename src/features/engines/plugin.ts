@@ -10,7 +10,7 @@ import { GrantService } from './services/grants.js';
 import { engineLedgers } from './services/ledgers.js';
 import { MaintenanceService } from './services/maintenance.js';
 import type { PlatformService } from './services/platforms.js';
-import { EngineTemporalClient } from './temporal-client.js';
+import { EngineTemporalClient } from './flows/temporal-client.js';
 
 export interface EngineControl {
   engines: EngineService;

@@ -4,6 +4,7 @@ import type { Static, TObject, TProperties } from 'typebox';
 import { pageQuery } from '../../http/schemas/page.js';
 import { SCOPE, SLUG } from '../../http/schemas/patterns.js';
 import { displayName } from '../../http/schemas/text.js';
+import { WINDOW_YEARS } from './services/maintenance.js';
 
 /**
  * Every shape engine control reads or answers, written once: routes validate with these, the OpenAPI document is
@@ -130,8 +131,6 @@ export type PutPlatformBody = Static<typeof putPlatformBody>;
 
 export const platformParams = Type.Object({ id: slug });
 
-/** Window times are bounded so that they sort as text and mean something: 1970 to 9999. */
-export const WINDOW_YEARS = { first: 1970, last: 9999 } as const;
 const windowTime = Type.String({
   format: 'date-time',
   description: `An RFC 3339 time within the years ${WINDOW_YEARS.first}-${WINDOW_YEARS.last}`,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDevServer } from '../../../src/core/temporal/dev-server.js';
 import type { DevServer } from '../../../src/core/temporal/dev-server.js';
 import { flowKey } from '../../../src/core/temporal/flow-attribute.js';
-import { engineIdKey, platformKey } from '../../../src/features/engines/search-attributes.js';
+import { engineIdKey, platformKey } from '../../../src/features/engines/flows/search-attributes.js';
 import { startTestStack } from '../../support/engine-control.js';
 import type { TestStack } from '../../support/engine-control.js';
 import { freePort } from '../../support/ports.js';

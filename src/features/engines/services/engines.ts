@@ -2,7 +2,7 @@ import type { Actor } from '../../../audit/chain.js';
 import { cursorNamesNothing } from '../../../http/schemas/page.js';
 import type { EngineStatus } from '../repositories/engines.js';
 import type { EngineListQuery, RegisterEngineBody } from '../schemas.js';
-import type { EngineTemporalClient } from '../temporal-client.js';
+import type { EngineTemporalClient } from '../flows/temporal-client.js';
 import type { EngineLedger, PublicEngine } from './engine-ledger.js';
 
 /** What the API does with engines: the ledger's changes, and telling the flows a revocation ended. */

@@ -6,7 +6,7 @@ import { EngineRepository } from '../repositories/engines.js';
 import type { Engine } from '../repositories/engines.js';
 import { GrantRepository } from '../repositories/grants.js';
 import type { Grant, GrantFilter, GrantRequest, GrantRequestFilter } from '../repositories/grants.js';
-import { workflowIds } from '../workflow-ids.js';
+import { workflowIds } from '../flows/workflow-ids.js';
 import type { ChangeLog } from './change-log.js';
 import { notFound } from './errors.js';
 import type { PlatformService } from './platforms.js';

@@ -5,9 +5,9 @@ import { utcTime } from '../../../core/time.js';
 import { cursorNamesNothing } from '../../../http/schemas/page.js';
 import type { Grant, GrantRequest } from '../repositories/grants.js';
 import type { CreateGrantBody, GrantListQuery, GrantRequestBody, GrantRequestListQuery } from '../schemas.js';
-import { confirmedStart, flowLeftBehind, FlowGoneError, startOrUndo } from '../temporal-client.js';
-import type { EngineTemporalClient } from '../temporal-client.js';
-import { workflowIds } from '../workflow-ids.js';
+import { confirmedStart, flowLeftBehind, FlowGoneError, startOrUndo } from '../flows/temporal-client.js';
+import type { EngineTemporalClient } from '../flows/temporal-client.js';
+import { workflowIds } from '../flows/workflow-ids.js';
 import type { GrantLedger, GrantRequestInput } from './grant-ledger.js';
 import { notFound } from './errors.js';
 

@@ -4,13 +4,15 @@ import { DomainError, invalidFields } from '../../../core/errors.js';
 import { utcTime } from '../../../core/time.js';
 import { cursorNamesNothing } from '../../../http/schemas/page.js';
 import type { MaintenanceWindow } from '../repositories/maintenance.js';
-import { WINDOW_YEARS } from '../schemas.js';
 import type { MaintenanceBody, WindowListQuery } from '../schemas.js';
-import { flowLeftBehind, startOrUndo } from '../temporal-client.js';
-import type { EngineTemporalClient } from '../temporal-client.js';
-import { workflowIds } from '../workflow-ids.js';
+import { flowLeftBehind, startOrUndo } from '../flows/temporal-client.js';
+import type { EngineTemporalClient } from '../flows/temporal-client.js';
+import { workflowIds } from '../flows/workflow-ids.js';
 import { notFound } from './errors.js';
 import type { WindowLedger } from './window-ledger.js';
+
+/** Window times are bounded so that they sort as text and mean something: 1970 to 9999. */
+export const WINDOW_YEARS = { first: 1970, last: 9999 } as const;
 
 const FIRST = new Date(Date.UTC(WINDOW_YEARS.first, 0, 1)).toISOString();
 

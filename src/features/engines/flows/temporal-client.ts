@@ -2,14 +2,14 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { BaseLogger } from 'pino';
-import type { SettledRequest } from './activities.js';
-import { closedSignal, decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from './workflows/grant-request.js';
-import type { OperatorDecision } from './workflows/grant-request.js';
-import { cancelSignal, maintenanceWindowWorkflow } from './workflows/maintenance-window.js';
-import { flowKey } from '../../core/temporal/flow-attribute.js';
+import type { SettledRequest } from '../activities.js';
+import { closedSignal, decideUpdate, grantExpiryWorkflow, grantRequestWorkflow } from '../workflows/grant-request.js';
+import type { OperatorDecision } from '../workflows/grant-request.js';
+import { cancelSignal, maintenanceWindowWorkflow } from '../workflows/maintenance-window.js';
+import { flowKey } from '../../../core/temporal/flow-attribute.js';
 import { engineIdKey, platformKey, searchAttributeKeys } from './search-attributes.js';
-import { DomainError } from '../../core/errors.js';
-import { BoundedTemporal, isNotFound, temporalUnavailable } from '../../core/temporal/bounded-calls.js';
+import { DomainError } from '../../../core/errors.js';
+import { BoundedTemporal, isNotFound, temporalUnavailable } from '../../../core/temporal/bounded-calls.js';
 import { workflowIds } from './workflow-ids.js';
 
 /** Starts a flow; if Temporal cannot take it, the caller is told so with `message`. */
