@@ -22,3 +22,22 @@ export function node18(): Promise<Node18> {
   );
   return found;
 }
+
+/**
+ * The Node to run the bundle with: Debian's Node 18, or else this Node, with a warning and a test annotation that
+ * say why (`consequence` adds what the fallback leaves unproven). With BORG_REQUIRE_NODE18=1 a missing Node 18 fails.
+ */
+export async function node18OrFallback(
+  testFile: string,
+  annotate: (message: string, type: string) => Promise<unknown>,
+  consequence = '',
+): Promise<string> {
+  const found = await node18();
+  if ('node' in found) return found.node;
+  const why = `Debian's Node 18 could not be had: ${found.unavailable}`;
+  if (process.env.BORG_REQUIRE_NODE18 === '1') throw new Error(`BORG_REQUIRE_NODE18=1 and ${why}`);
+  const fallback = `${why}. Ran the bundle under this Node (${process.version}) instead${consequence}`;
+  console.warn(`${testFile}: ${fallback}`);
+  await annotate(fallback, 'warning');
+  return process.execPath;
+}

@@ -22,6 +22,16 @@ export interface Reply {
   body: any;
 }
 
+/** A heartbeat body the schema accepts. */
+export const heartbeatBody = {
+  agent_version: '0.1.0',
+  os: 'Debian GNU/Linux 12',
+  kernel: '6.1.0-28-amd64',
+  profile: 'edge-iot',
+  uptime_s: 42,
+  services: [{ name: 'borg-agent', state: 'running' }],
+};
+
 export function newDevice(): TestDevice {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const der = publicKey.export({ format: 'der', type: 'spki' });

@@ -17,7 +17,7 @@ import { startTestStack } from '../../support/engine-control.js';
 import type { TestStack } from '../../support/engine-control.js';
 import { eventually } from '../../support/eventually.js';
 import { tempDir } from '../../support/stack.js';
-import { node18 } from '../node18.js';
+import { node18OrFallback } from '../node18.js';
 
 const probe = resolve(import.meta.dirname, 'real-server-probe.mjs');
 const run = promisify(execFile);
@@ -209,18 +209,7 @@ describe('the device library over real HTTP against the real API and a real work
   });
 
   it("runs as the bundle under Debian's Node 18: enrolls with an auto-approving code and its heartbeat shows", async ({ annotate }) => {
-    const found = await node18();
-    let node: string;
-    if ('node' in found) {
-      node = found.node;
-    } else {
-      const why = `Debian's Node 18 could not be had: ${found.unavailable}`;
-      if (process.env.BORG_REQUIRE_NODE18 === '1') throw new Error(`BORG_REQUIRE_NODE18=1 and ${why}`);
-      const fallback = `${why}. Ran the bundle under this Node (${process.version}) instead`;
-      console.warn(`test/device/client/real-server.test.ts: ${fallback}`);
-      await annotate(fallback, 'warning');
-      node = process.execPath;
-    }
+    const node = await node18OrFallback('test/device/client/real-server.test.ts', annotate);
     // Built as the appliance's copy is: `npm run build:device`, here into a directory of the test's own.
     const bundle = join(tempDir('borg-bundle-'), 'client.mjs');
     await run('npm', ['run', '--silent', 'build:device', '--', '--outfile', bundle], { cwd: resolve(import.meta.dirname, '../../..') });
@@ -231,7 +220,7 @@ describe('the device library over real HTTP against the real API and a real work
       timeout: 60_000,
     });
     const out = JSON.parse(stdout);
-    if ('node' in found) expect(out.node).toMatch(/^v18\./);
+    if (node !== process.execPath) expect(out.node).toMatch(/^v18\./);
     expect(out.heartbeat).toEqual({ device_id: out.deviceId, heartbeat_interval_s: 60 });
     expect(out.me).toMatchObject({ id: out.deviceId, fingerprint: out.fingerprint });
 

@@ -8,15 +8,7 @@ import type { Reply, TestDevice } from '../../../support/devices.js';
 /** The challenge every DPoP refusal carries (RFC 9449 §7.1): the error code and the algorithms this server takes. */
 export const challenge = (code: string) => `DPoP error="${code}", algs="EdDSA ES256"`;
 
-/** A heartbeat body the schema accepts. */
-export const beat = {
-  agent_version: '0.1.0',
-  os: 'Debian GNU/Linux 12',
-  kernel: '6.1.0-28-amd64',
-  profile: 'edge-iot',
-  uptime_s: 42,
-  services: [{ name: 'borg-agent', state: 'running' }],
-};
+export { heartbeatBody as beat } from '../../../support/devices.js';
 
 /** Asserts a DPoP refusal: its status, the WWW-Authenticate challenge, the error code and, for a proof, the failed check. */
 export function expectRefused(reply: Reply, expected: { status?: number; code?: string; check?: string } = {}): void {

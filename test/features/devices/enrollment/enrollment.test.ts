@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestStack } from '../../../support/engine-control.js';
 import type { TestStack } from '../../../support/engine-control.js';
-import { deviceCall, enrollRequest, installCode, newDevice, nonce, poll, pollBody, pollUntilSettled } from '../../../support/devices.js';
+import {
+  deviceCall,
+  enrollRequest,
+  heartbeatBody,
+  installCode,
+  newDevice,
+  nonce,
+  poll,
+  pollBody,
+  pollUntilSettled,
+} from '../../../support/devices.js';
 
 describe('device enrollment (real server, real Temporal, real worker)', () => {
   let stack: TestStack;
@@ -47,14 +57,7 @@ describe('device enrollment (real server, real Temporal, real worker)', () => {
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe('credentials_delivered');
 
-    const beat = await deviceCall(stack, device, 'POST', '/api/agent/heartbeat', {
-      agent_version: '0.1.0',
-      os: 'Debian GNU/Linux 12',
-      kernel: '6.1.0-28-amd64',
-      profile: 'edge-iot',
-      uptime_s: 42,
-      services: [{ name: 'borg-agent', state: 'running' }],
-    });
+    const beat = await deviceCall(stack, device, 'POST', '/api/agent/heartbeat', heartbeatBody);
     expect(beat.status).toBe(200);
     expect(beat.body).toEqual({ device_id: device.deviceId, heartbeat_interval_s: 60 });
     const me = await deviceCall(stack, device, 'GET', '/api/agent/me');
