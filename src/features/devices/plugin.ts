@@ -76,12 +76,7 @@ export default fp(
     const limiter = new EnrollRateLimiter(db, { perAddress: settings.ratePerAddress, perKey: settings.ratePerKey });
     const installCodes = new InstallCodeService(db);
     const preauthorizations = new PreauthorizationService(db);
-    const ledger = new EnrollmentLedger(db, {
-      redeem: (presented, now) => installCodes.redeem(presented, now),
-      giveBack: (codeId) => installCodes.giveBack(codeId),
-      preauthorized: (fingerprint) => preauthorizations.find(fingerprint),
-      markPreauthorizationUsed: (fingerprint, now) => void preauthorizations.markUsed(fingerprint, now),
-    });
+    const ledger = new EnrollmentLedger(db, { codes: installCodes, preauthorizations });
     const enrollments = new EnrollmentService(
       ledger,
       new EnrollmentTemporalClient(app.temporal.client, app.temporal.taskQueue, app.log),

@@ -10,18 +10,13 @@ import type { DeviceKey } from '../shared/device-key.js';
 import { DeviceRepository } from '../repositories/devices.js';
 import { EnrollmentRepository } from '../repositories/enrollments.js';
 import type { Approval, EnrollmentRow, EnrollmentStatus } from '../repositories/enrollments.js';
+import type { InstallCodeService } from '../install-codes/service.js';
+import type { PreauthorizationService } from '../preauthorizations/service.js';
 
-/** What redeeming an install code gives (src/features/devices/install-codes); the reason is for the log only. */
-export type Redemption =
-  { ok: true; code: { id: string; tags: string[]; profile: string | null; auto_approve: boolean } } | { ok: false; reason: string };
-
-/** The enrollment sources the ledger consults inside its transaction. */
+/** Where the ledger finds, inside its transaction, what lets a key in: install codes and preauthorizations. */
 export interface EnrollmentSources {
-  redeem(presented: string, now: string): Redemption;
-  /** Undoes one use of a code whose enrollment could not start. */
-  giveBack(codeId: string): void;
-  preauthorized(fingerprint: string): { hostname: string | null; tags: string[] } | undefined;
-  markPreauthorizationUsed(fingerprint: string, now: string): void;
+  codes: Pick<InstallCodeService, 'redeem' | 'giveBack'>;
+  preauthorizations: Pick<PreauthorizationService, 'find' | 'markUsed'>;
 }
 
 export interface EnrollmentDraft {
@@ -99,14 +94,14 @@ export class EnrollmentLedger {
         let profile: string | null = null;
         let codeId: string | null = null;
         let hostname = draft.hostname;
-        const preauthorized = sources.preauthorized(key.fingerprint);
+        const preauthorized = sources.preauthorizations.find(key.fingerprint);
         if (preauthorized) {
           approval = 'preauthorized';
           tags = preauthorized.tags;
           hostname = preauthorized.hostname ?? hostname;
-          sources.markPreauthorizationUsed(key.fingerprint, now);
+          sources.preauthorizations.markUsed(key.fingerprint, now);
         } else {
-          const redeemed = sources.redeem(draft.code, now);
+          const redeemed = sources.codes.redeem(draft.code, now);
           if (!redeemed.ok) {
             log(redeemed.reason);
             throw invalidCode();
@@ -165,7 +160,7 @@ export class EnrollmentLedger {
           decided_at: nowIso(),
         });
         if (!settled || !row) return;
-        if (row.install_code_id) this.sources!.giveBack(row.install_code_id);
+        if (row.install_code_id) this.sources!.codes.giveBack(row.install_code_id);
         this.audit.append(changeEntry({ actor: 'system', requestId }, 'enrollment.abandoned', { reference, fingerprint: row.fingerprint }));
       })
       .immediate();
