@@ -27,6 +27,21 @@ const MAX_PROOF_CHARS = 4096;
 const COMPACT = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
 // Members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4).
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+// A device signs every proof with the same key: importing it once saves a JWK parse and a point check per call.
+const IMPORTED_KEYS_CAPACITY = 10_000;
+const importedKeys = new Map<string, KeyObject>();
+
+function importKey(jwk: PublicJwk): KeyObject {
+  const id = `${jwk.crv}.${jwk.x}.${jwk.y ?? ''}`;
+  let key = importedKeys.get(id);
+  if (!key) {
+    key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
+    // The oldest import goes first: a Map iterates in insertion order.
+    if (importedKeys.size >= IMPORTED_KEYS_CAPACITY) importedKeys.delete(importedKeys.keys().next().value!);
+    importedKeys.set(id, key);
+  }
+  return key;
+}
 
 function jsonObject(part: string): Record<string, unknown> | undefined {
   try {
@@ -71,7 +86,7 @@ export function proofKey(header: Record<string, unknown>, alg: ProofAlgorithm): 
   const publicJwk: PublicJwk =
     kty === 'EC' ? { kty, crv, x: members.x as string, y: members.y as string } : { kty, crv, x: members.x as string };
   try {
-    return { jwk: publicJwk, key: createPublicKey({ key: { ...publicJwk }, format: 'jwk' }) };
+    return { jwk: publicJwk, key: importKey(publicJwk) };
   } catch {
     throw dpopRefused('jwk', `jwk is not a valid ${crv} public key`);
   }
