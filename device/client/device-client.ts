@@ -3,13 +3,27 @@ import type { Credentials } from './credentials-store.js';
 import { createDpopProof } from './dpop-proof.js';
 import { enroll } from './enroll.js';
 import type { EnrollOptions } from './enroll.js';
-import { NotEnrolledError } from './errors.js';
-import { apiError, dpopChallengeError, readJson } from './http.js';
+import { DeviceApiError, NotEnrolledError } from './errors.js';
+import { apiError, dpopChallengeError, readJson, withDeadline } from './http.js';
 import type { FetchLike } from './http.js';
+import { jobSigningKey } from './job-payload.js';
 import { loadOrCreateDeviceKey } from './key-store.js';
 import type { DeviceKey } from './key-store.js';
-import { PATHS } from './wire.js';
-import type { DeviceRecord, HeartbeatReply, HeartbeatRequest, RefreshRequest, TokenGrant } from './wire.js';
+import { verifyWork } from './work.js';
+import type { WorkBatch } from './work.js';
+import { PATHS, runPath } from './wire.js';
+import type {
+  DeviceRecord,
+  HeartbeatReply,
+  HeartbeatRequest,
+  ProgressReply,
+  ProgressRequest,
+  RefreshRequest,
+  RunResult,
+  RunResultReply,
+  TokenGrant,
+  WorkReply,
+} from './wire.js';
 
 export interface DeviceClientOptions {
   /** The control plane's base URL, `https://borg.example.com` (a path prefix is kept). */
@@ -24,8 +38,20 @@ export interface DeviceClientOptions {
   now?: () => number;
 }
 
+export interface NextWorkOptions {
+  /** How long the server may hold the poll when no work is ready: whole seconds, 0 to 60; default 30. */
+  waitS?: number;
+  /** Ends the poll at once: `nextWork` rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /** An access token that expires within this is refreshed before it is sent. */
 export const REFRESH_MARGIN_MS = 60_000;
+/** The longest a work poll may wait on the server, and how long it does unless told. */
+export const MAX_WORK_WAIT_S = 60;
+export const DEFAULT_WORK_WAIT_S = 30;
+/** A work poll without an answer this long after its wait is given up on: the connection is taken for dead. */
+export const WORK_TIMEOUT_MARGIN_S = 5;
 
 /**
  * The device's side of the control plane's `/api/agent/*` API: enrollment, token refresh, and DPoP-bound calls.
@@ -119,18 +145,65 @@ export class DeviceClient {
   }
 
   /** `POST /api/agent/heartbeat`: reports the inventory; answers the interval the server wants. */
-  async heartbeat(inventory: HeartbeatRequest): Promise<HeartbeatReply> {
-    const response = await this.fetch(PATHS.heartbeat, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(inventory),
-    });
-    return readJson<HeartbeatReply>(`POST ${PATHS.heartbeat}`, response);
+  heartbeat(inventory: HeartbeatRequest): Promise<HeartbeatReply> {
+    return this.post<HeartbeatReply>(PATHS.heartbeat, inventory);
+  }
+
+  /**
+   * `GET /api/agent/work?wait=<waitS>`: waits for this device's next work, up to `waitS` seconds on the server
+   * (a few more here before the connection is taken for dead). Every item is verified on its own
+   * ({@link verifyJobPayload}, and it must name the run and job its payload names): the good ones come back as
+   * jobs, the others as refusals, each also logged. An empty batch means nothing was ready: poll again.
+   */
+  async nextWork(options: NextWorkOptions = {}): Promise<WorkBatch> {
+    const waitS = options.waitS ?? DEFAULT_WORK_WAIT_S;
+    if (!Number.isInteger(waitS) || waitS < 0 || waitS > MAX_WORK_WAIT_S) {
+      throw new RangeError(`waitS must be a whole number of seconds from 0 to ${MAX_WORK_WAIT_S}, got ${waitS}`);
+    }
+    const { deviceId, signingKey } = await this.enrolled();
+    // Parsed before polling: a broken key must not take work off the server that no one can then verify.
+    const key = jobSigningKey(signingKey);
+    const call = `GET ${PATHS.work}`;
+    const reply = await withDeadline(call, (waitS + WORK_TIMEOUT_MARGIN_S) * 1000, options.signal, async (signal) =>
+      readJson<WorkReply>(call, await this.fetch(`${PATHS.work}?wait=${waitS}`, { signal })),
+    );
+    if (!Array.isArray(reply?.items)) throw new DeviceApiError(200, 'invalid_reply', 'the reply has no items array', call);
+    const batch = verifyWork(reply.items, { signingKey: key, deviceId, now: this.now() });
+    for (const refused of batch.refused) {
+      this.log(`refused the work item for run ${refused.runId ?? '(none)'} of job ${refused.jobId ?? '(none)'}: ${refused.message}`);
+    }
+    return batch;
+  }
+
+  /** `POST /api/agent/runs/:run/progress`: the script started. Answers the device's status in the run as the server has it. */
+  reportProgress(runId: string): Promise<ProgressReply> {
+    const body: ProgressRequest = { state: 'running' };
+    return this.post<ProgressReply>(runPath(PATHS.runProgress, runId), body);
+  }
+
+  /**
+   * `POST /api/agent/runs/:run/result`: how the script ended ({@link runScript} makes the body). Idempotent, so
+   * safe to send again after a failure. A DeviceApiError with status 403 means the run did not target this
+   * device, 404 that the server knows no such run. `late` in the answer: the server had already given this device
+   * its verdict (a timeout), so the result was kept but changed nothing.
+   */
+  reportResult(runId: string, result: RunResult): Promise<RunResultReply> {
+    return this.post<RunResultReply>(runPath(PATHS.runResult, runId), result);
   }
 
   /** `GET /api/agent/me`: the device's record. */
   async me(): Promise<DeviceRecord> {
     return readJson<DeviceRecord>(`GET ${PATHS.me}`, await this.fetch(PATHS.me));
+  }
+
+  /** POSTs a JSON body to a DPoP-protected resource and reads the JSON answer. */
+  private async post<T>(path: string, body: object): Promise<T> {
+    const response = await this.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return readJson<T>(`POST ${path}`, response);
   }
 
   private async refreshOnce(): Promise<void> {

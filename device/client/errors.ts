@@ -59,3 +59,23 @@ export class InsecureFileError extends Error {
     super(`refusing to use ${file}: ${problem}`);
   }
 }
+
+/**
+ * Which check a job payload failed: `malformed` (not a compact JWS, not JSON, a field missing or of the wrong
+ * type), `header` (not exactly EdDSA / borg-job+jws), `signature` (not signed by the job-signing key), `version`
+ * (`v` is not 1), `device` (meant for another device), `expired` (`expires_at` passed), `sha256` (the script is
+ * not the one hashed), `envelope` (the work item names another run or job than its signed payload).
+ */
+export type JobRefusalReason = 'malformed' | 'header' | 'signature' | 'version' | 'device' | 'expired' | 'sha256' | 'envelope';
+
+/** A job payload the device must not run. */
+export class JobPayloadRefusedError extends Error {
+  override readonly name = 'JobPayloadRefusedError';
+
+  constructor(
+    readonly reason: JobRefusalReason,
+    detail: string,
+  ) {
+    super(`job payload refused (${reason}): ${detail}`);
+  }
+}

@@ -66,6 +66,34 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Runs `task` with a signal that aborts when `signal` does or after `ms`. Rejects with the caller's reason when the
+ * caller aborted, and with an error naming `call` and the wait when the deadline passed.
+ */
+export async function withDeadline<T>(
+  call: string,
+  ms: number,
+  signal: AbortSignal | undefined,
+  task: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  if (signal?.aborted) throw abortReason(signal);
+  // AbortSignal.any would do, but Node 18 lacks it.
+  const both = new AbortController();
+  const onAbort = (): void => both.abort(signal!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => both.abort(), ms);
+  try {
+    return await task(both.signal);
+  } catch (error) {
+    if (signal?.aborted) throw abortReason(signal);
+    if (both.signal.aborted) throw new Error(`${call} got no answer within ${ms / 1000} s`, { cause: error });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 /** The signal's reason when it is an error (the default reason is an AbortError), else an AbortError that carries it. */
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;

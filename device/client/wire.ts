@@ -1,5 +1,5 @@
 /**
- * The device wire protocol (issue 21) as JSON bodies: what the device sends to `/api/agent/*` and what it gets
+ * The device wire protocol (issues 21 and 22) as JSON bodies: what the device sends to `/api/agent/*` and what it gets
  * back. Field names are the wire's own.
  */
 
@@ -88,11 +88,88 @@ export interface DeviceRecord {
   inventory: Record<string, unknown> | null;
 }
 
-/** The paths of the protocol, relative to the control plane's base URL. */
+/** `GET /api/agent/work?wait=<s>`: the items ready for this device, or none once `wait` seconds passed. */
+export interface WorkReply {
+  items: WorkItem[];
+}
+
+export interface WorkItem {
+  run_id: string;
+  job_id: string;
+  /** A compact JWS over a {@link JobPayload}, signed with the job-signing key. */
+  payload: string;
+}
+
+export type Interpreter = 'sh' | 'bash' | 'python3' | 'node';
+
+/** The signed JSON inside a work item's `payload` (issue 22), version 1. */
+export interface JobPayload {
+  v: 1;
+  run_id: string;
+  job_id: string;
+  job_name: string;
+  device_id: string;
+  script: {
+    interpreter: Interpreter;
+    content: string;
+    args: string[];
+    env: Record<string, string>;
+    /** Hex SHA-256 of `content`'s UTF-8 bytes. */
+    sha256: string;
+  };
+  timeout_s: number;
+  /** ISO 8601 date-times. */
+  issued_at: string;
+  expires_at: string;
+}
+
+/** `POST /api/agent/runs/:run/progress`. */
+export interface ProgressRequest {
+  state: 'running';
+}
+
+export interface ProgressReply {
+  /** The device's result status for the run as the control plane has it (`running`, `cancelled`, …). */
+  status: string;
+}
+
+/** `POST /api/agent/runs/:run/result`: how the script ended. Sending it again gets the same answer. */
+export interface RunResult {
+  /** `succeeded` exactly when the script exited with code 0 on its own; `timed_out` when it was stopped at its timeout. */
+  outcome: 'succeeded' | 'failed' | 'timed_out';
+  /** Null when a signal ended it, or it never started. */
+  exit_code: number | null;
+  /** The signal's name (`SIGKILL`) when one ended it. */
+  signal: string | null;
+  /** Each at most 65,536 bytes of UTF-8; the flag says output was cut. */
+  stdout: string;
+  stderr: string;
+  stdout_truncated: boolean;
+  stderr_truncated: boolean;
+  /** ISO 8601 date-times. */
+  started_at: string;
+  finished_at: string;
+}
+
+export interface RunResultReply {
+  status: string;
+  /** The run's verdict for this device was already given (a timeout): the result was kept but changed nothing. */
+  late: boolean;
+}
+
+/** The paths of the protocol, relative to the control plane's base URL; `:run` stands for a run id ({@link runPath}). */
 export const PATHS = {
   enrollRequest: '/api/agent/enroll/request',
   enrollPoll: '/api/agent/enroll/poll',
   refresh: '/api/agent/token/refresh',
   heartbeat: '/api/agent/heartbeat',
   me: '/api/agent/me',
+  work: '/api/agent/work',
+  runProgress: '/api/agent/runs/:run/progress',
+  runResult: '/api/agent/runs/:run/result',
 } as const;
+
+/** A run's path: `runPath(PATHS.runResult, 'run_1')` is `/api/agent/runs/run_1/result`. */
+export function runPath(path: typeof PATHS.runProgress | typeof PATHS.runResult, runId: string): string {
+  return path.replace(':run', encodeURIComponent(runId));
+}

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../core/db/database.js';
+import { EventLog } from '../core/events/event-log.js';
 import { AuditLogRepository } from './audit-log.js';
 import { tryLock } from '../core/process/file-lock.js';
 import { parseCanonicalJson } from './chain.js';
@@ -52,6 +53,7 @@ function writerEnded(dir: string, run: string): boolean {
  */
 export class JournalIngester {
   private readonly audit: AuditLogRepository;
+  private readonly events: EventLog;
   private readonly offsetStmt;
   private readonly saveOffsetStmt;
 
@@ -60,6 +62,7 @@ export class JournalIngester {
     private readonly dir: string,
   ) {
     this.audit = new AuditLogRepository(db);
+    this.events = new EventLog(db);
     this.offsetStmt = db.prepare<[string], number>('SELECT offset FROM journal_offsets WHERE segment = ?').pluck();
     this.saveOffsetStmt = db.prepare(
       'INSERT INTO journal_offsets (segment, offset) VALUES (?, ?) ON CONFLICT (segment) DO UPDATE SET offset = excluded.offset',
@@ -146,10 +149,10 @@ export class JournalIngester {
             if (end === 0) return { offset, consumed: 0 };
             const lines = bytes.toString('utf8', 0, end).split('\n');
             lines.pop();
-            this.audit.appendMany(
-              lines.map((line, i) => parseLine(path, line, i)),
-              lines,
-            );
+            const rows = lines.map((line, i) => parseLine(path, line, i));
+            this.audit.appendMany(rows, lines);
+            // Denials reach operators' streams here, where they join the audit chain: the check itself writes nothing.
+            for (const row of rows) if (row.kind === 'decision' && row.allowed === 0) this.events.append(deniedEvent(row));
             this.saveOffsetStmt.run(name, offset + end);
             report.rows += lines.length;
             return { offset, consumed: end };
@@ -168,4 +171,12 @@ export class JournalIngester {
       closeSync(fd);
     }
   }
+}
+
+function deniedEvent(row: AuditFields) {
+  return {
+    type: 'engine.decision_denied',
+    subject: row.engine_id,
+    data: { audit_id: row.id, platform: row.platform_id, action_type: row.action_type, reason: row.reason, at: row.created_at },
+  };
 }

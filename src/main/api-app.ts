@@ -13,15 +13,22 @@ import agentRoutes from '../features/devices/agent/routes.js';
 import enrollmentRoutes from '../features/devices/enrollment/routes.js';
 import installCodeRoutes from '../features/devices/install-codes/routes.js';
 import devicesPlugin from '../features/devices/plugin.js';
+import eventsPlugin from '../features/events/plugin.js';
+import eventStreamRoutes from '../features/events/routes.js';
 import preauthorizationRoutes from '../features/devices/preauthorizations/routes.js';
 import deviceRoutes from '../features/devices/registry/routes.js';
+import jobsPlugin from '../features/jobs/plugin.js';
+import agentJobRoutes from '../features/jobs/routes/agent.js';
+import jobRoutes from '../features/jobs/routes/jobs.js';
+import runRoutes from '../features/jobs/routes/runs.js';
 import operatorsPlugin from '../features/operators/plugin.js';
 import apiKeyRoutes from '../features/operators/routes.js';
+import jobsBridge from './jobs-bridge.js';
 
 /** Every feature of the API, in the order the shell registers them (http/app.ts); api.ts, start.ts and the tests serve this. */
 export const apiFeatures: AppFeatures = {
   // The engine scheme first: the document lists the credentials in the order their schemes register.
-  plugins: [auditLogPlugin, engineControlPlugin, engineAuthPlugin, operatorsPlugin, devicesPlugin],
+  plugins: [auditLogPlugin, engineControlPlugin, engineAuthPlugin, operatorsPlugin, devicesPlugin, eventsPlugin, jobsBridge, jobsPlugin],
   routes: [
     engineRoutes,
     actionRoutes,
@@ -36,6 +43,10 @@ export const apiFeatures: AppFeatures = {
     enrollmentRoutes,
     deviceRoutes,
     agentRoutes,
+    jobRoutes,
+    runRoutes,
+    agentJobRoutes,
+    eventStreamRoutes,
   ],
   docsGuard: (app) => app.requireRole('reader'),
 };

@@ -5,6 +5,8 @@ import { changeEntry, HEAD_PATTERN, verifyChain } from '../audit/chain.js';
 import { JournalIngester } from '../audit/ingest.js';
 import { journalDir } from '../audit/journal.js';
 import { rotateTokenKeys, tokenKeysFile } from '../features/devices/tokens/signing-keys.js';
+import { followEvents, StreamRefused } from '../features/events/client/follow.js';
+import { eventLine } from '../features/events/client/line.js';
 import { ApiKeys } from '../features/operators/api-keys.js';
 import { ROLES } from '../features/operators/api-key-repository.js';
 import { loadConfig } from '../core/config/config.js';
@@ -19,7 +21,10 @@ import type { Role } from '../features/operators/api-key-repository.js';
 import { createLogger } from '../core/logging/logger.js';
 import { runMain } from '../core/process/main.js';
 
-const HELP = `borgctl: operator tasks that work on the database file directly (no API needed)
+/** Where `npm start` serves the API. */
+const DEFAULT_API_URL = 'http://127.0.0.1:8080';
+
+const HELP = `borgctl: operator tasks; all but events work on the database file directly (no API needed)
 
 usage: npm run borgctl -- <command> [options]
 
@@ -32,17 +37,27 @@ commands:
   device-keys rotate               sign device access tokens with a new key from now on; the old key keeps verifying
                                    until the last token it signed has expired (15 minutes), and running APIs pick the
                                    change up at their next token
+  events [--types T,U] [--after ID] [--url URL]
+                                   follow the API's live event stream (GET /events), one line per event, until
+                                   Ctrl-C; reconnects after a drop or an API restart and resumes where it was.
+                                   --types: exact types or prefixes such as run.*; --after: start after this event
+                                   id (0: every event kept), else new events only; --url: default ${DEFAULT_API_URL}.
+                                   The operator key (any role) is read from BORG_OPERATOR_KEY
 
-The database is the one BORG_DATA_DIR points at (default ./data).
-Exit codes: 0 done, 1 the audit chain is broken or cut short, 2 the command line or BORG_DATA_DIR is wrong.
+The database is the one BORG_DATA_DIR points at (default ./data); events needs the API, not the database.
+Exit codes: 0 done, 1 the audit chain is broken or cut short, 2 the command line or BORG_DATA_DIR is wrong,
+or the API refused the event stream.
 `;
 
-const COMMANDS = ['audit verify', 'keys create', 'device-keys rotate'];
+const COMMANDS = ['audit verify', 'keys create', 'device-keys rotate', 'events'];
 
 const OPTIONS = {
   name: { type: 'string' },
   role: { type: 'string' },
   head: { type: 'string' },
+  types: { type: 'string' },
+  after: { type: 'string' },
+  url: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,6 +72,13 @@ function parse() {
 /** Everything wrong with the command line is said before the database is looked for. */
 function checkUsage(command: string, values: ReturnType<typeof parse>['values']): void {
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"; see npm run borgctl -- --help`);
+  if (command !== 'events' && [values.types, values.after, values.url].some((v) => v !== undefined)) {
+    throw new UsageError('--types, --after and --url are options of events');
+  }
+  if (values.after !== undefined && !/^\d{1,15}$/.test(values.after)) {
+    throw new UsageError(`--after must be an event id, a whole number, got "${values.after}"`);
+  }
+  if (values.url !== undefined && !URL.canParse(values.url)) throw new UsageError(`--url must be the API's URL, got "${values.url}"`);
   if (values.head !== undefined && command !== 'audit verify') throw new UsageError('--head is an option of audit verify');
   if (values.head !== undefined && !HEAD_PATTERN.test(values.head)) {
     throw new UsageError(`--head must be the 64 lowercase hex characters an earlier audit verify printed as head, got "${values.head}"`);
@@ -74,6 +96,28 @@ function checkUsage(command: string, values: ReturnType<typeof parse>['values'])
     throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`);
 }
 
+/** `events`: the API's event stream in the terminal, until Ctrl-C. */
+async function followFromTerminal(values: ReturnType<typeof parse>['values']): Promise<void> {
+  const key = process.env.BORG_OPERATOR_KEY;
+  if (!key) throw new UsageError('events needs an operator API key (any role) in BORG_OPERATOR_KEY');
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+  try {
+    await followEvents({
+      url: values.url ?? DEFAULT_API_URL,
+      key,
+      types: values.types?.split(','),
+      after: values.after === undefined ? undefined : Number(values.after),
+      onEvent: (event) => process.stdout.write(`${eventLine(event)}\n`),
+      onNotice: (text) => process.stderr.write(`borgctl: ${text}\n`),
+      signal: controller.signal,
+    });
+  } catch (err) {
+    if (err instanceof StreamRefused) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 runMain('borgctl', async () => {
   const { positionals, values } = parse();
   const command = positionals.join(' ');
@@ -82,6 +126,7 @@ runMain('borgctl', async () => {
     return;
   }
   checkUsage(command, values);
+  if (command === 'events') return followFromTerminal(values);
   // Looked for before the config is read: reading it creates a missing data dir, and a mistyped BORG_DATA_DIR
   // must not leave one behind. Opening would create an empty database, and the advice would then be to migrate it.
   const dbFile = join(resolve(process.env.BORG_DATA_DIR || variables.dataDir.default!), 'borg.db');

@@ -19,7 +19,7 @@ runService('borg', { usage }, async ({ config, log, lifecycle, db }) => {
   installTemporalRuntime(log);
   const firstAdminKey = new ApiKeys(db).bootstrapAdmin();
   const temporal = await resolveTemporal(config, log, lifecycle);
-  const worker = await startWorker({ temporal: config.temporal, address: temporal.address, db, log });
+  const worker = await startWorker({ temporal: config.temporal, address: temporal.address, db, log, jobs: config.jobs });
   lifecycle.onStop('worker', () => worker.stop());
   worker.running.catch((err: unknown) => {
     log.fatal({ err }, 'worker crashed');

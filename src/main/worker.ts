@@ -13,7 +13,7 @@ const usage: Usage = {
 runService('borg-worker', { usage }, async ({ config, log, lifecycle, db }) => {
   // Before any Temporal connection: the SDK's native runtime logs through ours.
   installTemporalRuntime(log);
-  const worker = await startWorker({ temporal: config.temporal, address: temporalAddress(config), db, log });
+  const worker = await startWorker({ temporal: config.temporal, address: temporalAddress(config), db, log, jobs: config.jobs });
   lifecycle.onStop('worker', () => worker.stop());
   await worker.running;
 });

@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
-import type { TemporalConfig } from '../core/config/config.js';
+import type { JobsConfig, TemporalConfig } from '../core/config/config.js';
 import type { Db } from '../core/db/database.js';
 import { StartupError } from '../core/errors.js';
 import { connectionSettings } from '../core/temporal/connection.js';
 import { ensureSearchAttributes } from '../core/temporal/search-attributes.js';
+import { ensureHistoryPurgeSchedule } from '../features/jobs/flows/history-purge-schedule.js';
 import { searchAttributeKeys } from './search-attributes.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -40,9 +42,10 @@ export interface StartWorkerOptions {
   address: string;
   db: Db;
   log: Logger;
+  jobs: JobsConfig;
 }
 
-export async function startWorker({ temporal, address, db, log }: StartWorkerOptions): Promise<WorkerHandle> {
+export async function startWorker({ temporal, address, db, log, jobs }: StartWorkerOptions): Promise<WorkerHandle> {
   const settings = connectionSettings(temporal, address);
   try {
     await ensureSearchAttributes(settings, temporal.namespace, searchAttributeKeys);
@@ -64,6 +67,8 @@ export async function startWorker({ temporal, address, db, log }: StartWorkerOpt
       workflowBundle: await workflowBundle(log),
       activities: createActivities({ db }),
     });
+    // The worker runs the purge, so it keeps the purge's schedule at this process's retention.
+    await ensureHistoryPurgeSchedule(new Client({ connection, namespace: temporal.namespace }), temporal.taskQueue, jobs.historyDays);
   } catch (err) {
     await connection.close();
     throw err;

@@ -38,7 +38,7 @@ describe('the bundled device client', () => {
     expect(code.split('\n')[0]).toBe(
       `// BorgOS device client, bundled by \`npm run build:device\` (esbuild, target ${TARGET}). Do not edit.`,
     );
-    expect(bundle.builtins).toEqual(['node:crypto', 'node:fs/promises', 'node:path']);
+    expect(bundle.builtins).toEqual(['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:path']);
     const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((match) => match[1]);
     expect(imports.length).toBeGreaterThan(0);
     expect(imports.filter((name) => !name!.startsWith('node:'))).toEqual([]);

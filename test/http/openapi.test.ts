@@ -65,6 +65,21 @@ const OPERATIONS: Record<string, string[]> = {
   'POST /api/agent/heartbeat': ['agent'],
   'GET /api/agent/me': ['agent'],
   'GET /.well-known/jwks.json': ['public'],
+  'POST /jobs': ['operator'],
+  'GET /jobs': ['operator'],
+  'GET /jobs/{id}': ['operator'],
+  'PUT /jobs/{id}': ['operator'],
+  'DELETE /jobs/{id}': ['operator'],
+  'POST /jobs/{id}/pause': ['operator'],
+  'POST /jobs/{id}/resume': ['operator'],
+  'POST /jobs/{id}/run': ['operator'],
+  'GET /jobs/{id}/runs': ['operator'],
+  'GET /runs/{id}': ['operator'],
+  'POST /runs/{id}/cancel': ['operator'],
+  'GET /api/agent/work': ['agent'],
+  'POST /api/agent/runs/{run}/progress': ['agent'],
+  'POST /api/agent/runs/{run}/result': ['agent'],
+  'GET /events': ['operator'],
 };
 
 interface Document {

@@ -74,7 +74,7 @@ export async function startTestStack(temporalAddress: string, apiLog?: Logger, e
         body: { engine_id: engineId, platform, action_type: action, scopes, ...(expiresAt ? { expires_at: expiresAt } : {}) },
       }),
     async startWorker() {
-      stack.worker = await startWorker({ temporal: api.config.temporal, address: temporalAddress, db: api.db, log });
+      stack.worker = await startWorker({ temporal: api.config.temporal, address: temporalAddress, db: api.db, log, jobs: api.config.jobs });
     },
     async stopWorker() {
       await stack.worker?.stop();

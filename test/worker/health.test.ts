@@ -24,7 +24,7 @@ describe('healthWorkflow through a real worker and server', () => {
     const dir = tempDir();
     const config = loadConfig({ BORG_DATA_DIR: dir, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue });
     db = openMigratedDatabase({ file: join(dir, 'borg.db'), autoMigrate: true, log });
-    worker = await startWorker({ temporal: config.temporal, address: inject('temporalAddress'), db, log });
+    worker = await startWorker({ temporal: config.temporal, address: inject('temporalAddress'), db, log, jobs: config.jobs });
     connection = await Connection.connect({ address: inject('temporalAddress') });
   });
   afterAll(async () => {

@@ -28,6 +28,16 @@ export interface DeviceConfig {
   offlineAfterMissed: number;
 }
 
+/** The operators' event stream (src/core/events, src/features/events). */
+export interface EventsConfig {
+  retentionDays: number;
+}
+
+/** Scheduled jobs (src/features/jobs). */
+export interface JobsConfig {
+  historyDays: number;
+}
+
 export interface Config {
   api: { host: string; port: number; publicUrl: string | undefined; trustedProxies: string[] | undefined };
   dataDir: string;
@@ -37,6 +47,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   temporal: TemporalConfig;
   devices: DeviceConfig;
+  events: EventsConfig;
+  jobs: JobsConfig;
 }
 
 /** Every invalid setting, one line each: variable, value, what is allowed. */
@@ -141,6 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
       heartbeatIntervalS: read(v.heartbeatIntervalS)!,
       offlineAfterMissed: read(v.offlineAfterMissed)!,
     },
+    events: { retentionDays: read(v.eventsRetentionDays)! },
+    jobs: { historyDays: read(v.jobHistoryDays)! },
   };
   if (config.devices.refreshIdleS > config.devices.refreshAbsoluteS && problems.length === 0) {
     problems.push(`${v.refreshIdleS.name} must not be longer than ${v.refreshAbsoluteS.name}`);

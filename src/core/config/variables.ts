@@ -128,6 +128,19 @@ export const variables = {
     parse: p.integer(1, 1000),
     description: 'Missed heartbeats after which a device counts as offline',
   }),
+  eventsRetentionDays: v({
+    name: 'BORG_EVENTS_RETENTION_DAYS',
+    default: '7',
+    parse: p.integer(1, 3650),
+    description: "Days the operators' event stream (GET /events) keeps its events; a client may resume that far back",
+  }),
+  jobHistoryDays: v({
+    name: 'BORG_JOB_HISTORY_DAYS',
+    default: '30',
+    parse: p.integer(1, 3650),
+    description:
+      'Days a job run and its per-device results are kept; a daily Temporal Schedule (jobs-history-purge-<task queue>) deletes older ones',
+  }),
   temporalCli: v({
     name: 'BORG_TEMPORAL_CLI',
     default: undefined,

@@ -29,6 +29,9 @@ export function temporalUnavailable(message: string, err: unknown): DomainError 
   return new DomainError('unavailable', 'TEMPORAL_UNAVAILABLE', message, undefined, { cause: err });
 }
 
+// One outage log per client, however many features call through it: one outage, one warning.
+const outageLogs = new WeakMap<Client, OutageLog>();
+
 /** Every call a feature makes into Temporal: bounded in time, and told to one outage log. */
 export class BoundedTemporal {
   private readonly outage: OutageLog;
@@ -41,14 +44,16 @@ export class BoundedTemporal {
     /** What the caller's flows carry: registered before its first start. */
     private readonly attributeKeys: readonly KeywordAttribute[],
   ) {
-    this.outage = new OutageLog(log, 'Temporal');
+    let outage = outageLogs.get(client);
+    if (!outage) outageLogs.set(client, (outage = new OutageLog(log, 'Temporal')));
+    this.outage = outage;
   }
 
   /**
    * Temporal refuses a start whose search attributes the namespace lacks, and an API started without a worker
    * (`npm run start:api`) against a fresh server has nobody else to register them.
    */
-  private ensureSearchAttributes(): Promise<void> {
+  ensureSearchAttributes(): Promise<void> {
     this.searchAttributes ??= addMissingSearchAttributes(this.client.connection, this.client.options.namespace, this.attributeKeys).catch(
       (err: unknown) => {
         this.searchAttributes = undefined;

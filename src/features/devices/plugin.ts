@@ -43,6 +43,9 @@ declare module 'fastify' {
 /** How often expired replay-store entries and rate-limit counts are deleted. */
 const PRUNE_EVERY_MS = 60_000;
 
+/** How often devices that missed their heartbeats are looked for, to announce them offline. */
+const OFFLINE_SWEEP_MS = 2000;
+
 /** Devices: enrollment, their tokens and DPoP, and the operator's view of them; built once per process. */
 export default fp(
   async (app: FastifyInstance) => {
@@ -86,11 +89,15 @@ export default fp(
       { deadlineS: settings.enrollDeadlineS, signingKey: openJobSigningKey(jobSigningKeyFile(config.dataDir)).publicKey },
       log,
     );
+    const registry = new DeviceService(db, {
+      heartbeatIntervalS: settings.heartbeatIntervalS,
+      offlineAfterMissed: settings.offlineAfterMissed,
+    });
     app.decorate('devices', {
       installCodes,
       preauthorizations,
       enrollments,
-      registry: new DeviceService(db, { heartbeatIntervalS: settings.heartbeatIntervalS, offlineAfterMissed: settings.offlineAfterMissed }),
+      registry,
       tokens,
       keys,
       dpop,
@@ -110,7 +117,19 @@ export default fp(
       }
     }, PRUNE_EVERY_MS);
     pruner.unref();
-    app.addHook('onClose', async () => clearInterval(pruner));
+    // Every replica sweeps; the flag each sweep clears makes one of them announce each device.
+    const sweeper = setInterval(() => {
+      try {
+        registry.sweepOffline();
+      } catch (err) {
+        app.log.warn({ err }, 'could not look for devices gone offline; trying again shortly');
+      }
+    }, OFFLINE_SWEEP_MS);
+    sweeper.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(pruner);
+      clearInterval(sweeper);
+    });
   },
   { name: 'devices', dependencies: ['db', 'temporal', 'auth'] },
 );

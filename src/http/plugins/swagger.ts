@@ -19,6 +19,8 @@ export interface SwaggerOptions {
 export default fp(
   async (app: FastifyInstance, opts: SwaggerOptions) => {
     await app.register(swagger, {
+      // Shared schemas are named by their $id in components, not def-0, def-1 …
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
       openapi: {
         openapi: '3.0.3',
         info: {

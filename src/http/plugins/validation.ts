@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDisplayText, isFreeText } from '../../core/display-text.js';
 
-const common: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
+// discriminator: a oneOf told apart by a property (a job's schedule by `kind`) reports only the errors of the
+// branch that property names, and fills that branch's defaults.
+const common: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false, discriminator: true };
 
 const withFormats = (ajv: Ajv): Ajv => addFormats.default(ajv).addFormat('display-text', isDisplayText).addFormat('free-text', isFreeText);
 

@@ -39,7 +39,13 @@ describe('installTemporalRuntime', () => {
     const taskQueue = `test-runtime-${randomUUID()}`;
     const config = loadConfig({ BORG_DATA_DIR: dir, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue });
     db = openMigratedDatabase({ file: join(dir, 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-    worker = await startWorker({ temporal: config.temporal, address: inject('temporalAddress'), db, log: pino({ level: 'silent' }) });
+    worker = await startWorker({
+      temporal: config.temporal,
+      address: inject('temporalAddress'),
+      db,
+      log: pino({ level: 'silent' }),
+      jobs: config.jobs,
+    });
 
     const running = await eventually(
       () => lines.find((l) => l.msg === 'Worker state changed' && l.state === 'RUNNING'),

@@ -5,6 +5,7 @@ import { AuditLogRepository } from '../../../audit/audit-log.js';
 import { newId, nowIso } from '../../../core/crypto/secrets.js';
 import type { Db } from '../../../core/db/database.js';
 import { DomainError } from '../../../core/errors.js';
+import { EventLog } from '../../../core/events/event-log.js';
 import { parseDeviceKey } from '../shared/device-key.js';
 import type { DeviceKey } from '../shared/device-key.js';
 import { DeviceRepository } from '../repositories/devices.js';
@@ -57,6 +58,7 @@ export class EnrollmentLedger {
   readonly enrollments: EnrollmentRepository;
   readonly devices: DeviceRepository;
   private readonly audit: AuditLogRepository;
+  private readonly events: EventLog;
 
   constructor(
     private readonly db: Db,
@@ -65,6 +67,7 @@ export class EnrollmentLedger {
     this.enrollments = new EnrollmentRepository(db);
     this.devices = new DeviceRepository(db);
     this.audit = new AuditLogRepository(db);
+    this.events = new EventLog(db);
   }
 
   /**
@@ -142,6 +145,11 @@ export class EnrollmentLedger {
             client_address: draft.clientAddress,
           }),
         );
+        this.events.append({
+          type: 'device.enrollment_requested',
+          subject: row.reference,
+          data: { fingerprint: key.fingerprint, hostname, approval, install_code_id: codeId },
+        });
         return { row, created: true };
       })
       .immediate();
@@ -162,6 +170,11 @@ export class EnrollmentLedger {
         if (!settled || !row) return;
         if (row.install_code_id) this.sources!.codes.giveBack(row.install_code_id);
         this.audit.append(changeEntry({ actor: 'system', requestId }, 'enrollment.abandoned', { reference, fingerprint: row.fingerprint }));
+        this.events.append({
+          type: 'device.enrollment_expired',
+          subject: reference,
+          data: { fingerprint: row.fingerprint, hostname: row.hostname, reason: 'the approval flow could not be started' },
+        });
       })
       .immediate();
   }
@@ -183,6 +196,11 @@ export class EnrollmentLedger {
           const reason = decision ? (decision.reason ?? 'denied by an operator') : 'no operator decided before the deadline';
           this.enrollments.settle(reference, { status, reason, device_id: null, decided_by: by.actor, decided_at: now });
           this.audit.append(changeEntry(by, `enrollment.${status}`, { reference, fingerprint: row.fingerprint, reason }));
+          this.events.append({
+            type: `device.enrollment_${status}`,
+            subject: reference,
+            data: { fingerprint: row.fingerprint, hostname: row.hostname, reason, decided_by: by.actor },
+          });
           return this.enrollments.get(reference)!;
         }
         const hostname = decision.hostname ?? row.hostname;
@@ -231,6 +249,11 @@ export class EnrollmentLedger {
             tags: JSON.parse(tags),
           }),
         );
+        this.events.append({
+          type: 'device.enrolled',
+          subject: deviceId,
+          data: { reference, fingerprint: row.fingerprint, hostname, tags: JSON.parse(tags) as string[], decided_by: by.actor },
+        });
         return this.enrollments.get(reference)!;
       })
       .immediate();

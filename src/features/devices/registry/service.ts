@@ -4,6 +4,7 @@ import { AuditLogRepository } from '../../../audit/audit-log.js';
 import { nowIso } from '../../../core/crypto/secrets.js';
 import type { Db } from '../../../core/db/database.js';
 import { DomainError } from '../../../core/errors.js';
+import { EventLog } from '../../../core/events/event-log.js';
 import { cursorNamesNothing } from '../../../http/schemas/page.js';
 import { RefreshRepository } from '../repositories/refresh-tokens.js';
 import { DeviceRepository } from '../repositories/devices.js';
@@ -57,6 +58,7 @@ export class DeviceService {
   private readonly devices: DeviceRepository;
   private readonly refresh: RefreshRepository;
   private readonly audit: AuditLogRepository;
+  private readonly events: EventLog;
 
   constructor(
     private readonly db: Db,
@@ -65,6 +67,7 @@ export class DeviceService {
     this.devices = new DeviceRepository(db);
     this.refresh = new RefreshRepository(db);
     this.audit = new AuditLogRepository(db);
+    this.events = new EventLog(db);
   }
 
   /** Seen since this time: online. */
@@ -111,9 +114,31 @@ export class DeviceService {
     return this.view(row);
   }
 
-  /** Records a heartbeat: the device is online, and this is what it runs. */
+  /** Records a heartbeat: the device is online, and this is what it runs. Announces device.online if it was not. */
   heartbeat(id: string, inventory: Inventory): void {
-    this.devices.seen(id, nowIso(), JSON.stringify(inventory));
+    this.db
+      .transaction(() => {
+        const now = nowIso();
+        this.devices.seen(id, now, JSON.stringify(inventory));
+        const came = this.devices.cameOnline(id, now);
+        if (came) this.events.append({ type: 'device.online', subject: id, data: { hostname: came.hostname } });
+      })
+      .immediate();
+  }
+
+  /** Announces device.offline for each device that has missed its heartbeats since it was announced online. */
+  sweepOffline(): void {
+    this.db
+      .transaction(() => {
+        for (const gone of this.devices.wentOffline(this.onlineSince())) {
+          this.events.append({
+            type: 'device.offline',
+            subject: gone.id,
+            data: { hostname: gone.hostname, last_seen_at: gone.last_seen_at },
+          });
+        }
+      })
+      .immediate();
   }
 
   /**

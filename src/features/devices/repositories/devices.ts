@@ -36,16 +36,26 @@ export interface DeviceFilter {
   limit: number;
 }
 
+/** A device whose offline transition this caller announces. */
+export type OfflineRow = Pick<DeviceRow, 'id' | 'hostname' | 'last_seen_at'>;
+
 /** The only SQL on `devices`. */
 export class DeviceRepository {
   private readonly getStmt: Statement<[string], DeviceRow>;
   private readonly authStmt: Statement<[string], DeviceAuthRow>;
   private readonly seenStmt: Statement<{ id: string; now: string; inventory: string }>;
+  private readonly onlineStmt: Statement<{ id: string; now: string }, Pick<DeviceRow, 'hostname'>>;
+  private readonly offlineStmt: Statement<{ since: string }, OfflineRow>;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare('SELECT * FROM devices WHERE id = ?');
     this.authStmt = db.prepare('SELECT id, status, token_version, jkt FROM devices WHERE id = ?');
     this.seenStmt = db.prepare('UPDATE devices SET last_seen_at = @now, inventory = @inventory WHERE id = @id');
+    // Conditional on the flag, so of two replicas seeing one transition exactly one changes the row and announces it.
+    this.onlineStmt = db.prepare('UPDATE devices SET online_since = @now WHERE id = @id AND online_since IS NULL RETURNING hostname');
+    this.offlineStmt = db.prepare(
+      'UPDATE devices SET online_since = NULL WHERE online_since IS NOT NULL AND last_seen_at < @since RETURNING id, hostname, last_seen_at',
+    );
   }
 
   insert(row: DeviceRow): void {
@@ -120,6 +130,16 @@ export class DeviceRepository {
 
   seen(id: string, now: string, inventory: string): void {
     this.seenStmt.run({ id, now, inventory });
+  }
+
+  /** Flags the device online; its hostname if it was not flagged before, which makes this caller the announcer. */
+  cameOnline(id: string, now: string): Pick<DeviceRow, 'hostname'> | undefined {
+    return this.onlineStmt.get({ id, now });
+  }
+
+  /** Unflags every device flagged online whose last heartbeat is older than `since`, and returns them. */
+  wentOffline(since: string): OfflineRow[] {
+    return this.offlineStmt.all({ since });
   }
 
   /** Deletes the device; its refresh token families go with it (ON DELETE CASCADE). */
