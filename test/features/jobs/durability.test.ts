@@ -111,6 +111,11 @@ describe('Temporal down and restarted: the job row wins and its schedule follows
   });
 
   it('keeps jobs made while Temporal is down, makes their schedule and their one run when it is back, once', async () => {
+    // A job firing every minute across the restart: each fire time makes one run, never two.
+    const everyMinute = await stack.call('POST', '/jobs', {
+      body: { ...job([device.deviceId!], { kind: 'cron', expression: '* * * * *' }), dispatch_window_s: 1, overlap: 'allow' },
+    });
+    expect(everyMinute.body.schedule_sync.state).toBe('synced');
     await stack.stopWorker();
     await server.stop();
     const daily = await stack.call('POST', '/jobs', { body: job([device.deviceId!], { kind: 'daily', at: '04:00' }) });
@@ -143,5 +148,14 @@ describe('Temporal down and restarted: the job row wins and its schedule follows
     // Healing again changes nothing: still one run.
     await new Promise((r) => setTimeout(r, 16_000));
     expect((await stack.call('GET', `/jobs/${now.body.id}/runs`)).body.runs).toHaveLength(1);
-  });
+    const restartedAt = Date.now();
+    const fired = await eventually(
+      () => stack.call('GET', `/jobs/${everyMinute.body.id}/runs`),
+      (r) => r.body.runs?.some((run: any) => run.trigger === 'schedule' && Date.parse(run.scheduled_at) > restartedAt),
+      80_000,
+    );
+    const times = fired.body.runs.map((run: any) => run.scheduled_at);
+    expect(new Set(times).size).toBe(times.length);
+    for (const t of times) expect(t).toMatch(/:00(\.000)?Z$/);
+  }, 240_000);
 });

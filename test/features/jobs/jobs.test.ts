@@ -94,6 +94,26 @@ describe('jobs and their Temporal Schedules (real server, real Temporal)', () =>
     expect((await stack.call('GET', `/runs/${encodeURIComponent(started.body.run_id)}`)).status).toBe(200);
   });
 
+  it('runs a once job at its time, and only at its latest time after an edit', async () => {
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const first = at(2_000);
+    const created = await stack.call('POST', '/jobs', { body: job({ schedule: { kind: 'once', at: first } }) });
+    expect(created.body).toMatchObject({ schedule_sync: { state: 'synced' } });
+    // Moved later before it ran: the run for the old time starts nothing.
+    const moved = at(4_000);
+    expect((await stack.call('PUT', `/jobs/${created.body.id}`, { body: job({ schedule: { kind: 'once', at: moved } }) })).status).toBe(
+      200,
+    );
+    const runs = await eventually(
+      () => stack.call('GET', `/jobs/${created.body.id}/runs`),
+      (r) => r.body.runs?.length === 1,
+    );
+    expect(runs.body.runs[0]).toMatchObject({ trigger: 'once', id: `job-${created.body.id.slice(4)}-${new Date(moved).toISOString()}` });
+    expect(Date.parse(runs.body.runs[0].started_at)).toBeGreaterThanOrEqual(Date.parse(moved));
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await stack.call('GET', `/jobs/${created.body.id}/runs`)).body.runs).toHaveLength(1);
+  });
+
   it('warns of targets that match no device today', async () => {
     const created = await stack.call('POST', '/jobs', { body: job({ targets: { tags: ['no-such-tag'] } }) });
     expect(created.status).toBe(201);
