@@ -60,6 +60,8 @@ describe('a job run across devices (real server, real Temporal, real worker)', (
       const payload = decode(work.body.items[0].payload);
       expect(payload).toMatchObject({ v: 1, run_id: runId, job_id: jobId, device_id: device.deviceId, timeout_s: 2 });
       expect(payload.script).toMatchObject({ interpreter: 'sh', content: 'uptime', env: { MODE: 'quick' } });
+      // Due back after the timeout and 5 s of grace; a device clock up to a minute fast still takes it.
+      expect(Date.parse(payload.expires_at) - Date.parse(payload.issued_at)).toBeGreaterThan((2 + 5 + 60 - 1) * 1000);
       return payload;
     };
     await take(ok);
@@ -134,5 +136,16 @@ describe('a job run across devices (real server, real Temporal, real worker)', (
     );
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.code).toBe('RUN_NOT_FOR_DEVICE');
+
+    // Output the device capped at 64 KiB a stream is taken whole, even written as JSON escapes; more is refused by name.
+    const path = `/api/agent/runs/${encodeURIComponent(otherRun)}/result`;
+    const tooLong = await deviceCall(stack, ok, 'POST', path, { ...result('succeeded', 0), stdout: 'x'.repeat(65_537) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.details.fields.map((f: any) => f.field)).toEqual(['body.stdout']);
+    const capped = { ...result('succeeded', 0), stdout: '\u0001'.repeat(65_536), stderr: '\u0002'.repeat(65_536), stdout_truncated: true };
+    expect((await deviceCall(stack, ok, 'POST', path, capped)).body).toEqual({ status: 'succeeded', late: false });
+    const stored = (await stack.call('GET', `/runs/${encodeURIComponent(otherRun)}`)).body.devices[0];
+    expect(stored).toMatchObject({ stdout_truncated: true, stderr_truncated: false });
+    expect(stored.stdout).toHaveLength(65_536);
   });
 });

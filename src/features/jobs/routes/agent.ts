@@ -2,16 +2,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errorRef } from '../../../http/schemas/error.js';
-import { MAX_SCRIPT_BYTES } from '../schemas.js';
 
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 404: errorRef };
 const deviceSecurity = [{ deviceToken: [] }];
 export const MAX_WAIT_S = 60;
-// Output is capped on the device at 64 KiB each; JSON escaping may double it.
-const RESULT_BODY_LIMIT = 4 * MAX_SCRIPT_BYTES + 64 * 1024;
+// 64 KiB of UTF-8 is at most 65,536 characters.
+const MAX_OUTPUT_CHARS = 64 * 1024;
+// Output is capped on the device at 64 KiB a stream, and JSON writes a control character in six bytes.
+const RESULT_BODY_LIMIT = 1024 * 1024;
 
 const runParams = Type.Object({ run: Type.String({ minLength: 1, maxLength: 200 }) });
-const output = Type.String({ maxLength: 2 * MAX_SCRIPT_BYTES, description: 'At most 64 KiB of UTF-8, capped by the device' });
+const output = Type.String({ maxLength: MAX_OUTPUT_CHARS, description: 'At most 64 KiB of UTF-8, capped by the device' });
 const time = Type.String({ format: 'date-time' });
 
 const workQuery = Type.Object(

@@ -19,6 +19,8 @@ import type { RunRecord } from '../schemas.js';
 
 /** A device has this long past its timeout to report, for the network and its own kill of the script. */
 export const REPORT_GRACE_S = 5;
+/** A payload expires this long after its result is due: a device whose clock runs a little ahead still takes it. */
+export const CLOCK_SKEW_S = 60;
 
 export interface WorkItem {
   run_id: string;
@@ -97,7 +99,7 @@ export class RunService {
         script: { ...(JSON.parse(run.script) as Omit<JobScript, 'sha256'>), sha256: run.script_sha256 },
         timeout_s: run.timeout_s,
         issued_at: issuedAt,
-        expires_at: dueAt,
+        expires_at: new Date(Date.parse(dueAt) + CLOCK_SKEW_S * 1000).toISOString(),
       }),
     }));
   }
