@@ -89,6 +89,11 @@ describe('the device library over real HTTP against the real API and a real work
 
     const pending = await pendingOf(stack, client);
     expect(pending.fingerprint).toBe((await client.deviceKey()).fingerprint);
+    // The operator decides once the device has its answer: the enrollment is listed a moment before that.
+    await eventually(
+      () => statuses.length,
+      (n) => n > 0,
+    );
     const approved = await stack.call('POST', `/enrollments/${pending.reference}/approve`, { body: { tags: ['lab', 'lib'] } });
     expect(approved.status).toBe(200);
 

@@ -9,7 +9,7 @@ import type { DeviceKey } from '../shared/device-key.js';
 import type { DpopReplayRepository } from '../dpop/replay-repository.js';
 import type { DeviceTokens, IssuedTokens } from '../tokens/token-service.js';
 import { workflowIds } from './workflow-ids.js';
-import type { EnrollmentLedger } from './ledger.js';
+import type { Decision, EnrollmentLedger } from './ledger.js';
 import { EnrollmentFlowGone } from './temporal-client.js';
 import type { EnrollmentTemporalClient } from './temporal-client.js';
 import type { Approval, EnrollmentRow, EnrollmentStatus } from '../repositories/enrollments.js';
@@ -75,6 +75,13 @@ export interface EnrollmentSettings {
 export const POLL_AFTER_MS = 5_000;
 /** How long the request waits for an automatic approval to land, so its answer can already say approved. */
 const AUTO_APPROVAL_WAIT_MS = 5_000;
+/**
+ * An enrollment is listed as soon as its row commits, a moment before its flow exists: a decision that finds no
+ * flow for an enrollment younger than this waits for the flow rather than deciding around it (the request's start
+ * of the flow is bounded by the Temporal call deadline, 10 s).
+ */
+const FLOW_START_GRACE_MS = 12_000;
+const FLOW_LOOK_EVERY_MS = 200;
 const MIN_NONCE_BYTES = 16;
 const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
 
@@ -256,14 +263,27 @@ export class EnrollmentService {
     const row = this.enrollment(reference, true);
     const workflowId = workflowIds.enrollment(row.fingerprint);
     const full = { reference, ...decision, by: by.actor, requestId: by.requestId };
-    try {
-      await this.temporal.decide(workflowId, full);
-    } catch (err) {
-      if (!(err instanceof EnrollmentFlowGone)) throw err;
-      this.log({ reference }, 'the enrollment flow is gone; the decision goes to the database directly');
-      const result = this.ledger.settle(reference, full, workflowId);
-      if ('refused' in result) throw new DomainError('conflict', result.refused.code, result.refused.message);
+    const flowDueBy = Date.parse(row.created_at) + FLOW_START_GRACE_MS;
+    for (;;) {
+      try {
+        await this.temporal.decide(workflowId, full);
+        break;
+      } catch (err) {
+        if (!(err instanceof EnrollmentFlowGone)) throw err;
+        if (Date.now() >= flowDueBy || this.ledger.enrollments.get(reference)!.status !== 'pending') {
+          this.settleWithoutFlow(reference, full, workflowId);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, FLOW_LOOK_EVERY_MS));
+      }
     }
     return enrollmentView(this.ledger.enrollments.get(reference)!);
+  }
+
+  /** A flow that never came, or is gone: only the database can take the decision. */
+  private settleWithoutFlow(reference: string, full: Decision, workflowId: string): void {
+    this.log({ reference }, 'the enrollment flow is gone; the decision goes to the database directly');
+    const result = this.ledger.settle(reference, full, workflowId);
+    if ('refused' in result) throw new DomainError('conflict', result.refused.code, result.refused.message);
   }
 }
