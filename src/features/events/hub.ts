@@ -65,7 +65,8 @@ export class EventHub {
     if (this.timers.length === 0) {
       this.timers = [setInterval(() => this.poll(), this.pollMs), setInterval(() => this.keepAlive(), this.keepAliveMs)];
     }
-    stream.wake(head);
+    // Reading the head moved it for every stream, so every stream is woken: the poll would not see that move again.
+    for (const open of this.streams) open.wake(head);
   }
 
   /** How many streams are open. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeDatabase } from '../../../src/core/db/database.js';
+import { closeDatabase, openDatabase } from '../../../src/core/db/database.js';
 import type { Db } from '../../../src/core/db/database.js';
 import { openMigratedDatabase } from '../../../src/core/db/open.js';
 import { EventLog } from '../../../src/core/events/event-log.js';
@@ -75,6 +75,24 @@ describe('the event hub and its streams', () => {
     hub.close();
     closeDatabase(db);
     expect(errors).toEqual([]);
+  });
+
+  it("wakes every open stream for another process's event that a new stream's opening found first", async () => {
+    const first = new TestSink();
+    hub.open(first, { types: undefined, after: undefined });
+    // Another process's append: no in-process wake-up, only the head moves.
+    const other = openDatabase(db.name);
+    const id = Number(
+      other.prepare(`INSERT INTO events (type, subject, data, at) VALUES ('run.started', 'x', '{}', ?)`).run(new Date().toISOString())
+        .lastInsertRowid,
+    );
+    closeDatabase(other);
+    hub.open(new TestSink(), { types: undefined, after: undefined });
+    await eventually(
+      () => first.ids(),
+      (ids) => ids.includes(id),
+      2_000,
+    );
   });
 
   it('writes a page, then waits for a slow client to drain before it reads the next', async () => {
