@@ -125,26 +125,29 @@ export class RunRepository {
    * again, in case the answer that carried them was lost.
    */
   claimWork(deviceId: string, now: string, graceS: number): ClaimedWork[] {
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare<Record<string, string>, RunRow & { device_status: DeviceRunStatus; due_at: string | null }>(
-          `SELECT r.*, d.status AS device_status, d.due_at FROM job_run_devices d JOIN job_runs r ON r.id = d.run_id
-           WHERE d.device_id = @device AND r.status = 'running'
+    return this.db
+      .transaction(() => {
+        const rows = this.db
+          .prepare<Record<string, string>, RunRow & { device_status: DeviceRunStatus; due_at: string | null }>(
+            `SELECT r.*, d.status AS device_status, d.due_at FROM job_run_devices d JOIN job_runs r ON r.id = d.run_id
+           WHERE d.device_id = @device AND d.status IN ('pending', 'dispatched') AND r.status = 'running'
              AND ((d.status = 'pending' AND r.dispatch_deadline > @now) OR (d.status = 'dispatched' AND d.due_at > @now))
            ORDER BY r.started_at`,
-        )
-        .all({ device: deviceId, now });
-      const dispatch = this.db.prepare(
-        `UPDATE job_run_devices SET status = 'dispatched', dispatched_at = @now, due_at = @due
+          )
+          .all({ device: deviceId, now });
+        const dispatch = this.db.prepare(
+          `UPDATE job_run_devices SET status = 'dispatched', dispatched_at = @now, due_at = @due
          WHERE run_id = @run AND device_id = @device AND status = 'pending'`,
-      );
-      return rows.map(({ device_status, due_at, ...run }) => {
-        if (device_status === 'dispatched') return { run, dueAt: due_at! };
-        const due = new Date(Date.parse(now) + (run.timeout_s + graceS) * 1000).toISOString();
-        dispatch.run({ run: run.id, device: deviceId, now, due });
-        return { run, dueAt: due };
-      });
-    })();
+        );
+        return rows.map(({ device_status, due_at, ...run }) => {
+          if (device_status === 'dispatched') return { run, dueAt: due_at! };
+          const due = new Date(Date.parse(now) + (run.timeout_s + graceS) * 1000).toISOString();
+          dispatch.run({ run: run.id, device: deviceId, now, due });
+          return { run, dueAt: due };
+        });
+        // IMMEDIATE: a read that turns into a write must not meet the worker's write half-way (SQLITE_BUSY at once).
+      })
+      .immediate();
   }
 
   /** The device started the script; false if its part is not waiting for it. */
@@ -161,36 +164,38 @@ export class RunRepository {
 
   /** Stores a device's result as its verdict if its part still waits for one; else keeps it aside as late, once. */
   recordResult(runId: string, deviceId: string, result: ReportedResult): { status: DeviceRunStatus; late: boolean } | undefined {
-    return this.db.transaction(() => {
-      const row = this.device(runId, deviceId);
-      if (!row) return undefined;
-      if (!SETTLED.includes(row.status)) {
-        this.db
-          .prepare(
-            `UPDATE job_run_devices SET status = @outcome, exit_code = @exit_code, signal = @signal, stdout = @stdout,
+    return this.db
+      .transaction(() => {
+        const row = this.device(runId, deviceId);
+        if (!row) return undefined;
+        if (!SETTLED.includes(row.status)) {
+          this.db
+            .prepare(
+              `UPDATE job_run_devices SET status = @outcome, exit_code = @exit_code, signal = @signal, stdout = @stdout,
                stderr = @stderr, stdout_truncated = @stdout_truncated, stderr_truncated = @stderr_truncated,
                started_at = COALESCE(started_at, @started_at), finished_at = @finished_at, reason = NULL
              WHERE run_id = @run AND device_id = @device`,
-          )
-          .run({
-            ...result,
-            stdout_truncated: result.stdout_truncated ? 1 : 0,
-            stderr_truncated: result.stderr_truncated ? 1 : 0,
-            run: runId,
-            device: deviceId,
-          });
-        return { status: result.outcome, late: false };
-      }
-      // A device's own result, repeated, is the same result: idempotent.
-      const own = (['succeeded', 'failed', 'timed_out'] as DeviceRunStatus[]).includes(row.status) && row.finished_at !== null;
-      if (own) return { status: row.status, late: false };
-      if (row.late_result === null) {
-        this.db
-          .prepare('UPDATE job_run_devices SET late_result = @late WHERE run_id = @run AND device_id = @device')
-          .run({ late: JSON.stringify(result), run: runId, device: deviceId });
-      }
-      return { status: row.status, late: true };
-    })();
+            )
+            .run({
+              ...result,
+              stdout_truncated: result.stdout_truncated ? 1 : 0,
+              stderr_truncated: result.stderr_truncated ? 1 : 0,
+              run: runId,
+              device: deviceId,
+            });
+          return { status: result.outcome, late: false };
+        }
+        // A device's own result, repeated, is the same result: idempotent.
+        const own = (['succeeded', 'failed', 'timed_out'] as DeviceRunStatus[]).includes(row.status) && row.finished_at !== null;
+        if (own) return { status: row.status, late: false };
+        if (row.late_result === null) {
+          this.db
+            .prepare('UPDATE job_run_devices SET late_result = @late WHERE run_id = @run AND device_id = @device')
+            .run({ late: JSON.stringify(result), run: runId, device: deviceId });
+        }
+        return { status: row.status, late: true };
+      })
+      .immediate();
   }
 
   /**

@@ -114,23 +114,25 @@ export class RunService {
 
   progress(deviceId: string, runId: string): { status: DeviceRunStatus } {
     this.part(deviceId, runId);
-    const moved = this.db.transaction(() => {
-      if (!this.runs.started(runId, deviceId, new Date().toISOString())) return false;
+    // No nudge: a part that started changes no deadline the run's flow keeps.
+    this.db.transaction(() => {
+      if (!this.runs.started(runId, deviceId, new Date().toISOString())) return;
       this.events.append({ type: 'run.device_result', subject: runId, data: partEvent(this.runs.device(runId, deviceId)!) });
-      return true;
     })();
-    if (moved) this.nudge(runId);
     return { status: this.runs.device(runId, deviceId)!.status };
   }
 
   result(deviceId: string, runId: string, result: ReportedResult): { status: DeviceRunStatus; late: boolean } {
     this.part(deviceId, runId);
-    const outcome = this.db.transaction(() => {
-      const recorded = this.runs.recordResult(runId, deviceId, result)!;
-      if (!recorded.late)
-        this.events.append({ type: 'run.device_result', subject: runId, data: partEvent(this.runs.device(runId, deviceId)!) });
-      return recorded;
-    })();
+    const outcome = this.db
+      .transaction(() => {
+        const recorded = this.runs.recordResult(runId, deviceId, result)!;
+        if (!recorded.late)
+          this.events.append({ type: 'run.device_result', subject: runId, data: partEvent(this.runs.device(runId, deviceId)!) });
+        return recorded;
+        // IMMEDIATE: it reads the part, then writes; see RunRepository.claimWork.
+      })
+      .immediate();
     if (!outcome.late) this.nudge(runId);
     return outcome;
   }
