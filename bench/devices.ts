@@ -28,6 +28,8 @@ import type { ProcessCpu } from './support/process-cpu.js';
 import { serve } from './support/serve.js';
 import type { Served } from './support/serve.js';
 import { cpuTimes, stealPercent } from './support/steal.js';
+import { BenchSettings } from './support/settings.js';
+import { fixed, percentile, pool, sleep } from './support/measure.js';
 
 const HELP = `npm run bench:devices [-- --quick]
 
@@ -60,15 +62,9 @@ if (unknown.length > 0) {
 }
 const QUICK = args.includes('--quick');
 
-const badSettings: string[] = [];
-/** A whole number ≥ 1 from the environment, or the default; a bad one is noted in badSettings. */
-function count(name: string, full: number, quick: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return QUICK ? quick : full;
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(Number.isSafeInteger(value) && value >= 1)) badSettings.push(`${name} must be a whole number of at least 1, got "${raw}"`);
-  return value;
-}
+const settings = new BenchSettings(QUICK);
+const count = settings.count.bind(settings);
+const badSettings = settings.problems;
 const ROUNDS = count('BENCH_ROUNDS', 3, 1);
 const SLICE_S = count('BENCH_SLICE_S', 5, 2);
 const CONNECTIONS = count('BENCH_CONNECTIONS', 10, 10);
@@ -88,31 +84,13 @@ const MASS_POLL_PAUSE_MS = 50;
 
 // ---------------------------------------------------------------------------------------------- helpers
 
+// The median of an even count is the mean of the middle two, unlike measure.ts's nearest rank.
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-/** The nearest-rank percentile of samples. */
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
-const fixed = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const ms = (n: number): string => `${fixed(n, n < 10 ? 1 : 0)} ms`;
-const sleep = (msecs: number) => new Promise((r) => setTimeout(r, msecs));
-
-/** Runs `work` for every item with at most `limit` at once. */
-async function pool<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runner = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
-}
 
 /** Microseconds a call of `fn`, over `calls` calls after a tenth as many to warm up: the median of five batches. */
 async function microseconds(calls: number, fn: (i: number) => unknown): Promise<number> {

@@ -3,9 +3,10 @@ import { fanout } from './support/jobs-fanout.js';
 import type { FanoutResult, FanoutRound } from './support/jobs-fanout.js';
 import { latenessStage } from './support/jobs-lateness.js';
 import type { LatenessResult } from './support/jobs-lateness.js';
-import { duration, fixed, median, percentile, spread } from './support/jobs-measure.js';
-import type { CpuUse } from './support/jobs-measure.js';
+import { duration, fixed, median, percentile, spread } from './support/measure.js';
+import type { CpuUse } from './support/measure.js';
 import { startJobsStack } from './support/jobs-stack.js';
+import { BenchSettings } from './support/settings.js';
 
 const HELP = `npm run bench:jobs [-- --quick] [-- --only lateness|fanout]
 
@@ -45,15 +46,9 @@ if (unknown.length > 0 || (onlyAt >= 0 && ONLY !== 'lateness' && ONLY !== 'fanou
   process.exit(2);
 }
 
-const badSettings: string[] = [];
-/** A whole number ≥ 1 from the environment, or the default; a bad one is noted in badSettings. */
-function count(name: string, full: number, quick: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return QUICK ? quick : full;
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(Number.isSafeInteger(value) && value >= 1)) badSettings.push(`${name} must be a whole number of at least 1, got "${raw}"`);
-  return value;
-}
+const settings = new BenchSettings(QUICK);
+const count = settings.count.bind(settings);
+const badSettings = settings.problems;
 const SCHEDULES = count('BENCH_SCHEDULES', 1000, 50);
 const MINUTES = count('BENCH_MINUTES', 3, 1);
 const CREATE_CONCURRENCY = count('BENCH_CREATE_CONCURRENCY', 8, 8);

@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { enrollRequest, keepAlive, newDevice, poll } from './devices.js';
 import type { BenchDevice } from './devices.js';
 import type { FleetCredentials, FleetItem, FleetMessage } from './jobs-fleet.js';
-import { pool, sleep } from './jobs-measure.js';
-import type { CpuUse } from './jobs-measure.js';
+import { pool, sleep } from './measure.js';
+import type { CpuUse } from './measure.js';
 import type { JobsStack } from './jobs-stack.js';
 import { processCpu } from './process-cpu.js';
 

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { jobScheduleId } from '../../src/features/jobs/flows/workflow-ids.js';
-import { CpuSampler, pool, sleep } from './jobs-measure.js';
-import type { CpuUse } from './jobs-measure.js';
+import { CpuSampler, pool, sleep } from './measure.js';
+import type { CpuUse } from './measure.js';
 import type { JobsStack, Reply } from './jobs-stack.js';
 
 /**

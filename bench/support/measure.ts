@@ -1,6 +1,6 @@
 import { processCpu } from './process-cpu.js';
 
-/** The small arithmetic and timing helpers of the jobs benchmark. */
+/** The small arithmetic and timing helpers of the benchmarks. */
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
