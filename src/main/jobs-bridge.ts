@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jobSigningKeyFile, openJobSigningKey } from '../features/devices/tokens/job-signing-key.js';
-import { jobDevices } from '../worker/job-devices.js';
+import { jobDevices } from '../worker/activities/job-devices.js';
 
 /** Hands jobs what it needs of devices: the entry point is the one place that knows both features. */
 export default fp(

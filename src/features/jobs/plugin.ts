@@ -5,7 +5,7 @@ import { WorkDispatcher } from './dispatch/dispatcher.js';
 import { JobTemporalClient } from './flows/temporal-client.js';
 import type { JobDevices } from './ports.js';
 import { RunRepository } from './repositories/runs.js';
-import { RunService } from './runs/service.js';
+import { RunService } from './run-service.js';
 import { JobService } from './service.js';
 
 /** What the entry point hands jobs from the devices feature, which jobs may not import. */

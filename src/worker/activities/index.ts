@@ -2,7 +2,7 @@ import type { Db } from '../../core/db/database.js';
 import { createEnrollmentActivities } from '../../features/devices/enrollment/activities.js';
 import { createEngineControlActivities } from '../../features/engines/activities.js';
 import { createJobHistoryActivities, createJobRunActivities } from '../../features/jobs/activities.js';
-import { jobDevices } from '../job-devices.js';
+import { jobDevices } from './job-devices.js';
 import { createHealthActivities } from './health.js';
 
 export interface ActivityDeps {

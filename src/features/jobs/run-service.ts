@@ -1,21 +1,21 @@
 import type { KeyObject } from 'node:crypto';
-import type { Db } from '../../../core/db/database.js';
-import { DomainError } from '../../../core/errors.js';
-import { EventLog } from '../../../core/events/event-log.js';
-import { temporalUnavailable } from '../../../core/temporal/bounded-calls.js';
-import { AuditLogRepository } from '../../../audit/audit-log.js';
-import { changeEntry } from '../../../audit/chain.js';
-import type { Actor } from '../../../audit/chain.js';
-import { cursorNamesNothing } from '../../../http/schemas/page.js';
-import { partEvent } from '../activities.js';
-import type { WorkDispatcher } from '../dispatch/dispatcher.js';
-import { signJobPayload } from '../dispatch/job-payload.js';
-import type { JobScript } from '../dispatch/job-payload.js';
-import type { JobTemporalClient } from '../flows/temporal-client.js';
-import { JobRepository } from '../repositories/jobs.js';
-import { RunRepository } from '../repositories/runs.js';
-import type { DeviceRunStatus, ReportedResult, RunDeviceRow, RunRow } from '../repositories/runs.js';
-import type { RunRecord } from '../schemas.js';
+import type { Db } from '../../core/db/database.js';
+import { DomainError } from '../../core/errors.js';
+import { EventLog } from '../../core/events/event-log.js';
+import { temporalUnavailable } from '../../core/temporal/bounded-calls.js';
+import { AuditLogRepository } from '../../audit/audit-log.js';
+import { changeEntry } from '../../audit/chain.js';
+import type { Actor } from '../../audit/chain.js';
+import { cursorNamesNothing } from '../../http/schemas/page.js';
+import { partEvent } from './activities.js';
+import type { WorkDispatcher } from './dispatch/dispatcher.js';
+import { signJobPayload } from './dispatch/job-payload.js';
+import type { JobScript } from './dispatch/job-payload.js';
+import type { JobTemporalClient } from './flows/temporal-client.js';
+import { JobRepository } from './repositories/jobs.js';
+import { RunRepository } from './repositories/runs.js';
+import type { DeviceRunStatus, ReportedResult, RunDeviceRow, RunRow } from './repositories/runs.js';
+import type { RunRecord } from './schemas.js';
 
 /** A device has this long past its timeout to report, for the network and its own kill of the script. */
 export const REPORT_GRACE_S = 5;

@@ -1,6 +1,6 @@
-import type { Db } from '../core/db/database.js';
-import { DeviceRepository } from '../features/devices/repositories/devices.js';
-import type { JobDevices, TargetDevice } from '../features/jobs/ports.js';
+import type { Db } from '../../core/db/database.js';
+import { DeviceRepository } from '../../features/devices/repositories/devices.js';
+import type { JobDevices, TargetDevice } from '../../features/jobs/ports.js';
 
 // Pages of the device list read to resolve tags, a profile or all; bounds one statement's work.
 const PAGE = 1000;
