@@ -14,19 +14,21 @@ Scheduled jobs (issue 22), over HTTP against the real API, a real worker and a T
   1. fan-out: one job on many simulated devices, enrolled on an auto-approving code, in a few fleet processes
      (bench/support/jobs-fleet.ts), each device long-polling GET /api/agent/work with DPoP; from POST /jobs/:id/run
      until the run has finished with every device succeeded (a script of 0 s), and the CPU per device.
-  2. schedule lateness: jobs that fire every minute, all at the same instants, targeting no device (a run then
-     starts and ends at once). Smaller counts first, one fire each, then the main count for several minutes. For
-     every run: its start in Temporal and its row's started_at (the run recorded), against its scheduled time.
-     The CPU of the Temporal server, the worker and the API over the 20 s after each fire, and their busiest second.
-It never fails on a timing: fires Temporal drops (later than the schedules' 1-minute catch-up window) are reported as
-missed. It fails only if requests fail, or runs Temporal started are not recorded.
+  2. schedule lateness: jobs that fire every minute, targeting no device (a run then starts and ends at once).
+     Smaller counts first, one fire each, then the main count for several minutes, all on the same second; then
+     the main count again, spread over the seconds of the minute. For every run: its start in Temporal and its
+     row's started_at (the run recorded), against its scheduled time. The CPU of the Temporal server, the worker
+     and the API over each burst, and their busiest second.
+It never fails on a timing: fires Temporal drops (later than the catch-up window, BORG_JOB_CATCHUP_WINDOW_S) are
+reported as missed. It fails only if requests fail, or runs Temporal started are not recorded.
 
   --quick          small counts: 50 schedules × 1 fire, 40 devices (about two minutes)
   --only NAME      only the lateness or only the fan-out part
   --help           this text
 
 Environment (whole numbers ≥ 1 unless said): BENCH_SCHEDULES (main count), BENCH_MINUTES (its fires),
-BENCH_SCHEDULE_STEPS (comma-separated smaller counts, one fire each; empty for none), BENCH_OVERLAP (skip,
+BENCH_SCHEDULE_STEPS (comma-separated smaller counts, one fire each; empty for none), BENCH_SPREAD_SECONDS (the
+seconds the spread stage spreads the main count over; 0 skips it), BENCH_OVERLAP (skip,
 buffer_one or allow), BENCH_CREATE_CONCURRENCY, BENCH_DEVICES, BENCH_CLIENTS (fleet processes), BENCH_ROUNDS
 (fan-out triggers), BENCH_ENROLL_CONCURRENCY; BENCH_TEMPORAL_ARGS (more flags for temporal server start-dev,
 space-separated, e.g. "--sqlite-pragma journal_mode=wal"); BORG_TEMPORAL_CLI as for npm start.
@@ -65,7 +67,11 @@ const STEPS = (process.env.BENCH_SCHEDULE_STEPS ?? (QUICK ? '' : '50,100,300'))
       badSettings.push(`BENCH_SCHEDULE_STEPS must be whole numbers ≥ 1, comma-separated, got "${s}"`);
     return n;
   });
+const SPREAD_S = Number(process.env.BENCH_SPREAD_SECONDS ?? (QUICK ? '0' : '60'));
+if (!(Number.isSafeInteger(SPREAD_S) && SPREAD_S >= 0 && SPREAD_S <= 60))
+  badSettings.push(`BENCH_SPREAD_SECONDS must be a whole number from 0 to 60, got "${process.env.BENCH_SPREAD_SECONDS}"`);
 const OVERLAP = process.env.BENCH_OVERLAP || 'skip';
+const CATCHUP_S = Number(process.env.BORG_JOB_CATCHUP_WINDOW_S || 600);
 // More flags for the Temporal dev server, to try its limits (e.g. --sqlite-pragma journal_mode=wal); unset, it runs
 // as npm start runs it.
 const SERVER_ARGS = (process.env.BENCH_TEMPORAL_ARGS ?? '').split(/\s+/).filter(Boolean);
@@ -96,7 +102,7 @@ function printStage(s: LatenessResult): void {
   console.log(
     `  runs: ${s.temporalLate.length} of ${runs} started in Temporal, ${s.recordedLate.length} recorded by the API; ${s.missed} fires missed` +
       (s.missedSample.asked > 0
-        ? ` (${s.missedSample.asked} of their schedules asked: ${s.missedSample.missedCatchupWindow} fires dropped as later than the 1-minute catch-up window)`
+        ? ` (${s.missedSample.asked} of their schedules asked: ${s.missedSample.missedCatchupWindow} fires dropped as later than the ${CATCHUP_S} s catch-up window)`
         : ''),
   );
   s.byFire.forEach((f, i) =>
@@ -125,8 +131,20 @@ function printRound(r: FanoutRound, n: number, devices: number): void {
 
 // --------------------------------------------------------------------------------------------- the run
 
+interface StagePlan {
+  count: number;
+  fires: number;
+  spreadS: number;
+}
+const STAGES: StagePlan[] = [
+  ...STEPS.map((count) => ({ count, fires: 1, spreadS: 0 })),
+  { count: SCHEDULES, fires: MINUTES, spreadS: 0 },
+  ...(SPREAD_S > 0 ? [{ count: SCHEDULES, fires: MINUTES, spreadS: SPREAD_S }] : []),
+];
+const stageName = (s: StagePlan) => `${s.count}×${s.fires}${s.spreadS > 0 ? ` over ${s.spreadS} s` : ''}`;
+
 console.log(
-  `bench:jobs${QUICK ? ' --quick' : ''}: ${cpus().length} CPUs, Node ${process.version}; lateness ${[...STEPS.map((n) => `${n}×1`), `${SCHEDULES}×${MINUTES}`].join(', ')} (jobs × fires, overlap ${OVERLAP}); fan-out ${DEVICES} devices in ${CLIENTS} processes, ${ROUNDS} rounds`,
+  `bench:jobs${QUICK ? ' --quick' : ''}: ${cpus().length} CPUs, Node ${process.version}; lateness ${STAGES.map(stageName).join(', ')} (jobs × fires, overlap ${OVERLAP}); fan-out ${DEVICES} devices in ${CLIENTS} processes, ${ROUNDS} rounds`,
 );
 const stack = await startJobsStack(SERVER_ARGS);
 let failures = 0;
@@ -152,14 +170,18 @@ try {
 
   if (ONLY !== 'fanout') {
     console.log(
-      `\n2. Schedule lateness: jobs every 1 minute from the same start_at, targets {tags: [bench-nobody]}; per run, its scheduled time to its start in Temporal (StartTime − TemporalScheduledStartTime) and to its row's started_at`,
+      `\n2. Schedule lateness: jobs every 1 minute, targets {tags: [bench-nobody]}, catch-up window ${CATCHUP_S} s; per run, its scheduled time to its start in Temporal (StartTime − TemporalScheduledStartTime) and to its row's started_at`,
     );
     let createRate = 40; // jobs a second, a guess for the first stage; each stage measures it for the next
-    for (const [n, fires] of [...STEPS.map((s) => [s, 1] as const), [SCHEDULES, MINUTES] as const]) {
-      console.log(`\n  ${n} schedules, ${fires} fire${fires > 1 ? 's' : ''}`);
+    for (const plan of STAGES) {
+      const { count: n, fires, spreadS } = plan;
+      console.log(
+        `\n  ${n} schedules, ${fires} fire${fires > 1 ? 's' : ''}, ${spreadS > 0 ? `spread over ${spreadS} s of the minute` : 'all on the same second'}`,
+      );
       const stage = await latenessStage(stack, {
         count: n,
         fires,
+        spreadS,
         overlap: OVERLAP,
         concurrency: CREATE_CONCURRENCY,
         createRate,
@@ -178,7 +200,7 @@ try {
   for (const s of stages) {
     const runs = s.count * s.fires;
     table.push([
-      `lateness, ${s.count} schedules × ${s.fires}: start in Temporal`,
+      `lateness, ${stageName(s)}: start in Temporal`,
       `${dueSpread(s.temporalLate, runs)} (${s.temporalLate.length} of ${runs} runs started, ${s.missed} missed)`,
       'p99 ≤ 1 s',
     ]);

@@ -6,9 +6,9 @@ import type { CpuUse } from './measure.js';
 import type { JobsStack, Reply } from './jobs-stack.js';
 
 /**
- * Schedule lateness: `count` jobs that each fire every minute, `fires` times, all at the same instants (the worst
- * case, and what `* * * * *` gives), targeting a tag no device has, so a run starts, finds no device and ends at
- * once: what is measured is the schedule's start, not the devices.
+ * Schedule lateness: `count` jobs that each fire every minute, `fires` times, either all at the same instants (the
+ * worst case, and what `* * * * *` gives) or spread over the seconds of the minute, targeting a tag no device has,
+ * so a run starts, finds no device and ends at once: what is measured is the schedule's start, not the devices.
  */
 
 // Set by Temporal on every workflow a schedule starts: the time the run was due.
@@ -17,10 +17,10 @@ const jobIdKey = defineSearchAttributeKey('BorgJobId', SearchAttributeType.KEYWO
 /** Time left between the last job made and the first fire, for the API and Temporal to go quiet. */
 const LEAD_MS = 10_000;
 /**
- * After the last fire, how long the runs have to be recorded. BorgOS gives its schedules a catch-up window of one
- * minute: a fire Temporal has not acted on a minute after it is dropped, so nothing starts later than that.
+ * After the last fire, how long the runs have to be recorded: a fire Temporal has not acted on within the catch-up
+ * window (BORG_JOB_CATCHUP_WINDOW_S, as the API gets it) is dropped, so nothing starts later than that.
  */
-const DRAIN_MS = 70_000;
+const DRAIN_MS = Number(process.env.BORG_JOB_CATCHUP_WINDOW_S || 600) * 1000 + 10_000;
 /** How many schedules lacking runs are asked (DescribeSchedule) why. */
 const MISSED_SAMPLE = 20;
 /** How long after a fire the CPU of its burst is counted. */
@@ -30,6 +30,8 @@ export interface LatenessOptions {
   count: number;
   fires: number;
   overlap: string;
+  /** 0: every job on the same second; n: job i fires on second i mod n of the minute. */
+  spreadS: number;
   concurrency: number;
   /** Jobs made a second, as the last stage saw it: sizes the time left before the first fire. */
   createRate: number;
@@ -40,6 +42,7 @@ export interface LatenessOptions {
 export interface LatenessResult {
   count: number;
   fires: number;
+  spreadS: number;
   /** Job creation: wall time, per-call latencies, failures. */
   createS: number;
   createMs: number[];
@@ -72,13 +75,16 @@ export async function latenessStage(stack: JobsStack, options: LatenessOptions):
     // The first fire: after every job is made (estimated from the last stage's rate, doubled), on a whole second.
     const firstFire = Math.ceil((Date.now() + (2000 * count) / options.createRate + LEAD_MS) / 1000) * 1000;
     const fireTimes = Array.from({ length: fires }, (_, i) => firstFire + i * 60_000);
-    const schedule = {
-      kind: 'every',
-      every: 1,
-      unit: 'minutes',
-      start_at: new Date(firstFire).toISOString(),
-      // Half a minute past the last fire: exactly `fires` runs, and the schedule is spent.
-      end_at: new Date(fireTimes.at(-1)! + 30_000).toISOString(),
+    const scheduleOf = (i: number) => {
+      const start = firstFire + (options.spreadS > 0 ? (i % options.spreadS) * 1000 : 0);
+      return {
+        kind: 'every',
+        every: 1,
+        unit: 'minutes',
+        start_at: new Date(start).toISOString(),
+        // Half a minute past its last fire: exactly `fires` runs, and the schedule is spent.
+        end_at: new Date(start + (fires - 1) * 60_000 + 30_000).toISOString(),
+      };
     };
 
     const ids: string[] = [];
@@ -94,7 +100,7 @@ export async function latenessStage(stack: JobsStack, options: LatenessOptions):
           name: `bench lateness ${count}×${fires} #${i}`,
           script: { interpreter: 'sh', content: 'true' },
           targets: { tags: ['bench-nobody'] },
-          schedule,
+          schedule: scheduleOf(i),
           overlap: options.overlap,
         });
         createMs.push(performance.now() - c0);
@@ -106,7 +112,8 @@ export async function latenessStage(stack: JobsStack, options: LatenessOptions):
     const createS = (performance.now() - t0) / 1000;
     options.progress(`${ids.length} jobs made in ${createS.toFixed(1)} s; first fire in ${((firstFire - Date.now()) / 1000).toFixed(0)} s`);
 
-    const lastFire = fireTimes.at(-1)!;
+    // The last fire of the last job: the end of the last minute the jobs fire in.
+    const lastFire = fireTimes.at(-1)! + Math.max(0, options.spreadS - 1) * 1000;
     await sleep(lastFire + BURST_MS - Date.now());
     options.progress('collecting the runs');
     const recorded = await collectRuns(stack, ids, fires, lastFire + DRAIN_MS);
@@ -118,9 +125,10 @@ export async function latenessStage(stack: JobsStack, options: LatenessOptions):
       );
     const missedSample = await whyMissed(stack, ids, started, fires);
 
-    const burstCpu = sum(fireTimes.map((t) => sampler.used(t - 500, t + BURST_MS)));
-    // Between the first two bursts: what the schedules cost while they wait.
-    const idle = fires > 1 ? sampler.used(firstFire + BURST_MS, firstFire + 60_000 - 500) : undefined;
+    const burstMs = options.spreadS > 0 ? 60_000 : BURST_MS + 500;
+    const burstCpu = sum(fireTimes.map((t) => sampler.used(t - 500, t - 500 + burstMs)));
+    // Between the first two bursts: what the schedules cost while they wait (nothing is between when spread).
+    const idle = fires > 1 && options.spreadS === 0 ? sampler.used(firstFire + BURST_MS, firstFire + 60_000 - 500) : undefined;
 
     const d0 = performance.now();
     await pool(ids, options.concurrency, async (id) => {
@@ -129,13 +137,14 @@ export async function latenessStage(stack: JobsStack, options: LatenessOptions):
     });
     const deleteS = (performance.now() - d0) / 1000;
 
-    const fireOf = (scheduled: number) => Math.round((scheduled - firstFire) / 60_000);
+    const fireOf = (scheduled: number) => Math.floor((scheduled - firstFire) / 60_000);
     const byFire = fireTimes.map(() => ({ temporal: [] as number[], recorded: [] as number[] }));
     for (const s of started) byFire[fireOf(s.scheduled)]?.temporal.push(s.start - s.scheduled);
     for (const r of recorded) byFire[fireOf(r.scheduled)]?.recorded.push(r.start - r.scheduled);
     return {
       count,
       fires,
+      spreadS: options.spreadS,
       createS,
       createMs,
       deleteS,
@@ -148,7 +157,7 @@ export async function latenessStage(stack: JobsStack, options: LatenessOptions):
       byFire,
       burstCpu,
       peakCpu: sampler.peak(firstFire - 500, lastFire + BURST_MS),
-      burstMs: fires * (BURST_MS + 500),
+      burstMs: fires * burstMs,
       idleCpu: idle,
       idleMs: 60_000 - BURST_MS - 500,
     };

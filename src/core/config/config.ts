@@ -36,6 +36,8 @@ export interface EventsConfig {
 /** Scheduled jobs (src/features/jobs). */
 export interface JobsConfig {
   historyDays: number;
+  /** How late a fire may still start a run (Temporal's catch-up window); later ones are counted as missed. */
+  catchupWindowS: number;
 }
 
 export interface Config {
@@ -154,7 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
       offlineAfterMissed: read(v.offlineAfterMissed)!,
     },
     events: { retentionDays: read(v.eventsRetentionDays)! },
-    jobs: { historyDays: read(v.jobHistoryDays)! },
+    jobs: { historyDays: read(v.jobHistoryDays)!, catchupWindowS: read(v.jobCatchupWindowS)! },
   };
   if (config.devices.refreshIdleS > config.devices.refreshAbsoluteS && problems.length === 0) {
     problems.push(`${v.refreshIdleS.name} must not be longer than ${v.refreshAbsoluteS.name}`);

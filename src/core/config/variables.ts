@@ -141,6 +141,13 @@ export const variables = {
     description:
       'Days a job run and its per-device results are kept; a daily Temporal Schedule (jobs-history-purge-<task queue>) deletes older ones',
   }),
+  jobCatchupWindowS: v({
+    name: 'BORG_JOB_CATCHUP_WINDOW_S',
+    default: '600',
+    parse: p.integer(10, 86_400),
+    description:
+      "Seconds a scheduled fire may come late (Temporal down or overloaded) and still start its run; a later one is skipped and counted in GET /jobs/:id's missed_fires",
+  }),
   temporalCli: v({
     name: 'BORG_TEMPORAL_CLI',
     default: undefined,

@@ -130,6 +130,12 @@ async function startLocked(options: DevServerOptions, lock: FileLock): Promise<D
     options.namespace,
     '--log-level',
     'warn',
+    // Its SQLite store's defaults (a rollback journal, a sync per commit) stall under 50–100 schedules firing on
+    // one second, and stalled fires past their catch-up window are lost; measured in docs/benchmarks.md (Jobs).
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
   ];
   // A file, not a pipe: a Go program that writes to a pipe nobody reads dies of SIGPIPE, so a server outliving a
   // killed run would die mid-write on its next line instead of shutting down cleanly when the next start stops it.

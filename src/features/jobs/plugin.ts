@@ -37,7 +37,7 @@ const HEAL_EVERY_MS = 15_000;
 export default fp(
   async (app: FastifyInstance) => {
     const bridge = app.jobsBridge;
-    const temporal = new JobTemporalClient(app.temporal.client, app.temporal.taskQueue, app.log);
+    const temporal = new JobTemporalClient(app.temporal.client, app.temporal.taskQueue, app.log, app.config.jobs.catchupWindowS);
     const dispatcher = new WorkDispatcher(new RunRepository(app.db), (err) =>
       app.log.warn({ err }, 'could not look for new work for waiting devices; trying again shortly'),
     );

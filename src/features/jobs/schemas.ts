@@ -115,6 +115,12 @@ export const jobRecord = Type.Object({
       description: 'The next fire times from Temporal (GET /jobs/:id only); null when Temporal could not be asked',
     }),
   ),
+  missed_fires: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        'Fires Temporal skipped because they came later than BORG_JOB_CATCHUP_WINDOW_S (GET /jobs/:id only); null when Temporal could not be asked',
+    }),
+  ),
   warnings: Type.Optional(
     Type.Array(Type.String(), { description: 'Legal but surprising: no device matches today, a month without the day …' }),
   ),

@@ -163,17 +163,17 @@ export class JobService {
     return runId;
   }
 
-  /** One job with its next fire times from Temporal (null if Temporal did not answer). */
+  /** One job with its next fire times and missed fires from Temporal (null if Temporal did not answer). */
   async get(id: string): Promise<JobRecord> {
     const row = this.jobs.get(id);
     if (!row) throw notFound(id);
-    let next: string[] | null;
+    let state: { next: string[]; missed: number } | null;
     try {
-      next = (await this.temporal.nextRuns(id)) ?? [];
+      state = (await this.temporal.scheduleState(id)) ?? { next: [], missed: 0 };
     } catch {
-      next = null;
+      state = null;
     }
-    return { ...this.view(row), next_runs: next };
+    return { ...this.view(row), next_runs: state?.next ?? null, missed_fires: state?.missed ?? null };
   }
 
   list(query: { after?: string; limit?: number; enabled?: boolean }): JobRecord[] {

@@ -23,6 +23,16 @@ export interface Layout {
   readonly debs: string;
   /** The runtime packages unpacked as a root tree (usr/, etc/, …). */
   readonly runtime: string;
+  /** Base images: their root trees and OCI blobs while they are made (images step). */
+  readonly images: string;
+  /** docker-registry's storage: the images the engine pulls as docker.io, kept between runs. */
+  readonly registry: string;
+  /** The SDK content the engine loads modules with (Go and TypeScript), and what the engine must be told of it. */
+  readonly sdk: string;
+  /** The engine's own state (its cache of layers and results): kept, so a warm run does not start over. */
+  readonly engineState: string;
+  /** One running engine's socket, writable overlay layers and logs; emptied at each start. */
+  readonly engineRun: string;
 }
 
 export function layout(root: string): Layout {
@@ -39,6 +49,11 @@ export function layout(root: string): Layout {
     aptCache: path.join(root, 'apt', 'cache'),
     debs: path.join(root, 'apt', 'debs'),
     runtime: path.join(root, 'runtime'),
+    images: path.join(root, 'images'),
+    registry: path.join(root, 'registry'),
+    sdk: path.join(root, 'sdk'),
+    engineState: path.join(root, 'engine', 'state'),
+    engineRun: path.join(root, 'engine', 'run'),
   };
 }
 

@@ -33,6 +33,8 @@ export class JobTemporalClient {
     client: Client,
     private readonly taskQueue: string,
     private readonly log: Pick<BaseLogger, 'debug' | 'warn'>,
+    /** Seconds a fire may come late and still run: a stalled fire runs late rather than not at all. */
+    private readonly catchupWindowS: number,
   ) {
     this.temporal = new BoundedTemporal(client, log, searchAttributeKeys);
   }
@@ -53,7 +55,7 @@ export class JobTemporalClient {
           { key: jobIdKey, value: job.id },
         ],
       },
-      policies: { overlap: toOverlapPolicy(job.overlap), catchupWindow: '1 minute' },
+      policies: { overlap: toOverlapPolicy(job.overlap), catchupWindow: this.catchupWindowS * 1000 },
       state: { paused: job.enabled === 0, note: `revision ${job.revision} of job ${job.id} (${job.name})` },
       typedSearchAttributes: [
         { key: flowKey, value: 'job-schedule' },
@@ -103,8 +105,11 @@ export class JobTemporalClient {
     this.log.debug({ job_id: job.id, revision: job.revision }, 'job schedule synced');
   }
 
-  /** The schedule's next fire times, or undefined if it has none in Temporal. */
-  async nextRuns(jobId: string): Promise<string[] | undefined> {
+  /**
+   * The schedule's next fire times and the fires Temporal skipped for coming later than the catch-up window, or
+   * undefined if it has no schedule in Temporal.
+   */
+  async scheduleState(jobId: string): Promise<{ next: string[]; missed: number } | undefined> {
     let description: ScheduleDescription;
     try {
       description = await this.temporal.call(() => this.temporal.client.schedule.getHandle(jobScheduleId(jobId)).describe());
@@ -112,8 +117,10 @@ export class JobTemporalClient {
       if (err instanceof ScheduleNotFoundError) return undefined;
       throw err;
     }
-    if (description.state.paused) return [];
-    return description.info.nextActionTimes.slice(0, NEXT_RUNS_SHOWN).map((d) => d.toISOString());
+    return {
+      next: description.state.paused ? [] : description.info.nextActionTimes.slice(0, NEXT_RUNS_SHOWN).map((d) => d.toISOString()),
+      missed: description.info.numActionsMissedCatchupWindow,
+    };
   }
 
   /**
