@@ -102,7 +102,7 @@ function printStage(s: LatenessResult): void {
   console.log(
     `  runs: ${s.temporalLate.length} of ${runs} started in Temporal, ${s.recordedLate.length} recorded by the API; ${s.missed} fires missed` +
       (s.missedSample.asked > 0
-        ? ` (${s.missedSample.asked} of their schedules asked: ${s.missedSample.missedCatchupWindow} fires dropped as later than the ${CATCHUP_S} s catch-up window)`
+        ? ` (${s.missedSample.asked} of their schedules asked: ${s.missedSample.missedCatchupWindow} fires dropped as later than the ${CATCHUP_S} s catch-up window, ${s.missedSample.skippedOverlap} skipped by the overlap policy)`
         : ''),
   );
   s.byFire.forEach((f, i) =>

@@ -50,9 +50,12 @@ export interface LatenessResult {
   failed: string[];
   /** Jobs whose creation returned after the first fire (they may miss it). */
   lateJobs: number;
-  /** Fires Temporal started no run for; of a sample of their schedules, how many say they missed the catch-up window. */
+  /**
+   * Fires Temporal started no run for; of a sample of their schedules, how many fires each reason took: later than
+   * the catch-up window, or skipped by the overlap policy (the last run had not yet ended, or had not started).
+   */
   missed: number;
-  missedSample: { asked: number; missedCatchupWindow: number };
+  missedSample: { asked: number; missedCatchupWindow: number; skippedOverlap: number };
   /** Per run, ms from the scheduled time to the workflow's start in Temporal, and to the run row's started_at. */
   temporalLate: number[];
   recordedLate: number[];
@@ -232,9 +235,11 @@ async function whyMissed(stack: JobsStack, ids: string[], started: RunStart[], f
   for (const s of started) runs.set(s.jobId, (runs.get(s.jobId) ?? 0) + 1);
   const short = ids.filter((id) => (runs.get(id) ?? 0) < fires).slice(0, MISSED_SAMPLE);
   let missedCatchupWindow = 0;
+  let skippedOverlap = 0;
   await pool(short, 5, async (id) => {
     const described = await stack.client.schedule.getHandle(jobScheduleId(id)).describe();
     missedCatchupWindow += described.info.numActionsMissedCatchupWindow;
+    skippedOverlap += described.info.numActionsSkippedOverlap;
   });
-  return { asked: short.length, missedCatchupWindow };
+  return { asked: short.length, missedCatchupWindow, skippedOverlap };
 }
