@@ -13,7 +13,8 @@ const nodeImage = 'node:20-bookworm';
 const runtimeBaseImage = 'node:20-bookworm-slim';
 /** Debian 12 for live-build: the ISO must be made by the distribution it ships. */
 const isoImage = 'debian:12';
-const goImage = 'golang:1.24-bookworm';
+/** The Temporal CLI v1.5.1 needs Go 1.25 or later; the official images set GOTOOLCHAIN=local, so no newer Go is fetched. */
+const goImage = 'golang:1.25-bookworm';
 /** The Temporal CLI the control plane and its tests run as an embedded dev server. */
 const temporalModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const lintPackages = ['shellcheck', 'git'];

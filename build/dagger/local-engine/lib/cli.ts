@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStageContext } from '../../../pipeline/step.js';
 import { layout as cacheLayout, vendorDir, versionCacheDir } from './layout.js';
+import type { Layout } from './layout.js';
 import { DAGGER_VERSION } from './pins.js';
 import type { HarnessOptions, Step, StepOption } from './step.js';
 
@@ -10,11 +11,14 @@ export interface Script {
   readonly file: string;
   readonly description: string;
   readonly steps: readonly Step[];
+  /** Runs after the steps, however they ended (stops what a step started). */
+  readonly cleanup?: () => Promise<void>;
 }
 
 const stepOptionHelp: Record<StepOption, string> = {
   vendor: '  --vendor DIR    the vendored tarballs (env BORG_DAGGER_VENDOR; default ../shared/dagger/vendor beside the repository)',
   jobs: '  --jobs N        Go works on N packages at a time with N threads (-p, GOMAXPROCS; default: every core)',
+  iso: '  --iso           also dagger call build-iso --profile edge-iot (live-build in a privileged container; minutes)',
 };
 
 export function helpText(script: Script): string {
@@ -51,6 +55,7 @@ function parse(script: Script, argv: readonly string[]) {
       help: { type: 'boolean', short: 'h', default: false },
       ...(used.has('vendor') ? { vendor: { type: 'string' } } : {}),
       ...(used.has('jobs') ? { jobs: { type: 'string' } } : {}),
+      ...(used.has('iso') ? { iso: { type: 'boolean', default: false } } : {}),
     },
     strict: true,
   });
@@ -60,6 +65,7 @@ function parse(script: Script, argv: readonly string[]) {
     vendorDir: vendorDir(values.vendor as string | undefined, process.env),
     jobs: jobs === undefined ? undefined : Number(jobs),
     force: values.force,
+    iso: values.iso === true,
   };
   return { help: values.help, verbose: values.verbose, root: versionCacheDir(values.cache, process.env), options };
 }
@@ -86,6 +92,14 @@ export async function runScript(script: Script, argv: readonly string[]): Promis
   const layout = cacheLayout(parsed.root);
   console.log(`local engine ${DAGGER_VERSION}: cache ${layout.root}`);
   const startedAt = performance.now();
+  try {
+    return await runSteps(script, layout, parsed, startedAt);
+  } finally {
+    await script.cleanup?.();
+  }
+}
+
+async function runSteps(script: Script, layout: Layout, parsed: ReturnType<typeof parse>, startedAt: number): Promise<number> {
   const times: string[] = [];
   for (const step of script.steps) {
     const logPath = path.join(layout.logs, `${step.name}.log`);

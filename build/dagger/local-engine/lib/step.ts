@@ -9,10 +9,12 @@ export interface HarnessOptions {
   readonly jobs: number | undefined;
   /** Remake every piece even when its stamp matches. */
   readonly force: boolean;
+  /** Also build the ISO on the engine (test-module.ts). */
+  readonly iso?: boolean;
 }
 
 /** Options only some steps read; a script offers the ones its steps use. */
-export type StepOption = 'vendor' | 'jobs';
+export type StepOption = 'vendor' | 'jobs' | 'iso';
 
 /** One job of the harness, with its own log at `<cache>/logs/<name>.log`. */
 export interface Step {

@@ -17,7 +17,15 @@ describe('the local engine scripts', () => {
     ['sources', ['sources'], ['--vendor', '--jobs'], []],
     ['binaries', ['binaries'], ['--jobs'], ['--vendor']],
     ['runtime-packages', ['runtime-packages'], [], ['--vendor', '--jobs']],
-    ['build', ['sources', 'binaries', 'runtime-packages'], ['--vendor', '--jobs'], []],
+    ['images', ['images'], [], ['--vendor', '--jobs', '--iso']],
+    ['sdk-content', ['go-sdk-content', 'ts-sdk-content'], [], ['--vendor', '--jobs', '--iso']],
+    ['build', ['sources', 'binaries', 'runtime-packages', 'images', 'go-sdk-content', 'ts-sdk-content'], ['--vendor', '--jobs'], ['--iso']],
+    [
+      'test-module',
+      ['sources', 'images', 'ts-sdk-content', 'start-engine', 'functions', 'lint', 'test', 'image', 'build-iso'],
+      ['--vendor', '--jobs', '--iso'],
+      [],
+    ],
   ])('%s --help names its steps and only the options they use', async (name, steps, options, absent) => {
     const { code, stdout } = await runTsx(script(name), ['--help']);
     expect(code).toBe(0);

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import type { StageContext } from '../../../../pipeline/step.js';
+import type { StepResult } from '../../../../steps/run-step.js';
+import { repoRoot } from '../../../../pipeline/paths.js';
+import { startEngine } from '../engine/start.js';
+import type { RunningEngine } from '../engine/start.js';
+import type { Layout } from '../layout.js';
+import { sdkEngineSetup } from '../sdk/engine-setup.js';
+import type { Step } from '../step.js';
+
+/** One local engine for a run of the module's checks: started by its step, stopped when the script ends, however it ends. */
+export class EngineSession {
+  private engine: RunningEngine | undefined;
+  private layout: Layout | undefined;
+
+  readonly startStep: Step = {
+    // Not `engine`: that is the name of the engine's own log beside the steps' logs.
+    name: 'start-engine',
+    summary: 'start the local engine in private namespaces, with the SDK content and the registry of base images',
+    options: [],
+    run: async (layout, _options, ctx) => {
+      const sdk = await sdkEngineSetup(layout);
+      this.layout = layout;
+      this.engine = await startEngine(layout, ctx, { env: sdk.env, binds: [sdk.builtinContent] });
+      ctx.say(`engine answering on ${this.engine.socket}; its log: ${this.engine.logFile}`);
+    },
+  };
+
+  /** The CLI's environment: the engine's socket, telemetry off. */
+  get cliEnv(): Record<string, string> {
+    if (!this.engine) throw new Error('the engine is not running: its step has not run');
+    return this.engine.cliEnv;
+  }
+
+  get daggerBin(): string {
+    if (!this.layout) throw new Error('the engine is not running: its step has not run');
+    return path.join(this.layout.bin, 'dagger');
+  }
+
+  /** Runs the dagger CLI against this checkout's module, with plain progress into the step's log. */
+  dagger(ctx: StageContext, label: string, args: readonly string[]): Promise<StepResult> {
+    return ctx.run(label, [this.daggerBin, '--progress=plain', ...args], { cwd: repoRoot, env: this.cliEnv });
+  }
+
+  async stop(): Promise<void> {
+    const engine = this.engine;
+    this.engine = undefined;
+    await engine?.stop();
+  }
+}
