@@ -18,6 +18,8 @@ const goImage = 'golang:1.25-bookworm';
 /** The Temporal CLI the control plane and its tests run as an embedded dev server. */
 const temporalModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const lintPackages = ['shellcheck', 'git'];
+/** The suite's ISO tests (build/iso/compare.ts) unpack ISOs and squashfs images. */
+const testPackages = ['xorriso', 'squashfs-tools'];
 /** The ISO script installs its own build tools (--install-deps) through the cached apt; git dates the build. */
 const isoPackages = ['git'];
 const sourceIgnore = ['**/node_modules', 'out', 'data', 'artifacts', 'coverage', '.build', 'build/dagger/sdk'];
@@ -27,8 +29,8 @@ interface WorkspaceOptions {
   readonly base?: string;
   /** Debian packages to install (cached). */
   readonly packages?: readonly string[];
-  /** Put the Temporal CLI on PATH. */
-  readonly temporal?: boolean;
+  /** This Temporal CLI on PATH. */
+  readonly temporal?: File;
 }
 
 @object()
@@ -51,8 +53,12 @@ export class Borgos {
   test(
     /** The repository checkout. */
     @argument({ defaultPath: '/', ignore: sourceIgnore }) source: Directory,
+    /** A Temporal CLI v1.5.1 binary (Linux amd64, runs on Debian 12) to use instead of building one, e.g. the host's. */
+    temporalCli?: File,
   ): Directory {
-    return this.workspace(source, { temporal: true }).withExec(['npm', 'run', 'pipeline', '--', 'test']).directory('artifacts');
+    return this.workspace(source, { temporal: temporalCli ?? this.temporalCli(), packages: testPackages })
+      .withExec(['npm', 'run', 'pipeline', '--', 'test'])
+      .directory('artifacts');
   }
 
   /**
@@ -78,8 +84,10 @@ export class Borgos {
   image(
     /** The repository checkout. */
     @argument({ defaultPath: '/', ignore: sourceIgnore }) source: Directory,
+    /** A Temporal CLI v1.5.1 binary (Linux amd64, runs on Debian 12) to use instead of building one, e.g. the host's. */
+    temporalCli?: File,
   ): Container {
-    return this.workspace(source, { temporal: true })
+    return this.workspace(source, { temporal: temporalCli ?? this.temporalCli() })
       .withExec(['npm', 'run', 'pipeline', '--', 'image', '--context-only'])
       .directory('.build/image')
       .dockerBuild({ buildArgs: [{ name: 'BASE_IMAGE', value: runtimeBaseImage }] });
@@ -208,7 +216,7 @@ export class Borgos {
         .withExec(['apt-get', 'update'])
         .withExec(['apt-get', 'install', '-y', '--no-install-recommends', ...options.packages]);
     }
-    if (options.temporal === true) container = container.withFile('/usr/local/bin/temporal', this.temporalCli(), { permissions: 0o755 });
+    if (options.temporal !== undefined) container = container.withFile('/usr/local/bin/temporal', options.temporal, { permissions: 0o755 });
     return (
       container
         .withMountedCache('/root/.npm', dag.cacheVolume('borgos-npm'))

@@ -1,7 +1,7 @@
 /**
- * These tests check the GraphQL queries the Dagger module sends, not an engine run: no
- * Dagger engine can run here, so the SDK is pointed (DAGGER_SESSION_PORT/TOKEN) at a local
- * server that records what each function asks for.
+ * These tests check the GraphQL queries the Dagger module sends, not an engine run: the SDK is
+ * pointed (DAGGER_SESSION_PORT/TOKEN) at a local server that records what each function asks
+ * for. The fast check of the module's shape; npm run test:dagger runs it on a real engine.
  */
 import { connection, dag, type Container, type Directory, type File, type Secret } from '@dagger.io/dagger';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,9 +11,9 @@ import { execsOf, RecordingEngine, selectionsOf } from './recording-engine.js';
 /** The module's functions as `dagger call` sees them. */
 interface Borgos {
   lint(source: Directory): Directory;
-  test(source: Directory): Directory;
+  test(source: Directory, temporalCli?: File): Directory;
   buildIso(source: Directory, profile?: string, isoTag?: string): Promise<File>;
-  image(source: Directory): Container;
+  image(source: Directory, temporalCli?: File): Container;
   publishImage(source: Directory, address: string): Promise<string>;
   release(source: Directory, githubToken: Secret, repository: string, releaseTag?: string, profile?: string): Promise<string>;
   ci(source: Directory, profile?: string, githubToken?: Secret, repository?: string, releaseTag?: string): Promise<string>;
@@ -99,7 +99,7 @@ describe('dagger module queries', () => {
     ]);
   });
 
-  it('test puts a Temporal CLI built with cached Go on PATH before running S1', async () => {
+  it('test puts a Temporal CLI built with cached Go on PATH, and the ISO tools from a cached apt, before running S1', async () => {
     await call((m, source) => m.test(source).sync());
     const chain = lastEvaluation();
     expectNodeWorkspace(chain, ['npm', 'run', 'pipeline', '--', 'test']);
@@ -109,7 +109,25 @@ describe('dagger module queries', () => {
     expect(caches(built)).toEqual({ '/go/pkg/mod': 'borgos-go-mod', '/root/.cache/go-build': 'borgos-go-build' });
     expect(execsOf(built)).toContainEqual(['go', 'install', 'github.com/temporalio/cli/cmd/temporal@v1.5.1']);
     expect(built.at(-1)).toEqual({ field: 'file', args: { path: '/go/bin/temporal' } });
-    expect(indexOfExec(chain, ['apt-get'])).toBe(-1);
+    expect(execsOf(chain)[indexOfExec(chain, ['apt-get', 'install'])]).toEqual(expect.arrayContaining(['xorriso', 'squashfs-tools']));
+  });
+
+  it('test and image take a given Temporal CLI instead of building one', async () => {
+    for (const run of [
+      (m: Borgos, cli: File) => m.test(dag.host().directory(repo), cli).sync(),
+      (m: Borgos, cli: File) => m.image(dag.host().directory(repo), cli).sync(),
+    ]) {
+      await connection(async () => {
+        await run(new BorgosModule(), dag.host().file('/usr/local/bin/temporal-prebuilt'));
+      });
+      const chain = lastEvaluation();
+      const temporal = selectionsOf(chain, 'withFile').find((s) => s.args.path === '/usr/local/bin/temporal');
+      expect(engine.resolve(temporal?.args.source)).toEqual([
+        { field: 'host', args: {} },
+        { field: 'file', args: { path: '/usr/local/bin/temporal-prebuilt' } },
+      ]);
+      expect(temporal?.args.permissions).toBe(0o755);
+    }
   });
 
   it('buildIso runs S2 on Debian 12 with root capabilities and returns the tagged ISO', async () => {

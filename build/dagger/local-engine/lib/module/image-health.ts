@@ -3,8 +3,8 @@ import type { StageContext } from '../../../../pipeline/step.js';
 import { repoRoot } from '../../../../pipeline/paths.js';
 import { freePort } from '../free-port.js';
 
-/** The image starts an embedded Temporal dev server before the API answers: minutes under an emulated CPU budget. */
-const HEALTH_TIMEOUT_MS = 300_000;
+/** From a built image: the container starts an embedded Temporal dev server, then the API (about 15 s on the host). */
+const HEALTH_TIMEOUT_MS = 180_000;
 const IMAGE_PORT = 8080;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -13,9 +13,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Runs a container of `dagger call image` as a service (its own CMD, user and environment) with its port tunnelled
  * to the host by the CLI, and waits for `GET /health` to answer 2xx. Returns what it answered.
  */
-export async function imageAnswersHealth(ctx: StageContext, daggerBin: string, cliEnv: Record<string, string>): Promise<string> {
+export async function imageAnswersHealth(
+  ctx: StageContext,
+  daggerBin: string,
+  cliEnv: Record<string, string>,
+  imageArgs: readonly string[],
+): Promise<string> {
   const port = await freePort();
-  const args = ['--progress=plain', 'call', 'image', 'as-service', 'up', '--ports', `${port}:${IMAGE_PORT}`];
+  const args = ['--progress=plain', 'call', 'image', ...imageArgs, 'as-service', 'up', '--ports', `${port}:${IMAGE_PORT}`];
   ctx.note(`$ dagger ${args.join(' ')}`);
   const cli = spawn(daggerBin, args, { cwd: repoRoot, env: { ...process.env, ...cliEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let exited: string | undefined;

@@ -7,11 +7,14 @@ import type { RunningEngine } from '../engine/start.js';
 import type { Layout } from '../layout.js';
 import { sdkEngineSetup } from '../sdk/engine-setup.js';
 import type { Step } from '../step.js';
+import { hostTemporalCli } from './host-temporal.js';
 
 /** One local engine for a run of the module's checks: started by its step, stopped when the script ends, however it ends. */
 export class EngineSession {
   private engine: RunningEngine | undefined;
   private layout: Layout | undefined;
+  /** `--temporal-cli <path>` for the functions that take one, or nothing: the module then builds its own. */
+  temporalCliArgs: string[] = [];
 
   readonly startStep: Step = {
     // Not `engine`: that is the name of the engine's own log beside the steps' logs.
@@ -23,6 +26,13 @@ export class EngineSession {
       this.layout = layout;
       this.engine = await startEngine(layout, ctx, { env: sdk.env, binds: [sdk.builtinContent] });
       ctx.say(`engine answering on ${this.engine.socket}; its log: ${this.engine.logFile}`);
+      const temporal = hostTemporalCli(process.env);
+      this.temporalCliArgs = temporal === undefined ? [] : ['--temporal-cli', temporal];
+      ctx.say(
+        temporal === undefined
+          ? 'no Temporal CLI on this host: the module builds its own'
+          : `the module gets this host's Temporal CLI: ${temporal}`,
+      );
     },
   };
 

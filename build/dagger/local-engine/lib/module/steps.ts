@@ -45,16 +45,18 @@ export function moduleSteps(session: EngineSession): Step[] {
       options: [],
       async run(_layout, _options, ctx) {
         const dir = exported('test');
-        await session.dagger(ctx, 'dagger call test', ['call', 'test', 'export', '--path', dir]);
+        await session.dagger(ctx, 'dagger call test', ['call', 'test', ...session.temporalCliArgs, 'export', '--path', dir]);
         ctx.say(checkTestArtifacts(dir, lineCoverageThreshold));
       },
     },
     {
       name: 'image',
-      summary: 'dagger call image, run as a service: /health answers through a tunnel to the host',
+      summary: 'dagger call image, then a container of it run as a service: /health answers through a tunnel to the host',
       options: [],
       async run(_layout, _options, ctx) {
-        ctx.say(`GET /health: ${await imageAnswersHealth(ctx, session.daggerBin, session.cliEnv)}`);
+        // Built first, so that the wait for /health below counts from a built image.
+        await session.dagger(ctx, 'dagger call image', ['call', 'image', ...session.temporalCliArgs]);
+        ctx.say(`GET /health: ${await imageAnswersHealth(ctx, session.daggerBin, session.cliEnv, session.temporalCliArgs)}`);
       },
     },
     {
