@@ -3,7 +3,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStageContext } from '../../pipeline/step.js';
-import { startEngine } from './lib/engine/start.js';
+import { startEngineWithSdk } from './lib/engine-with-sdk.js';
 import { layout as cacheLayout, versionCacheDir } from './lib/layout.js';
 import { DAGGER_VERSION } from './lib/pins.js';
 
@@ -84,7 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
   console.error(`local engine ${DAGGER_VERSION}: cache ${layout.root}`);
   let engine;
   try {
-    engine = await startEngine(layout, ctx, {});
+    engine = await startEngineWithSdk(layout, ctx);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     ctx.note(`error: ${message}`);

@@ -2,10 +2,9 @@ import path from 'node:path';
 import type { StageContext } from '../../../../pipeline/step.js';
 import type { StepResult } from '../../../../steps/run-step.js';
 import { repoRoot } from '../../../../pipeline/paths.js';
-import { startEngine } from '../engine/start.js';
+import { startEngineWithSdk } from '../engine-with-sdk.js';
 import type { RunningEngine } from '../engine/start.js';
 import type { Layout } from '../layout.js';
-import { sdkEngineSetup } from '../sdk/engine-setup.js';
 import type { Step } from '../step.js';
 import { hostTemporalCli } from './host-temporal.js';
 
@@ -22,9 +21,8 @@ export class EngineSession {
     summary: 'start the local engine in private namespaces, with the SDK content and the registry of base images',
     options: [],
     run: async (layout, _options, ctx) => {
-      const sdk = await sdkEngineSetup(layout);
       this.layout = layout;
-      this.engine = await startEngine(layout, ctx, { env: sdk.env, binds: [sdk.builtinContent] });
+      this.engine = await startEngineWithSdk(layout, ctx);
       ctx.say(`engine answering on ${this.engine.socket}; its log: ${this.engine.logFile}`);
       const temporal = hostTemporalCli(process.env);
       this.temporalCliArgs = temporal === undefined ? [] : ['--temporal-cli', temporal];
