@@ -50,8 +50,9 @@ export const imageRecipes: readonly ImageRecipe[] = [
     name: 'library/debian',
     tag: '12',
     layers: ['debian'],
-    config: () => ({ Env: [`PATH=${PATH}`], Cmd: ['bash'] }),
-    differs: "debootstrap minbase of today's bookworm; same apt sources and docker-* apt settings",
+    // For node copied in from a node image (the module's ISO container does that): see nodeEnv.
+    config: () => ({ Env: [`PATH=${PATH}`, 'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'], Cmd: ['bash'] }),
+    differs: "debootstrap minbase of today's bookworm; same apt sources and docker-* apt settings; NODE_EXTRA_CA_CERTS set",
   },
   nodeSlim,
   {
