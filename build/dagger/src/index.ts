@@ -20,8 +20,11 @@ const temporalModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const lintPackages = ['shellcheck', 'git'];
 /** The suite's ISO tests (build/iso/compare.ts) unpack ISOs and squashfs images. */
 const testPackages = ['xorriso', 'squashfs-tools'];
-/** The ISO script installs its own build tools (--install-deps) through the cached apt; git dates the build. */
-const isoPackages = ['git'];
+/**
+ * The ISO script installs its own build tools (--install-deps) through the cached apt; git dates the build; python3,
+ * make and g++ compile better-sqlite3 where its prebuilt binary cannot be downloaded.
+ */
+const isoPackages = ['git', 'python3', 'make', 'g++'];
 const sourceIgnore = ['**/node_modules', 'out', 'data', 'artifacts', 'coverage', '.build', 'build/dagger/sdk'];
 
 interface WorkspaceOptions {
@@ -204,8 +207,10 @@ export class Borgos {
   private workspace(source: Directory, options: WorkspaceOptions = {}): Container {
     let container = dag.container().from(options.base ?? nodeImage);
     if (options.base !== undefined && options.base !== nodeImage) {
-      // Node 20 from the official image: Debian's own nodejs is 18.
-      container = container.withDirectory('/usr/local', dag.container().from(nodeImage).directory('/usr/local'));
+      // Node 20 from the official image: Debian's own nodejs is 18. Its headers come along, so node-gyp needs no download.
+      container = container
+        .withDirectory('/usr/local', dag.container().from(nodeImage).directory('/usr/local'))
+        .withEnvVariable('npm_config_nodedir', '/usr/local');
     }
     if (options.packages !== undefined && options.packages.length > 0) {
       container = container

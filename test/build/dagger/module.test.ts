@@ -138,6 +138,8 @@ describe('dagger module queries', () => {
     const nodeSource = engine.resolve(node?.args.source);
     expect(base(nodeSource)).toBe('node:20-bookworm');
     expect(nodeSource.at(-1)).toEqual({ field: 'directory', args: { path: '/usr/local' } });
+    expect(selectionsOf(chain, 'withEnvVariable').map((s) => s.args)).toContainEqual({ name: 'npm_config_nodedir', value: '/usr/local' });
+    expect(execsOf(chain)[indexOfExec(chain, ['apt-get', 'install'])]).toEqual(expect.arrayContaining(['git', 'python3', 'make', 'g++']));
     expect(caches(chain)).toMatchObject({
       '/var/cache/apt/archives': 'borgos-apt-archives',
       '/var/lib/apt/lists': 'borgos-apt-lists',
