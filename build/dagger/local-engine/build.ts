@@ -1,4 +1,4 @@
-import { buildSteps } from './lib/build-steps.js';
+import { buildSteps } from './lib/harness/build-steps.js';
 import { runScript } from './lib/cli.js';
 
 process.exitCode = await runScript(

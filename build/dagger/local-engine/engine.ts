@@ -3,7 +3,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStageContext } from '../../pipeline/step.js';
-import { startEngineWithSdk } from './lib/engine-with-sdk.js';
+import { startEngineWithSdk } from './lib/harness/engine-with-sdk.js';
 import { layout as cacheLayout, versionCacheDir } from './lib/layout.js';
 import { DAGGER_VERSION } from './lib/pins.js';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { StageContext } from '../../../../pipeline/step.js';
 import type { StepResult } from '../../../../steps/run-step.js';
 import { repoRoot } from '../../../../pipeline/paths.js';
-import { startEngineWithSdk } from '../engine-with-sdk.js';
+import { startEngineWithSdk } from '../harness/engine-with-sdk.js';
 import type { RunningEngine } from '../engine/start.js';
 import type { Layout } from '../layout.js';
 import type { Step } from '../step.js';

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { StageContext } from '../../../pipeline/step.js';
-import { startEngine } from './engine/start.js';
-import type { RunningEngine } from './engine/start.js';
-import type { Layout } from './layout.js';
-import { sdkStamp } from './sdk/content.js';
-import { sdkEngineSetup } from './sdk/engine-setup.js';
+import type { StageContext } from '../../../../pipeline/step.js';
+import { startEngine } from '../engine/start.js';
+import type { RunningEngine } from '../engine/start.js';
+import type { Layout } from '../layout.js';
+import { sdkStamp } from '../sdk/content.js';
+import { sdkEngineSetup } from '../sdk/engine-setup.js';
 
 /**
  * The engine as modules need it: with the Go and TypeScript SDK content (sdk-content.ts) where it looks for them.
