@@ -8,8 +8,6 @@ import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { closeDatabase } from '../src/core/db/database.js';
 import { openMigratedDatabase } from '../src/core/db/open.js';
-import { ensureTemporalCli } from '../src/core/temporal/cli.js';
-import { startDevServer } from '../src/core/temporal/dev-server.js';
 import type { DevServer } from '../src/core/temporal/dev-server.js';
 import { parseCompactJws, proofAlgorithm, proofKey, verifySignature } from '../src/features/devices/dpop/proof-jws.js';
 import { DpopReplayRepository } from '../src/features/devices/dpop/replay-repository.js';
@@ -19,12 +17,12 @@ import { DeviceRepository } from '../src/features/devices/repositories/devices.j
 import { DeviceService } from '../src/features/devices/registry/service.js';
 import { issueAccessToken, verifyAccessToken } from '../src/features/devices/tokens/access-token.js';
 import { DeviceTokenKeys, tokenKeysFile } from '../src/features/devices/tokens/signing-keys.js';
-import { ApiKeys } from '../src/features/operators/api-keys.js';
 import { freePort } from '../test/support/ports.js';
 import { dpopProof, enrollRequest, keepAlive, newDevice, poll, post, takeTokens } from './support/devices.js';
 import type { BenchDevice, Reply } from './support/devices.js';
 import { processCpu } from './support/process-cpu.js';
 import type { ProcessCpu } from './support/process-cpu.js';
+import { NO_LIMIT, startControlPlaneBase } from './support/control-plane.js';
 import { serve } from './support/serve.js';
 import type { Served } from './support/serve.js';
 import { cpuTimes, stealPercent } from './support/steal.js';
@@ -77,8 +75,6 @@ if (badSettings.length > 0) {
   for (const line of badSettings) process.stderr.write(`bench:devices: ${line}\n`);
   process.exit(2);
 }
-/** The enrollment limiter's limits in the bench stack: high enough never to refuse a call. */
-const NO_LIMIT = '1000000';
 /** Pause between polls that still find an enrollment pending, in the mass enrollment. */
 const MASS_POLL_PAUSE_MS = 50;
 
@@ -406,34 +402,13 @@ interface Stack {
 }
 
 async function startStack(): Promise<Stack> {
-  const temporalDir = mkdtempSync(join(tmpdir(), 'borg-bench-temporal-'));
-  const dataDir = mkdtempSync(join(tmpdir(), 'borg-bench-'));
-  const cli = await ensureTemporalCli(process.env.BORG_TEMPORAL_CLI, (line) => console.error(line));
-  const temporal = await startDevServer({
-    cli,
-    dbFile: join(temporalDir, 'temporal.db'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: 'default',
-  });
-  const db = openMigratedDatabase({ file: join(dataDir, 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  const adminKey = new ApiKeys(db).create({ actor: 'bench', requestId: null }, 'bench admin', 'admin').key;
-  closeDatabase(db);
-  const apiPort = await freePort();
+  const { temporalDir, dataDir, temporal, adminKey, apiPort, env } = await startControlPlaneBase();
   const helloPort = await freePort();
   // A message as long as a heartbeat proof's signing input: Ed25519 hashes it whole.
   const floorMessage = 'p'.repeat(
     dpopProof(newDevice('floor'), 'POST', `http://127.0.0.1:${apiPort}/api/agent/heartbeat`, true).lastIndexOf('.'),
   );
   const floorKeys = generateKeyPairSync('ed25519');
-  const env = {
-    BORG_DATA_DIR: dataDir,
-    BORG_API_PORT: String(apiPort),
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-    BORG_ENROLL_RATE_PER_KEY: NO_LIMIT,
-    BORG_ENROLL_RATE_PER_ADDRESS: NO_LIMIT,
-  };
   const [api, worker, hello] = await Promise.all([
     serve('src/main/api.ts', env, /API ready/),
     serve('src/main/worker.ts', env, /worker polling/),

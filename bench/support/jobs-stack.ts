@@ -1,21 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { pino } from 'pino';
-import { closeDatabase } from '../../src/core/db/database.js';
-import { openMigratedDatabase } from '../../src/core/db/open.js';
-import { ensureTemporalCli } from '../../src/core/temporal/cli.js';
-import { startDevServer } from '../../src/core/temporal/dev-server.js';
 import type { DevServer } from '../../src/core/temporal/dev-server.js';
-import { ApiKeys } from '../../src/features/operators/api-keys.js';
-import { freePort } from '../../test/support/ports.js';
+import { startControlPlaneBase } from './control-plane.js';
 import { serve } from './serve.js';
 import type { Served } from './serve.js';
-
-/** The enrollment limiter's limits in the bench stack: high enough never to refuse a call. */
-const NO_LIMIT = '1000000';
 
 /** An answer of the API; `T` is the shape the caller expects of a 2xx body (an error body is `{ error }`). */
 export interface Reply<T = Record<string, unknown>> {
@@ -40,41 +30,9 @@ export interface JobsStack {
   stop(keepLogs: boolean): Promise<void>;
 }
 
-/**
- * `serverArgs`: more flags for `temporal server start-dev` (a dynamic config value, a SQLite pragma), for runs that
- * try the dev server's limits. startDevServer takes no extra flags, so a wrapper script adds them to its command.
- */
+/** `serverArgs`: more flags for `temporal server start-dev` (see startControlPlaneBase). */
 export async function startJobsStack(serverArgs: string[] = []): Promise<JobsStack> {
-  const temporalDir = mkdtempSync(join(tmpdir(), 'borg-bench-temporal-'));
-  const dataDir = mkdtempSync(join(tmpdir(), 'borg-bench-'));
-  let cli = await ensureTemporalCli(process.env.BORG_TEMPORAL_CLI, (line) => console.error(line));
-  if (serverArgs.length > 0) {
-    const wrapper = join(temporalDir, 'temporal');
-    const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
-    // exec: the server keeps the wrapper's pid, which the bench reads the CPU of.
-    writeFileSync(wrapper, `#!/bin/sh\nexec ${quote(cli)} "$@" ${serverArgs.map(quote).join(' ')}\n`);
-    chmodSync(wrapper, 0o755);
-    cli = wrapper;
-  }
-  const temporal = await startDevServer({
-    cli,
-    dbFile: join(temporalDir, 'temporal.db'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: 'default',
-  });
-  const db = openMigratedDatabase({ file: join(dataDir, 'borg.db'), autoMigrate: true, log: pino({ level: 'silent' }) });
-  const adminKey = new ApiKeys(db).create({ actor: 'bench', requestId: null }, 'bench admin', 'admin').key;
-  closeDatabase(db);
-  const apiPort = await freePort();
-  const env = {
-    BORG_DATA_DIR: dataDir,
-    BORG_API_PORT: String(apiPort),
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-    BORG_ENROLL_RATE_PER_KEY: NO_LIMIT,
-    BORG_ENROLL_RATE_PER_ADDRESS: NO_LIMIT,
-  };
+  const { temporalDir, dataDir, temporal, adminKey, apiPort, env } = await startControlPlaneBase(serverArgs);
   const [api, worker] = await Promise.all([serve('src/main/api.ts', env, /API ready/), serve('src/main/worker.ts', env, /worker polling/)]);
   // Their output is read from the pipe they write to anyway: logging to a file of their own would cost them CPU.
   const logDir = mkdtempSync(join(tmpdir(), 'borg-bench-jobs-logs-'));
