@@ -60,9 +60,17 @@ export function takeTokens(device: BenchDevice, body: Record<string, unknown>): 
   device.refreshToken = String(body.refresh_token);
 }
 
-/** One JSON POST over `agent`'s kept-alive sockets. */
-export function post(agent: Agent, url: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const payload = JSON.stringify(body);
+/** What `send` may add to a request: a query after the path, a JSON body, headers, and a callback once it is sent. */
+export interface SendOptions {
+  query?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  onSent?: () => void;
+}
+
+/** One request over `agent`'s kept-alive sockets; the answer's body parsed as JSON ({} when empty). */
+export function send(agent: Agent, method: 'GET' | 'POST', url: string, options: SendOptions = {}): Promise<Reply> {
+  const payload = options.body === undefined ? '' : JSON.stringify(options.body);
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -70,9 +78,12 @@ export function post(agent: Agent, url: string, body: unknown, headers: Record<s
         agent,
         host: target.hostname,
         port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        path: `${target.pathname}${options.query ?? ''}`,
+        method,
+        headers: {
+          ...options.headers,
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -89,9 +100,14 @@ export function post(agent: Agent, url: string, body: unknown, headers: Record<s
       },
     );
     req.on('error', reject);
+    if (options.onSent) req.on('finish', options.onSent);
     req.end(payload);
   });
 }
+
+/** One JSON POST over `agent`'s kept-alive sockets. */
+export const post = (agent: Agent, url: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
+  send(agent, 'POST', url, { body, headers });
 
 export const keepAlive = (sockets: number): Agent => new Agent({ keepAlive: true, maxSockets: sockets });
 

@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { verifyJobPayload, jobSigningKey } from '../../device/client/job-payload.js';
-import { dpopProof } from './devices.js';
+import { dpopProof, send } from './devices.js';
 import type { BenchDevice } from './devices.js';
 
 /**
@@ -61,40 +61,8 @@ interface Reply {
 /** One call of a device: its access token and a fresh proof for the path (the proof's htu has no query). */
 function call(device: BenchDevice, method: 'GET' | 'POST', path: string, query = '', body?: unknown, onSent?: () => void): Promise<Reply> {
   const url = `${credentials.base}${path}`;
-  const payload = body === undefined ? '' : JSON.stringify(body);
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: `${target.pathname}${query}`,
-        method,
-        headers: {
-          authorization: `DPoP ${device.accessToken}`,
-          dpop: dpopProof(device, method, url, true),
-          ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          try {
-            resolve({ status: res.statusCode!, body: (text ? JSON.parse(text) : {}) as Reply['body'] });
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (onSent) req.on('finish', onSent);
-    req.end(payload);
-  });
+  const headers = { authorization: `DPoP ${device.accessToken}`, dpop: dpopProof(device, method, url, true) };
+  return send(agent, method, url, { query, body, headers, ...(onSent ? { onSent } : {}) });
 }
 
 const fail = (device: BenchDevice, what: string, reply: Reply) =>
